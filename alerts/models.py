@@ -1,0 +1,1 @@
+"""Warning-to-action intervals, alert rules and alerts (see the alerts issue)."""

@@ -1,0 +1,113 @@
+"""Dates at the precision the source gives: a day, a month or a year.
+
+A partial date is stored as two columns: the first day of its period and its precision. A month is
+never shown or computed as if it were its first day: ``period_end`` gives the last day, and interval
+arithmetic takes both ends.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Func
+
+from .choices import DatePrecision
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    start: dt.date
+    precision: str = DatePrecision.DAY
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """Read ``2010``, ``2010-06`` or ``2010-06-10``."""
+        parts = str(text).strip().split("-")
+        try:
+            numbers = [int(p) for p in parts]
+            if len(numbers) == 1:
+                return cls(dt.date(numbers[0], 1, 1), DatePrecision.YEAR)
+            if len(numbers) == 2:
+                return cls(dt.date(numbers[0], numbers[1], 1), DatePrecision.MONTH)
+            if len(numbers) == 3:
+                return cls(dt.date(*numbers), DatePrecision.DAY)
+        except ValueError:
+            pass
+        raise ValueError(f"not a date in YYYY, YYYY-MM or YYYY-MM-DD form: {text!r}")
+
+    @property
+    def end(self) -> dt.date:
+        return period_end(self.start, self.precision)
+
+    def __str__(self) -> str:
+        return format_partial_date(self.start, self.precision)
+
+    def iso(self) -> str:
+        if self.precision == DatePrecision.YEAR:
+            return f"{self.start:%Y}"
+        if self.precision == DatePrecision.MONTH:
+            return f"{self.start:%Y-%m}"
+        return self.start.isoformat()
+
+
+def normalise(day: dt.date, precision: str) -> dt.date:
+    """The first day of the period that ``day`` falls in."""
+    if precision == DatePrecision.YEAR:
+        return day.replace(month=1, day=1)
+    if precision == DatePrecision.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def period_end(start: dt.date, precision: str) -> dt.date:
+    if precision == DatePrecision.YEAR:
+        return start.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    return start
+
+
+def format_partial_date(start: dt.date | None, precision: str | None) -> str:
+    if start is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{start:%Y}"
+    if precision == DatePrecision.MONTH:
+        return f"{start:%B %Y}"
+    return f"{start.day} {start:%B %Y}"
+
+
+class PeriodEnd(Func):
+    """Database expression: the last day of a partial date's period.
+
+    ``PeriodEnd("observed_on", "observed_precision")`` lets interval queries take the upper bound of
+    a month- or year-precision date without reading rows into Python.
+    """
+
+    output_field = models.DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL and others
+        date_sql, date_params = compiler.compile(self.source_expressions[0])
+        prec_sql, prec_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"(CASE {prec_sql} "
+            f"WHEN 'year' THEN (date_trunc('year', {date_sql}) + interval '1 year - 1 day')::date "
+            f"WHEN 'month' THEN (date_trunc('month', {date_sql}) + interval '1 month - 1 day')::date "
+            f"ELSE {date_sql} END)"
+        )
+        return sql, [*prec_params, *date_params, *date_params, *date_params]
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        date_sql, date_params = compiler.compile(self.source_expressions[0])
+        prec_sql, prec_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"(CASE {prec_sql} "
+            f"WHEN 'year' THEN date({date_sql}, 'start of year', '+1 year', '-1 day') "
+            f"WHEN 'month' THEN date({date_sql}, 'start of month', '+1 month', '-1 day') "
+            f"ELSE {date_sql} END)"
+        )
+        return sql, [*prec_params, *date_params, *date_params, *date_params]

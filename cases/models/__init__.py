@@ -1,0 +1,18 @@
+from .actors import Actor
+from .base import TrackedModel
+from .documents import Document, Paragraph
+from .engagements import Assessment, Engagement, EngagementPartner, SuccessElement
+from .situations import Situation, WarningIndicator
+
+__all__ = [
+    "Actor",
+    "Assessment",
+    "Document",
+    "Engagement",
+    "EngagementPartner",
+    "Paragraph",
+    "Situation",
+    "SuccessElement",
+    "TrackedModel",
+    "WarningIndicator",
+]

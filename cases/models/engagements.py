@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ..choices import (
+    AssessmentRating,
+    DatePrecision,
+    Instrument,
+    Outcome,
+    PartnerRole,
+    SuccessElementCode,
+    Track,
+)
+from ..dates import format_partial_date, normalise, period_end
+from .base import TrackedModel
+
+
+class Engagement(TrackedModel):
+    """A diplomatic step taken in a situation: good offices, an envoy, a statement of concern…"""
+
+    situation = models.ForeignKey(
+        "cases.Situation", on_delete=models.CASCADE, related_name="engagements"
+    )
+    title = models.CharField(max_length=200)
+    instrument = models.CharField(max_length=40, choices=Instrument.choices, db_index=True)
+    track = models.CharField(max_length=4, choices=Track.choices, default=Track.TRACK_I)
+    lead_actor = models.ForeignKey(
+        "cases.Actor", on_delete=models.PROTECT, related_name="led_engagements"
+    )
+    partners = models.ManyToManyField(
+        "cases.Actor", through="EngagementPartner", related_name="partner_engagements", blank=True
+    )
+    started_on = models.DateField(help_text="First day of the period when not precise to a day")
+    started_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    ended_on = models.DateField(null=True, blank=True)
+    ended_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    objective = models.TextField(blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, default=Outcome.ONGOING, db_index=True
+    )
+    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="engagements")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["situation", "started_on"]
+        indexes = [models.Index(fields=["situation", "started_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.started_display})"
+
+    @property
+    def started_display(self) -> str:
+        return format_partial_date(self.started_on, self.started_precision)
+
+    @property
+    def ended_display(self) -> str:
+        return format_partial_date(self.ended_on, self.ended_precision)
+
+    @property
+    def ended_until(self) -> dt.date | None:
+        return period_end(self.ended_on, self.ended_precision) if self.ended_on else None
+
+    def _normalise_dates(self) -> None:
+        if self.started_on:
+            self.started_on = normalise(self.started_on, self.started_precision)
+        if self.ended_on:
+            self.ended_on = normalise(self.ended_on, self.ended_precision)
+
+    def clean(self) -> None:
+        super().clean()
+        self._normalise_dates()
+        # Compare whole periods: "March 2009" may end on any day of March 2009.
+        ends_before_start = (
+            self.started_on
+            and self.ended_on
+            and period_end(self.ended_on, self.ended_precision) < self.started_on
+        )
+        if ends_before_start:
+            raise ValidationError({"ended_on": "An engagement cannot end before it starts."})
+
+    def save(self, *args, **kwargs) -> None:
+        self._normalise_dates()
+        super().save(*args, **kwargs)
+
+
+class EngagementPartner(TrackedModel):
+    """An actor taking part in an engagement, in one of the roles of para. 51."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="partner_roles"
+    )
+    actor = models.ForeignKey("cases.Actor", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=16, choices=PartnerRole.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["engagement", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "actor"], name="engagement_partner_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} — {self.get_role_display()}"
+
+
+class SuccessElement(models.Model):
+    """One of the six elements for success of section IV of S/2011/552."""
+
+    code = models.CharField(max_length=20, choices=SuccessElementCode.choices, unique=True)
+    order = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=40)
+    description = models.TextField()
+    document_symbol = models.CharField(max_length=64, default="S/2011/552")
+    first_paragraph = models.PositiveSmallIntegerField()
+    last_paragraph = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def citation(self) -> str:
+        return f"{self.document_symbol}, paras. {self.first_paragraph}–{self.last_paragraph}"
+
+
+class Assessment(TrackedModel):
+    """An engagement rated on one success element, with the evidence for the rating."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="assessments")
+    element = models.ForeignKey(SuccessElement, on_delete=models.PROTECT, related_name="+")
+    rating = models.PositiveSmallIntegerField(choices=AssessmentRating.choices)
+    evidence = models.TextField(blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="assessments")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["engagement", "element__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "element"], name="assessment_once"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=0, rating__lte=3),
+                name="assessment_rating_in_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement} — {self.element}: {self.get_rating_display()}"

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from ..choices import (
+    ConflictStage,
+    CrisisType,
+    DatePrecision,
+    IndicatorCategory,
+    Region,
+    RiskLevel,
+    Severity,
+    SharingLevel,
+    SituationStatus,
+    Subregion,
+)
+from ..dates import format_partial_date, normalise, period_end
+from .base import TrackedModel
+
+
+class Situation(TrackedModel):
+    """A situation of concern that desk officers follow (a case)."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    countries = CountryField(multiple=True, blank=True)
+    region = models.CharField(max_length=16, choices=Region.choices, db_index=True)
+    subregion = models.CharField(max_length=32, choices=Subregion.choices, blank=True)
+    crisis_type = models.CharField(max_length=40, choices=CrisisType.choices, db_index=True)
+    conflict_stage = models.CharField(
+        max_length=20,
+        choices=ConflictStage.choices,
+        default=ConflictStage.ESCALATION,
+        help_text="Where the situation sits on the conflict spectrum (S/2011/552, para. 1)",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=SituationStatus.choices,
+        default=SituationStatus.MONITORING,
+        db_index=True,
+    )
+    risk_level = models.PositiveSmallIntegerField(
+        choices=RiskLevel.choices, default=RiskLevel.MEDIUM, db_index=True
+    )
+    sharing = models.CharField(
+        max_length=16,
+        choices=SharingLevel.choices,
+        default=SharingLevel.AMBER,
+        db_index=True,
+        help_text="Traffic Light Protocol 2.0; indicators, engagements and alerts inherit it",
+    )
+    shared_with = models.ManyToManyField(
+        "cases.Actor",
+        blank=True,
+        related_name="situations_shared",
+        help_text="Organisations cleared for AMBER and AMBER+STRICT",
+    )
+    summary = models.TextField(blank=True)
+    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="situations")
+
+    history = HistoricalRecords(m2m_fields=[shared_with])
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(risk_level__gte=1, risk_level__lte=4),
+                name="situation_risk_level_in_scale",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sharing__in=SharingLevel.values),
+                name="situation_sharing_is_tlp",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WarningIndicator(TrackedModel):
+    """A warning sign observed in a situation."""
+
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="indicators")
+    category = models.CharField(max_length=40, choices=IndicatorCategory.choices, db_index=True)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)
+    description = models.TextField()
+    observed_on = models.DateField(help_text="First day of the period when not precise to a day")
+    observed_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    reported_by = models.ForeignKey(
+        "cases.Actor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_indicators",
+    )
+    threshold_moment = models.BooleanField(
+        default=False,
+        help_text="Marks a moment when parties may decide to use violence (S/2011/552, para. 45)",
+    )
+    source = models.CharField(max_length=300, blank=True)
+    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="indicators")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["situation", "observed_on"]
+        indexes = [models.Index(fields=["situation", "severity", "observed_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=4),
+                name="indicator_severity_in_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} ({self.observed_display})"
+
+    @property
+    def observed_display(self) -> str:
+        return format_partial_date(self.observed_on, self.observed_precision)
+
+    @property
+    def observed_until(self) -> dt.date:
+        return period_end(self.observed_on, self.observed_precision)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.observed_on:
+            self.observed_on = normalise(self.observed_on, self.observed_precision)
+            if self.observed_on > timezone.localdate():
+                raise ValidationError(
+                    {"observed_on": "A warning sign cannot be observed in the future."}
+                )
+
+    def save(self, *args, **kwargs) -> None:
+        if self.observed_on:
+            self.observed_on = normalise(self.observed_on, self.observed_precision)
+        super().save(*args, **kwargs)

@@ -1,0 +1,78 @@
+"""Who may see what: Traffic Light Protocol 2.0 applied to every read path.
+
+Every list, detail, dashboard, export and notification narrows its queryset through
+``restrict_to_clearance``; nothing else decides visibility.
+
+- Internal staff (desk officers, reviewers) see every level.
+- A partner organisation sees CLEAR and GREEN; AMBER and AMBER+STRICT only where its actor is on
+  the situation's ``shared_with`` list; RED never.
+- Anyone else sees CLEAR and GREEN.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .choices import LISTED_SHARING_LEVELS, OPEN_SHARING_LEVELS
+
+
+@dataclass(frozen=True)
+class Clearance:
+    unrestricted: bool = False
+    actor_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+    @classmethod
+    def internal(cls) -> Clearance:
+        return cls(unrestricted=True)
+
+    @classmethod
+    def for_actors(cls, actor_ids: Iterable[uuid.UUID | str | None]) -> Clearance:
+        return cls(actor_ids=frozenset(uuid.UUID(str(a)) for a in actor_ids if a))
+
+    @classmethod
+    def public(cls) -> Clearance:
+        return cls()
+
+
+def visibility_q(clearance: Clearance, situation_path: str = "") -> Q:
+    """A filter on any model that reaches a Situation through ``situation_path``."""
+    if clearance.unrestricted:
+        return Q()
+    prefix = f"{situation_path}__" if situation_path else ""
+    visible = Q(**{f"{prefix}sharing__in": OPEN_SHARING_LEVELS})
+    if clearance.actor_ids:
+        from .models import Situation
+
+        listed = Exists(
+            Situation.shared_with.through.objects.filter(
+                situation_id=OuterRef(f"{prefix}pk" if prefix else "pk"),
+                actor_id__in=clearance.actor_ids,
+            )
+        )
+        visible |= Q(**{f"{prefix}sharing__in": LISTED_SHARING_LEVELS}) & Q(listed)
+    return visible
+
+
+def restrict_to_clearance(
+    queryset: QuerySet, clearance: Clearance, situation_path: str = ""
+) -> QuerySet:
+    """The rows of ``queryset`` that ``clearance`` may see."""
+    if clearance.unrestricted:
+        return queryset
+    return queryset.filter(visibility_q(clearance, situation_path))
+
+
+def clearance_for_user(user) -> Clearance:
+    """Clearance of a logged-in person."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Clearance.public()
+    if user.is_staff or user.is_superuser:
+        return Clearance.internal()
+    partner_actor_ids = getattr(user, "partner_actor_ids", None)
+    if callable(partner_actor_ids):
+        return Clearance.for_actors(partner_actor_ids())
+    return Clearance.public()

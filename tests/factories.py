@@ -1,0 +1,152 @@
+"""factory-boy factories for every model; the only place test data is built."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from cases import choices
+from cases.models import (
+    Actor,
+    Assessment,
+    Document,
+    Engagement,
+    EngagementPartner,
+    Paragraph,
+    Situation,
+    SuccessElement,
+    WarningIndicator,
+)
+from cases.roles import DESK_OFFICER, REVIEWER
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct-horse-battery-staple")
+    is_staff = False
+
+
+class DeskOfficerFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=DESK_OFFICER))
+
+
+class ReviewerFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=REVIEWER))
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+        django_get_or_create = ("symbol",)
+
+    symbol = factory.Sequence(lambda n: f"S/2099/{n}")
+    title = "A report"
+    subject_terms = factory.LazyFunction(lambda: ["PREVENTIVE DIPLOMACY"])
+
+
+class ParagraphFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Paragraph
+
+    document = factory.SubFactory(DocumentFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    text = factory.Faker("paragraph")
+
+
+class ActorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Actor
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    acronym = factory.Sequence(lambda n: f"ORG{n}")
+    kind = choices.ActorKind.REGIONAL_ORGANISATION
+
+
+class SituationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Situation
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Situation {n}")
+    slug = factory.Sequence(lambda n: f"situation-{n}")
+    countries = factory.LazyFunction(lambda: ["GN"])
+    region = choices.Region.AFRICA
+    subregion = choices.Subregion.WESTERN_AFRICA
+    crisis_type = choices.CrisisType.CONSTITUTIONAL_CRISIS
+    status = choices.SituationStatus.MONITORING
+    risk_level = choices.RiskLevel.MEDIUM
+    sharing = choices.SharingLevel.GREEN
+
+    @factory.post_generation
+    def shared_with(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.shared_with.add(*extracted)
+
+
+class WarningIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WarningIndicator
+
+    situation = factory.SubFactory(SituationFactory)
+    category = choices.IndicatorCategory.POLITICAL_TENSION
+    severity = choices.Severity.HIGH
+    description = factory.Faker("sentence")
+    observed_on = dt.date(2010, 6, 10)
+    observed_precision = choices.DatePrecision.DAY
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Engagement
+
+    situation = factory.SubFactory(SituationFactory)
+    title = factory.Sequence(lambda n: f"Engagement {n}")
+    instrument = choices.Instrument.GOOD_OFFICES
+    track = choices.Track.TRACK_I
+    lead_actor = factory.SubFactory(ActorFactory)
+    started_on = dt.date(2010, 6, 20)
+    started_precision = choices.DatePrecision.DAY
+    outcome = choices.Outcome.ONGOING
+
+
+class EngagementPartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EngagementPartner
+
+    engagement = factory.SubFactory(EngagementFactory)
+    actor = factory.SubFactory(ActorFactory)
+    role = choices.PartnerRole.SUPPORTING
+
+
+def success_element(code: str = choices.SuccessElementCode.EARLY_WARNING) -> SuccessElement:
+    """The six elements are created by a migration; tests look them up, never invent them."""
+    return SuccessElement.objects.get(code=code)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    engagement = factory.SubFactory(EngagementFactory)
+    element = factory.LazyFunction(success_element)
+    rating = choices.AssessmentRating.ADEQUATE
+    evidence = factory.Faker("sentence")
