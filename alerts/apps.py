@@ -5,3 +5,6 @@ class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = "Alerts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the receivers

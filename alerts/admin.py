@@ -1,0 +1,352 @@
+"""Admin for desk officers: alerts to act on, the rules behind them, who is told, and the
+warning-to-action intervals (read-only: the job computes them)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from simple_history.admin import SimpleHistoryAdmin
+
+from cases.choices import CrisisType, Region
+
+from . import services
+from .choices import DeliveryStatus
+from .models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    DeliveryAttempt,
+    DeskAssignment,
+    IndicatorInterval,
+    MeasureSettings,
+    Notification,
+    SituationInterval,
+    WebhookSubscription,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Derived or logged rows: visible, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Measure ------------------------------------------------------------------------------
+
+
+@admin.register(MeasureSettings)
+class MeasureSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "threshold_severity", "intervals_computed_at", "updated_at"]
+    readonly_fields = ["intervals_computed_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return not MeasureSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SituationInterval)
+class SituationIntervalAdmin(ReadOnlyAdmin):
+    list_display = [
+        "situation",
+        "interval",
+        "is_open",
+        "is_exact",
+        "first_warning_display",
+        "first_action_display",
+        "threshold_severity",
+        "measured_to",
+    ]
+    list_filter = ["is_open", "is_exact", "threshold_severity", "situation__region"]
+    search_fields = ["situation__title", "situation__slug"]
+    list_select_related = ["situation", "first_warning", "first_action"]
+    ordering = ["-is_open", "-days_max"]
+
+    @admin.display(description="warning to action", ordering="days_max")
+    def interval(self, obj: SituationInterval) -> str:
+        return obj.interval_display
+
+    @admin.display(description="first warning")
+    def first_warning_display(self, obj: SituationInterval) -> str:
+        warning = obj.first_warning
+        if warning is None:
+            return "—"
+        return f"{warning.observed_display}: {warning.get_category_display()}"
+
+    @admin.display(description="first action")
+    def first_action_display(self, obj: SituationInterval) -> str:
+        action = obj.first_action
+        return f"{action.started_display}: {action.title}" if action else "—"
+
+
+@admin.register(IndicatorInterval)
+class IndicatorIntervalAdmin(ReadOnlyAdmin):
+    list_display = ["indicator", "situation", "interval", "is_open", "is_exact", "severity"]
+    list_filter = ["is_open", "is_exact", "indicator__severity", "situation__region"]
+    search_fields = ["situation__title", "indicator__description"]
+    list_select_related = ["indicator", "situation"]
+    show_full_result_count = False  # a million rows: no COUNT(*) on every page
+
+    @admin.display(description="to next action")
+    def interval(self, obj: IndicatorInterval) -> str:
+        return obj.interval_display
+
+    @admin.display(description="severity", ordering="indicator__severity")
+    def severity(self, obj: IndicatorInterval) -> str:
+        return obj.indicator.get_severity_display()
+
+
+# --- Rules -------------------------------------------------------------------------------
+
+
+class AlertRuleForm(forms.ModelForm):
+    regions = forms.MultipleChoiceField(
+        choices=Region.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only situations in these regions (none ticked: all)",
+    )
+    crisis_types = forms.MultipleChoiceField(
+        choices=CrisisType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only situations of these crisis types (none ticked: all)",
+    )
+
+    class Meta:
+        model = AlertRule
+        fields = [
+            "name",
+            "kind",
+            "is_active",
+            "level",
+            "description",
+            "min_severity",
+            "days",
+            "min_count",
+            "regions",
+            "crisis_types",
+            "notify_desk_officers",
+            "notify_partners",
+        ]
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(SimpleHistoryAdmin):
+    form = AlertRuleForm
+    list_display = ["name", "kind", "condition", "level", "scope", "is_active"]
+    list_filter = ["kind", "is_active", "level"]
+    list_editable = ["is_active"]
+    search_fields = ["name", "description"]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "is_active", "level", "description"]}),
+        ("Condition", {"fields": ["min_severity", "days", "min_count"]}),
+        ("Scope", {"fields": ["regions", "crisis_types"]}),
+        ("Notifications", {"fields": ["notify_desk_officers", "notify_partners"]}),
+    ]
+
+    @admin.display(description="scope")
+    def scope(self, obj: AlertRule) -> str:
+        parts = [Region(r).label for r in obj.regions] + [
+            CrisisType(c).label for c in obj.crisis_types
+        ]
+        return ", ".join(parts) or "all situations"
+
+
+# --- Alerts ------------------------------------------------------------------------------
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        required=False,
+        help_text="What is being done, by whom (kept in the alert's history)",
+    )
+
+
+class AlertEventInline(ReadOnlyInline):
+    model = AlertEvent
+    fields = ["at", "kind", "episode", "by", "comment"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+class NotificationInline(ReadOnlyInline):
+    model = Notification
+    fields = ["channel", "subscription", "episode", "status", "attempts", "delivered_at"]
+    readonly_fields = fields
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = [
+        "level",
+        "status",
+        "situation",
+        "rule",
+        "message",
+        "opened_at",
+        "episode",
+        "acknowledged_by",
+    ]
+    list_filter = ["status", "level", "rule__kind", "rule", "situation__region"]
+    search_fields = ["situation__title", "rule__name", "acknowledgement", "resolution"]
+    list_select_related = ["rule", "situation", "engagement", "acknowledged_by"]
+    date_hierarchy = "opened_at"
+    actions = ["acknowledge_alerts", "resolve_alerts"]
+    inlines = [AlertEventInline, NotificationInline]
+    readonly_fields = [
+        "rule",
+        "situation",
+        "engagement",
+        "level",
+        "status",
+        "message",
+        "measure",
+        "episode",
+        "condition_active",
+        "opened_at",
+        "last_seen_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "acknowledgement",
+        "resolved_at",
+        "resolved_by",
+        "resolution",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _with_comment(self, request, queryset, title: str, service, verb: str):
+        """Ask for a comment on an intermediate page, then apply ``service`` to the alerts."""
+        if "apply" in request.POST:
+            form = CommentForm(request.POST)
+            if form.is_valid():
+                changed = service(queryset, request.user, form.cleaned_data["comment"])
+                skipped = queryset.count() - changed
+                self.message_user(
+                    request,
+                    f"{changed} alert(s) {verb}"
+                    + (f"; {skipped} left as they were." if skipped else "."),
+                    messages.SUCCESS if changed else messages.WARNING,
+                )
+                return None
+        else:
+            form = CommentForm()
+        return TemplateResponse(
+            request,
+            "admin/alerts/alert/comment_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "alerts": queryset,
+                "form": form,
+                "action": request.POST.get("action"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Acknowledge selected alerts", permissions=["change"])
+    def acknowledge_alerts(self, request, queryset):
+        return self._with_comment(
+            request, queryset, "Acknowledge alerts", services.acknowledge, "acknowledged"
+        )
+
+    @admin.action(description="Resolve selected alerts", permissions=["change"])
+    def resolve_alerts(self, request, queryset):
+        return self._with_comment(request, queryset, "Resolve alerts", services.resolve, "resolved")
+
+
+# --- Notifications -----------------------------------------------------------------------
+
+
+@admin.register(DeskAssignment)
+class DeskAssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "region"]
+    list_filter = ["region"]
+    search_fields = ["user__username", "user__email"]
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "actor", "url", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url", "actor__name"]
+
+
+class DeliveryAttemptInline(ReadOnlyInline):
+    model = DeliveryAttempt
+    fields = ["number", "attempted_at", "succeeded", "response_status", "error", "duration_ms"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "alert",
+        "channel",
+        "subscription",
+        "episode",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_error",
+    ]
+    list_filter = ["status", "channel", "subscription"]
+    list_select_related = ["alert__situation", "alert__rule", "subscription"]
+    search_fields = ["alert__situation__title", "recipients", "last_error"]
+    inlines = [DeliveryAttemptInline]
+    actions = ["retry"]
+
+    @admin.action(description="Retry failed deliveries", permissions=["retry"])
+    def retry(self, request, queryset):
+        failed = list(queryset.filter(status=DeliveryStatus.FAILED).values_list("pk", flat=True))
+        count = services.retry_failed(failed)
+        self.message_user(request, f"{count} notification(s) queued again.")
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("alerts.change_notification")
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(ReadOnlyAdmin):
+    list_display = [
+        "notification",
+        "number",
+        "attempted_at",
+        "succeeded",
+        "response_status",
+        "error",
+        "duration_ms",
+    ]
+    list_filter = ["succeeded", "notification__channel"]
+    list_select_related = ["notification__alert__situation", "notification__subscription"]

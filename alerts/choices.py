@@ -1,0 +1,41 @@
+"""Enumerations of the alerts app."""
+
+from django.db import models
+
+
+class RuleKind(models.TextChoices):
+    NO_ACTION = "no-action", "No action after a warning"
+    ESCALATION = "escalation", "Escalation: many warning signs in a short time"
+    STALE = "stale", "Stale situation: not updated"
+    UNASSESSED = "unassessed", "Engagement ended without a full assessment"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+# An alert in one of these states still needs someone's attention.
+ACTIVE_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+class AlertEventKind(models.TextChoices):
+    OPENED = "opened", "Opened"
+    REOPENED = "reopened", "Reopened: the condition returned"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved by a person"
+    AUTO_RESOLVED = "auto-resolved", "Resolved: the condition cleared"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail to desk officers"
+    WEBHOOK = "webhook", "Signed webhook to a partner system"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed after every retry"
+    WITHHELD = "withheld", "Withheld: the recipient may not see the situation"
+    NO_RECIPIENT = "no-recipient", "Nobody to send to"

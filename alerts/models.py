@@ -1,1 +1,0 @@
-"""Warning-to-action intervals, alert rules and alerts (see the alerts issue)."""

@@ -1,0 +1,210 @@
+"""Alert rules and the alerts they raise: "early warning is useful only if it leads to early action"
+(S/2011/552, para. 66)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from cases.choices import CrisisType, Region, Severity
+
+from ..choices import AlertEventKind, AlertStatus, RuleKind
+
+# The parameters each kind of rule needs; the others must stay empty.
+RULE_PARAMETERS = {
+    RuleKind.NO_ACTION: {"min_severity", "days"},
+    RuleKind.ESCALATION: {"min_severity", "days", "min_count"},
+    RuleKind.STALE: {"days"},
+    RuleKind.UNASSESSED: {"days"},
+}
+
+
+class AlertRule(models.Model):
+    """A condition the job checks on every situation in scope; desk officers edit it in the admin."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=RuleKind.choices)
+    is_active = models.BooleanField(default=True)
+    min_severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices,
+        null=True,
+        blank=True,
+        help_text="No action / escalation: count warning signs of at least this severity",
+    )
+    days = models.PositiveIntegerField(
+        help_text="No action: days without action after the warning; escalation: the window; "
+        "stale: days without an update; unassessed: days of grace after the engagement ended"
+    )
+    min_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Escalation: this many warning signs or more"
+    )
+    level = models.PositiveSmallIntegerField(
+        choices=Severity.choices, default=Severity.HIGH, help_text="Level of the alerts raised"
+    )
+    regions = models.JSONField(
+        default=list, blank=True, help_text="Only situations in these regions (empty: all)"
+    )
+    crisis_types = models.JSONField(
+        default=list, blank=True, help_text="Only situations of these crisis types (empty: all)"
+    )
+    notify_desk_officers = models.BooleanField(
+        default=True, help_text="E-mail the desk officers responsible for the situation's region"
+    )
+    notify_partners = models.BooleanField(
+        default=True, help_text="Send signed webhooks to subscribed partner systems"
+    )
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "-level", "days"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=RuleKind.values), name="alert_rule_kind_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        needed = RULE_PARAMETERS.get(self.kind, set())
+        for name in ("min_severity", "min_count"):
+            value = getattr(self, name)
+            if name in needed and value is None:
+                errors[name] = "This kind of rule needs it."
+            elif name not in needed and value is not None:
+                errors[name] = "Not used by this kind of rule; leave it empty."
+        if self.kind == RuleKind.ESCALATION and self.min_count is not None and self.min_count < 2:
+            errors["min_count"] = "Escalation means at least two warning signs."
+        if self.kind in (RuleKind.ESCALATION, RuleKind.STALE) and self.days == 0:
+            errors["days"] = "Must be at least one day."
+        for name, known in (("regions", Region.values), ("crisis_types", CrisisType.values)):
+            values = getattr(self, name) or []
+            if not isinstance(values, list) or any(v not in known for v in values):
+                errors[name] = f"A list of: {', '.join(known)}."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def condition(self) -> str:
+        """The rule in one sentence, for lists, e-mails and webhooks."""
+        severity = Severity(self.min_severity).label.lower() if self.min_severity else ""
+        if self.kind == RuleKind.NO_ACTION:
+            return (
+                f"No action {self.days} days after a warning sign of {severity} severity or above"
+            )
+        if self.kind == RuleKind.ESCALATION:
+            return (
+                f"{self.min_count} or more warning signs of {severity} severity or above "
+                f"within {self.days} days"
+            )
+        if self.kind == RuleKind.STALE:
+            return f"Not updated for {self.days} days while not closed"
+        return "Engagement ended without an assessment on all six elements for success" + (
+            f" ({self.days} days of grace)" if self.days else ""
+        )
+
+
+class Alert(models.Model):
+    """One condition on one subject: the job raises it once (unique rule + subject) however
+    often it runs, resolves it when the condition clears and reopens it if the condition returns."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
+    subject_key = models.CharField(
+        max_length=64, editable=False, help_text="What the alert is about, e.g. situation:<id>"
+    )
+    situation = models.ForeignKey(
+        "cases.Situation", on_delete=models.CASCADE, related_name="alerts"
+    )
+    engagement = models.ForeignKey(
+        "cases.Engagement",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
+    level = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True
+    )
+    measure = models.IntegerField(
+        null=True,
+        blank=True,
+        help_text="Days without action or update, warning signs counted, or elements assessed",
+    )
+    episode = models.PositiveIntegerField(
+        default=1, help_text="Grows by one each time the condition returns"
+    )
+    condition_active = models.BooleanField(
+        default=True, help_text="Whether the condition held at the last evaluation"
+    )
+    opened_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(help_text="Last evaluation that found the condition")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledgement = models.TextField(blank=True, help_text="What is being done about it")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+    # The evaluation run that last opened, reopened or resolved the alert: lets that run log the
+    # transitions and queue notifications set-based, and only for what it changed itself.
+    transition_run = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["status", "-level", "-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "subject_key"], name="alert_once_per_subject"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=AlertStatus.values), name="alert_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.situation} — {self.rule}"
+
+    @property
+    def message(self) -> str:
+        """What happened, in one sentence."""
+        rule = self.rule
+        if rule.kind == RuleKind.NO_ACTION:
+            return (
+                f"A warning sign of {Severity(rule.min_severity).label.lower()} severity or above "
+                f"has had no action for {self.measure} days (threshold {rule.days})."
+            )
+        if rule.kind == RuleKind.ESCALATION:
+            return f"{self.measure} warning signs observed within {rule.days} days."
+        if rule.kind == RuleKind.STALE:
+            return f"Not updated for {self.measure} days (threshold {rule.days})."
+        return (
+            f"Engagement “{self.engagement.title if self.engagement else '?'}” ended with "
+            f"{self.measure} of the six elements for success assessed."
+        )
+
+
+class AlertEvent(models.Model):
+    """The life of an alert, one row per transition, whether a person or the job made it."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=AlertEventKind.choices)
+    episode = models.PositiveIntegerField()
+    at = models.DateTimeField(db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["alert", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,206 @@
+"""The warning-to-action interval (S/2011/552, para. 47), stored so every reader shares one figure.
+
+The rows are derived data: ``alerts.services.intervals`` rebuilds them set-based from the
+indicators and engagements, and nothing else writes them. Their foreign keys carry no database
+constraint (the recompute inserts hundreds of thousands of rows at once and checks them itself);
+Django still cascades deletes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from cases.choices import Severity
+
+
+class MeasureSettings(models.Model):
+    """The one row of settings for the measure, editable in the admin."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    threshold_severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices,
+        default=Severity.HIGH,
+        help_text="A situation's interval starts at its first warning sign of at least this "
+        "severity. Changing it recomputes every interval.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    intervals_computed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Start of the last recompute of every interval; the next one looks only at "
+        "situations changed since",
+    )
+
+    history = HistoricalRecords(excluded_fields=["intervals_computed_at"])
+
+    class Meta:
+        verbose_name = "measure settings"
+        verbose_name_plural = "measure settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="measure_settings_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Interval from the first warning at or above {self.get_threshold_severity_display()}"
+        )
+
+    @classmethod
+    def load(cls) -> MeasureSettings:
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings
+
+
+def format_interval(days_min: int | None, days_max: int | None, is_open: bool) -> str:
+    """``12 days``, ``0–29 days`` when a date is known only to the month, ``open: …`` if unanswered."""
+    if days_min is None or days_max is None:
+        return "no warning"
+    if days_min == days_max:
+        span = "1 day" if days_min == 1 else f"{days_min} days"
+    else:
+        span = f"{days_min}–{days_max} days"
+    return f"open: {span} so far" if is_open else span
+
+
+class IntervalFields(models.Model):
+    """An interval in whole days, as bounds when a date is known only to a month or a year."""
+
+    action_from = models.DateField(
+        null=True, blank=True, help_text="Earliest day the first action may have started"
+    )
+    action_until = models.DateField(
+        null=True, blank=True, help_text="Latest day by which the first action had started"
+    )
+    days_min = models.IntegerField(
+        null=True, blank=True, help_text="Shortest interval the dates allow, in days"
+    )
+    days_max = models.IntegerField(
+        null=True, blank=True, help_text="Longest interval the dates allow, in days"
+    )
+    is_open = models.BooleanField(
+        default=False, help_text="No action yet: the interval runs to the day it was measured"
+    )
+    is_exact = models.BooleanField(
+        default=False, help_text="Both ends known to the day (the bounds are equal)"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SituationInterval(IntervalFields):
+    """For one situation: its first warning at or above the threshold and the first action after."""
+
+    situation = models.OneToOneField(
+        "cases.Situation",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="interval",
+    )
+    threshold_severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    first_warning = models.ForeignKey(
+        "cases.WarningIndicator",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    warning_from = models.DateField(
+        null=True, blank=True, help_text="Earliest day the first warning may have been observed"
+    )
+    warning_until = models.DateField(
+        null=True, blank=True, help_text="Latest day by which the first warning was observed"
+    )
+    first_action = models.ForeignKey(
+        "cases.Engagement",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    measured_to = models.DateField(
+        null=True, blank=True, help_text="For an open interval, the day it was measured to"
+    )
+    changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the recompute last changed these figures"
+    )
+
+    class Meta:
+        verbose_name = "warning-to-action interval"
+        ordering = ["-is_open", "-days_max"]
+        indexes = [
+            models.Index(
+                fields=["measured_to"], condition=models.Q(is_open=True), name="situation_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.situation}: {self.interval_display}"
+
+    @property
+    def interval_display(self) -> str:
+        return format_interval(self.days_min, self.days_max, self.is_open)
+
+
+class IndicatorInterval(IntervalFields):
+    """For one warning sign: the time to the next engagement in its situation.
+
+    While no engagement answers it the row is open and stores no days: the wait grows every day,
+    so it is read as ``days_open()`` (or computed in SQL from ``warning_from``) instead of
+    rewriting every open row daily.
+    """
+
+    indicator = models.OneToOneField(
+        "cases.WarningIndicator",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="interval",
+    )
+    # Deleted with the indicator (its cascade), so the situation needs no index of its own here.
+    situation = models.ForeignKey(
+        "cases.Situation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    warning_from = models.DateField(help_text="First day of the period the warning was observed in")
+    warning_until = models.DateField(help_text="Last day of that period")
+
+    class Meta:
+        verbose_name = "warning-sign interval"
+        ordering = ["situation", "-days_max"]
+        indexes = [
+            # The "no action" rule: open intervals by the day the warning began.
+            models.Index(
+                fields=["warning_from"], condition=models.Q(is_open=True), name="indicator_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.interval_display}"
+
+    def days_open(self, today: dt.date | None = None) -> tuple[int, int] | None:
+        """For an open interval, the bounds of the wait so far (not stored: it grows daily)."""
+        if not self.is_open:
+            return None
+        today = today or timezone.localdate()
+        return max((today - self.warning_until).days, 0), max((today - self.warning_from).days, 0)
+
+    @property
+    def interval_display(self) -> str:
+        if self.is_open:
+            low, high = self.days_open()
+            return format_interval(low, high, True)
+        return format_interval(self.days_min, self.days_max, False)

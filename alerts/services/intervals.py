@@ -1,0 +1,324 @@
+"""The warning-to-action interval, computed in the database.
+
+Semantics (S/2011/552, para. 47: "the time lapsed between the first warning signs of a problem and
+the first steps taken to address it"):
+
+- A situation's *first warning* is its earliest warning sign at or above the configured severity
+  (``MeasureSettings``, default High).
+- An engagement *answers* a warning if it may have started on or after it: its start period does
+  not end before the warning's period begins. An engagement wholly before the warning does not
+  count. Any engagement counts, however small (a statement of concern, a démarche — para. 47).
+- Dates keep their precision. A warning known as "June 2010" lies somewhere in 1–30 June, so the
+  interval is stored as bounds: ``days_min`` (last possible warning day to first possible action
+  day, never below 0) and ``days_max`` (first possible warning day to last possible action day).
+  ``is_exact`` when the two agree.
+- With several warnings and engagements the bounds are those of the earliest possible dates: the
+  first warning lies between the earliest start and the earliest end of the warnings' periods, the
+  first action likewise among the answering engagements.
+- No answering engagement: the interval is *open*, measured to today (``measured_to``).
+- Each warning sign gets the same measure against the next engagement (``IndicatorInterval``);
+  it does not depend on the threshold.
+
+The recompute is set-based: a fixed number of statements whatever the number of situations. The
+periodic run is incremental — it recomputes the situations changed since the last run (found by
+index on ``updated_at`` and the history tables) and advances open intervals to today; ``full=True``
+recomputes everything and removes rows whose source rows were deleted behind Django's back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest
+from django.db.models.lookups import Exact, GreaterThanOrEqual
+from django.utils import timezone
+
+from cases.dates import PeriodEnd
+from cases.models import Engagement, Situation, WarningIndicator
+
+from ..models import IndicatorInterval, MeasureSettings, SituationInterval
+from .sql import DaysBetween, IsDistinctFrom, upsert_from_queryset
+
+# Changes committed by transactions that began before the previous run started carry an earlier
+# ``updated_at``; looking back this far past the previous start catches them.
+INCREMENTAL_OVERLAP = dt.timedelta(minutes=15)
+# Past this many changed situations an incremental run recomputes everything: one pass over the
+# tables then costs less than probing them situation by situation.
+INCREMENTAL_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    mode: str  # "full", "incremental" or "situations"
+    threshold_severity: int
+    indicator_rows: int
+    situation_rows: int
+    advanced_rows: int = 0
+    deleted_rows: int = 0
+
+
+def _today_value(today: dt.date) -> Value:
+    return Value(today, output_field=DateField())
+
+
+def _interval_columns(
+    warning_from: str,
+    warning_until: str,
+    action_from: str,
+    action_until: str,
+    today: dt.date | None,
+) -> dict[str, object]:
+    """Bounds, open flag and precision flag from the four period ends (names of annotations).
+
+    With ``today`` an open interval is measured to that day (situation rows); without, its days
+    stay empty (indicator rows, see ``IndicatorInterval``).
+    """
+    no_warning = Q(**{f"{warning_from}__isnull": True})
+    is_open = Q(**{f"{warning_from}__isnull": False, f"{action_from}__isnull": True})
+    open_min = open_max = Value(None)
+    if today is not None:
+        open_min = Greatest(DaysBetween(_today_value(today), F(warning_until)), Value(0))
+        open_max = Greatest(DaysBetween(_today_value(today), F(warning_from)), Value(0))
+    days_min = Case(
+        When(no_warning, then=Value(None)),
+        When(is_open, then=open_min),
+        default=Greatest(DaysBetween(F(action_from), F(warning_until)), Value(0)),
+        output_field=IntegerField(),
+    )
+    days_max = Case(
+        When(no_warning, then=Value(None)),
+        When(is_open, then=open_max),
+        default=DaysBetween(F(action_until), F(warning_from)),
+        output_field=IntegerField(),
+    )
+    columns = {
+        "action_from": F(action_from),
+        "action_until": F(action_until),
+        "days_min": days_min,
+        "days_max": days_max,
+        "is_open": Case(When(is_open, then=Value(True)), default=Value(False)),
+        "is_exact": Case(
+            When(no_warning | is_open, then=Value(False)),
+            When(Exact(days_min, days_max), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    }
+    if today is not None:
+        columns["measured_to"] = Case(When(is_open, then=_today_value(today)), default=Value(None))
+    return columns
+
+
+def _answering(prefix: str, warning_from) -> GreaterThanOrEqual:
+    """The engagement at ``prefix`` may have started on or after the day ``warning_from``."""
+    return GreaterThanOrEqual(
+        PeriodEnd(f"{prefix}started_on", f"{prefix}started_precision"), warning_from
+    )
+
+
+def _in_scope(queryset: QuerySet, field: str, scope) -> QuerySet:
+    return queryset if scope is None else queryset.filter(**{f"{field}__in": scope})
+
+
+def _upsert_indicator_intervals(scope) -> int:
+    indicators = _in_scope(WarningIndicator.objects.all(), "situation_id", scope)
+    answering = Q(_answering("situation__engagements__", F("observed_on")))
+    indicators = indicators.annotate(
+        w_until=PeriodEnd("observed_on", "observed_precision"),
+        a_from=Min("situation__engagements__started_on", filter=answering),
+        a_until=Min(
+            PeriodEnd(
+                "situation__engagements__started_on", "situation__engagements__started_precision"
+            ),
+            filter=answering,
+        ),
+    )
+    columns = {
+        "indicator": F("pk"),
+        "situation": F("situation_id"),
+        "warning_from": F("observed_on"),
+        "warning_until": F("w_until"),
+        **_interval_columns("observed_on", "w_until", "a_from", "a_until", None),
+    }
+    return upsert_from_queryset(IndicatorInterval, indicators, columns, conflict=["indicator"])
+
+
+def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: dt.datetime) -> int:
+    situations = _in_scope(Situation.objects.all(), "pk", scope)
+    at_threshold = Q(indicators__severity__gte=threshold)
+    # The per-indicator rows were written just before, in the same transaction: the earliest
+    # warning's next action is the earliest "next action" of all the warnings at the threshold.
+    situations = situations.annotate(
+        w_from=Min("indicators__observed_on", filter=at_threshold),
+        w_until=Min(
+            PeriodEnd("indicators__observed_on", "indicators__observed_precision"),
+            filter=at_threshold,
+        ),
+        a_from=Min("indicators__interval__action_from", filter=at_threshold),
+        a_until=Min("indicators__interval__action_until", filter=at_threshold),
+    )
+    columns = {
+        "situation": F("pk"),
+        "threshold_severity": Value(threshold),
+        "warning_from": F("w_from"),
+        "warning_until": F("w_until"),
+        **_interval_columns("w_from", "w_until", "a_from", "a_until", today),
+    }
+    return upsert_from_queryset(
+        SituationInterval,
+        situations,
+        columns,
+        conflict=["situation"],
+        stamp={"changed_at": Value(started, output_field=DateTimeField())},
+    )
+
+
+def _link_first_warning_and_action(scope: list | None, threshold: int, started: dt.datetime) -> int:
+    """Point each situation row at the warning and the engagement its bounds start from.
+
+    Looks at the rows this run changed, rows missing a link they should have (a linked record was
+    deleted), and every row of the situations asked for by id.
+    """
+    first_warning = (
+        WarningIndicator.objects.filter(
+            situation_id=OuterRef("situation_id"),
+            severity__gte=threshold,
+            observed_on=OuterRef("warning_from"),
+        )
+        .order_by(PeriodEnd("observed_on", "observed_precision"), "created_at", "id")
+        .values("id")[:1]
+    )
+    first_action = (
+        Engagement.objects.filter(
+            _answering("", OuterRef("warning_from")),
+            situation_id=OuterRef("situation_id"),
+            started_on=OuterRef("action_from"),
+        )
+        .order_by(PeriodEnd("started_on", "started_precision"), "created_at", "id")
+        .values("id")[:1]
+    )
+    candidates = (
+        Q(changed_at=started)
+        | Q(first_warning__isnull=True, warning_from__isnull=False)
+        | Q(first_action__isnull=True, action_from__isnull=False)
+    )
+    if scope is not None:
+        candidates |= Q(situation_id__in=scope)
+    rows = SituationInterval.objects.filter(candidates).filter(
+        IsDistinctFrom(F("first_warning_id"), Subquery(first_warning))
+        | IsDistinctFrom(F("first_action_id"), Subquery(first_action))
+    )
+    return rows.update(
+        first_warning_id=Subquery(first_warning), first_action_id=Subquery(first_action)
+    )
+
+
+def _advance_open_intervals(today: dt.date) -> int:
+    """Open situation intervals grow by a day every day; only those rows are rewritten."""
+    return SituationInterval.objects.filter(is_open=True, measured_to__lt=today).update(
+        days_min=Greatest(DaysBetween(_today_value(today), F("warning_until")), Value(0)),
+        days_max=Greatest(DaysBetween(_today_value(today), F("warning_from")), Value(0)),
+        measured_to=_today_value(today),
+    )
+
+
+def _delete_orphans() -> int:
+    """Rows whose indicator or situation was deleted without Django (raw SQL, restores)."""
+    indicator_rows = IndicatorInterval.objects.exclude(
+        Exists(
+            WarningIndicator.objects.filter(
+                pk=OuterRef("indicator_id"), situation_id=OuterRef("situation_id")
+            )
+        )
+    )
+    situation_rows = SituationInterval.objects.exclude(
+        Exists(Situation.objects.filter(pk=OuterRef("situation_id")))
+    )
+    return indicator_rows.delete()[0] + situation_rows.delete()[0]
+
+
+def changed_situations(since: dt.datetime, threshold: int) -> QuerySet:
+    """Ids of the situations whose interval may have changed since ``since`` (a subquery).
+
+    Saves show in ``updated_at`` (indexed), deletions in the history tables (``history_date`` is
+    indexed); situations without a row, or with a row for another threshold, are included too.
+    """
+    history_indicators = WarningIndicator.history.model.objects
+    history_engagements = Engagement.history.model.objects
+    return Situation.objects.filter(
+        Q(updated_at__gte=since)
+        | Q(pk__in=WarningIndicator.objects.filter(updated_at__gte=since).values("situation_id"))
+        | Q(pk__in=Engagement.objects.filter(updated_at__gte=since).values("situation_id"))
+        | Q(pk__in=history_indicators.filter(history_date__gte=since).values("situation_id"))
+        | Q(pk__in=history_engagements.filter(history_date__gte=since).values("situation_id"))
+        | ~Q(
+            pk__in=SituationInterval.objects.filter(threshold_severity=threshold).values(
+                "situation_id"
+            )
+        )
+    ).values_list("pk", flat=True)
+
+
+def recompute_intervals(
+    situation_ids: Iterable | None = None, *, full: bool = False, today: dt.date | None = None
+) -> RecomputeResult:
+    """Bring the stored intervals up to date.
+
+    - ``situation_ids``: just those situations (after a save);
+    - ``full=True``: every situation, every indicator;
+    - neither: the situations changed since the last run, plus open intervals advanced to today
+      (the periodic job). The first run, with nothing stored yet, is a full one.
+    """
+    today = today or timezone.localdate()
+    settings = MeasureSettings.load()
+    threshold = settings.threshold_severity
+    started = timezone.now()
+    if situation_ids is not None:
+        mode, scope = "situations", list(situation_ids)
+    elif full or settings.intervals_computed_at is None:
+        mode, scope = "full", None
+    else:
+        since = settings.intervals_computed_at - INCREMENTAL_OVERLAP
+        # Read the ids once (at most the limit): the planner then sees how few rows it needs.
+        changed = list(changed_situations(since, threshold)[: INCREMENTAL_LIMIT + 1])
+        if len(changed) > INCREMENTAL_LIMIT:
+            mode, scope = "full", None
+        else:
+            mode, scope = "incremental", changed
+    advanced = deleted = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Each statement costs little per row but is estimated high: JIT compilation would
+            # take longer than the statement. A full pass aggregates a million rows: in memory.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
+        indicator_rows = _upsert_indicator_intervals(scope)
+        situation_rows = _upsert_situation_intervals(scope, threshold, today, started)
+        _link_first_warning_and_action(scope if mode != "full" else None, threshold, started)
+        if mode != "situations":
+            advanced = _advance_open_intervals(today)
+        if mode == "full":
+            deleted = _delete_orphans()
+        if mode != "situations":
+            # A queryset update: the watermark is bookkeeping, not a settings change for history.
+            MeasureSettings.objects.filter(pk=settings.pk).update(intervals_computed_at=started)
+    return RecomputeResult(mode, threshold, indicator_rows, situation_rows, advanced, deleted)

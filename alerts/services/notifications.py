@@ -1,0 +1,401 @@
+"""Telling people: e-mail to the region's desk officers, signed webhooks to partner systems.
+
+Notifications are rows first (created set-based, once per alert episode and target, in the same
+transaction as the alert), messages second (a Celery task per row, after commit, retried with
+exponential backoff). A dead webhook target therefore never loses or holds up an alert: the alert
+is committed before anyone is called, each target has its own row, and every attempt is logged.
+
+Traffic Light Protocol: a partner's webhook only carries alerts on situations its organisation may
+see (``cases.sharing.restrict_to_clearance``), checked when the row is created and again just before
+sending; e-mail goes only to the staff a situation is visible to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import DateTimeField, F, Q, Value
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Situation
+from cases.sharing import Clearance, clearance_for_user, restrict_to_clearance
+
+from .. import signing
+from ..choices import AlertStatus, Channel, DeliveryStatus
+from ..models import Alert, DeliveryAttempt, Notification, WebhookSubscription
+from .sql import insert_from_queryset
+
+logger = logging.getLogger(__name__)
+
+EMAIL_TARGET = "email"
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "ALERTS_DELIVERY_MAX_ATTEMPTS", 6))
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Wait before retry number ``attempt`` + 1: base · 2^(attempt − 1), capped at an hour."""
+    base = float(getattr(settings, "ALERTS_DELIVERY_BACKOFF_SECONDS", 30))
+    return min(base * 2 ** (attempt - 1), 3600.0)
+
+
+def _webhook_target(subscription_id: int) -> str:
+    return f"webhook:{subscription_id}"
+
+
+def queue_notifications(run: uuid.UUID, now: dt.datetime) -> list[int]:
+    """Create the notification rows for alerts this run opened or reopened; returns their ids.
+
+    One statement for e-mail and one per active subscription (subscriptions are configuration,
+    not data: a handful), each ``INSERT … SELECT … ON CONFLICT DO NOTHING``.
+    """
+    opened = Alert.objects.filter(transition_run=run, status=AlertStatus.OPEN)
+    common = {
+        "alert": F("pk"),
+        "episode": F("episode"),
+        "status": Value(DeliveryStatus.PENDING.value),
+        "attempts": Value(0),
+        "series_started_after": Value(0),
+        "recipients": Value(""),
+        "last_error": Value(""),
+        "created_at": Value(now, output_field=DateTimeField()),
+    }
+    insert_from_queryset(
+        Notification,
+        opened.filter(rule__notify_desk_officers=True),
+        {**common, "channel": Value(Channel.EMAIL.value), "target_key": Value(EMAIL_TARGET)},
+        skip_conflicts=True,
+    )
+    for subscription in WebhookSubscription.objects.filter(is_active=True):
+        visible = restrict_to_clearance(
+            opened.filter(rule__notify_partners=True),
+            Clearance.for_actors([subscription.actor_id]),
+            situation_path="situation",
+        )
+        insert_from_queryset(
+            Notification,
+            visible,
+            {
+                **common,
+                "channel": Value(Channel.WEBHOOK.value),
+                "subscription": Value(subscription.pk),
+                "target_key": Value(_webhook_target(subscription.pk)),
+            },
+            skip_conflicts=True,
+        )
+    return list(
+        Notification.objects.filter(
+            alert__transition_run=run, created_at=now, status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
+
+
+def send_after_commit(notification_ids: list[int]) -> None:
+    """Queue one delivery task per notification once the alerts are committed."""
+    if not notification_ids:
+        return
+    from ..tasks import deliver_notification
+    from .jobs import enqueue
+
+    def send() -> None:
+        for notification_id in notification_ids:
+            enqueue(deliver_notification, notification_id)
+
+    transaction.on_commit(send)
+
+
+def due_notifications(now: dt.datetime | None = None, *, grace: dt.timedelta | None = None):
+    """Pending notifications whose delivery task seems lost (the broker was down when it was
+    queued, or a retry never came): the periodic sweep queues them again."""
+    now = now or timezone.now()
+    late = now - (grace if grace is not None else dt.timedelta(minutes=5))
+    return Notification.objects.filter(
+        Q(next_attempt_at__isnull=True, created_at__lt=late) | Q(next_attempt_at__lt=late),
+        status=DeliveryStatus.PENDING,
+    )
+
+
+# --- Messages ------------------------------------------------------------------------------
+
+
+def _base_url() -> str:
+    return getattr(settings, "TRACKER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def alert_link(alert: Alert) -> str:
+    return _base_url() + reverse("admin:alerts_alert_change", args=[alert.pk])
+
+
+def event_name(notification: Notification) -> str:
+    return "alert.opened" if notification.episode == 1 else "alert.reopened"
+
+
+def webhook_payload(notification: Notification, sent_at: dt.datetime) -> dict:
+    alert = notification.alert
+    situation = alert.situation
+    return {
+        "event": event_name(notification),
+        "delivery": str(notification.pk),
+        "sent_at": sent_at.isoformat(),
+        "alert": {
+            "id": alert.pk,
+            "level": alert.get_level_display().lower(),
+            "status": alert.status,
+            "episode": notification.episode,
+            "opened_at": alert.opened_at.isoformat(),
+            "message": alert.message,
+            "measure": alert.measure,
+            "rule": {
+                "name": alert.rule.name,
+                "kind": alert.rule.kind,
+                "condition": alert.rule.condition,
+            },
+            "situation": {
+                "id": str(situation.pk),
+                "title": situation.title,
+                "slug": situation.slug,
+                "region": situation.region,
+                "crisis_type": situation.crisis_type,
+                "tlp": situation.get_sharing_display(),
+            },
+            "engagement": (
+                {"id": str(alert.engagement.pk), "title": alert.engagement.title}
+                if alert.engagement_id
+                else None
+            ),
+        },
+    }
+
+
+def email_subject(alert: Alert) -> str:
+    return (
+        f"[{alert.situation.get_sharing_display()}] {alert.get_level_display()} alert: "
+        f"{alert.situation.title} — {alert.rule.condition}"
+    )
+
+
+def email_body(alert: Alert, episode: int) -> str:
+    interval = getattr(alert.situation, "interval", None)
+    return render_to_string(
+        "alerts/alert_email.txt",
+        {
+            "alert": alert,
+            "episode": episode,
+            "situation": alert.situation,
+            "interval": interval,
+            "link": alert_link(alert),
+        },
+    )
+
+
+def desk_officer_addresses(situation: Situation) -> list[str]:
+    """Active staff responsible for the situation's region who may see it."""
+    users = (
+        get_user_model()
+        .objects.filter(desk_assignments__region=situation.region, is_active=True, is_staff=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("email")
+    )
+    situations = Situation.objects.filter(pk=situation.pk)
+    return [
+        user.email
+        for user in users
+        if restrict_to_clearance(situations, clearance_for_user(user)).exists()
+    ]
+
+
+# --- Delivery ------------------------------------------------------------------------------
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook answers where it was asked; a redirect is a failed delivery, not a new target."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str
+    retry_in: float | None = None  # seconds until the next attempt, if one is due
+
+
+def _post_webhook(notification: Notification, now: dt.datetime) -> tuple[int | None, str]:
+    subscription = notification.subscription
+    body = json.dumps(webhook_payload(notification, now), sort_keys=True).encode()
+    timestamp = int(now.timestamp())
+    request = urllib.request.Request(
+        subscription.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "early-warning-tracker",
+            signing.TIMESTAMP_HEADER: str(timestamp),
+            signing.SIGNATURE_HEADER: signing.sign(subscription.secret, timestamp, body),
+            signing.DELIVERY_HEADER: str(notification.pk),
+            signing.EVENT_HEADER: event_name(notification),
+        },
+    )
+    timeout = float(getattr(settings, "ALERTS_DELIVERY_TIMEOUT_SECONDS", 5))
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return response.status, ""
+    except urllib.error.HTTPError as error:
+        return error.code, f"HTTP {error.code} {error.reason}"
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return None, f"{type(error).__name__}: {reason}"
+
+
+def _send_email(notification: Notification) -> tuple[list[str], str]:
+    alert = notification.alert
+    recipients = desk_officer_addresses(alert.situation)
+    if not recipients:
+        return [], ""
+    message = EmailMessage(
+        subject=email_subject(alert),
+        body=email_body(alert, notification.episode),
+        to=recipients,
+        headers={"X-Tracker-Alert": str(alert.pk)},
+    )
+    try:
+        message.send()
+    except Exception as error:  # any SMTP or backend failure is a failed attempt, retried
+        return recipients, f"{type(error).__name__}: {error}"
+    return recipients, ""
+
+
+def _finish(notification: Notification, status: str, error: str = "") -> DeliveryOutcome:
+    Notification.objects.filter(pk=notification.pk, status=DeliveryStatus.PENDING).update(
+        status=status, last_error=error
+    )
+    return DeliveryOutcome(status)
+
+
+def deliver(notification_id: int) -> DeliveryOutcome:
+    """Try once to deliver a pending notification; log the attempt; say whether to retry.
+
+    Idempotent: a notification already delivered, failed or withheld is left alone.
+    """
+    notification = (
+        Notification.objects.select_related(
+            "alert__rule", "alert__situation", "alert__engagement", "subscription"
+        )
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None or notification.status != DeliveryStatus.PENDING:
+        return DeliveryOutcome(notification.status if notification else "missing")
+    situation = notification.alert.situation
+    now = timezone.now()
+    started = time.monotonic()
+    recipients: list[str] = []
+    if notification.channel == Channel.WEBHOOK:
+        subscription = notification.subscription
+        if not subscription.is_active:
+            return _finish(notification, DeliveryStatus.WITHHELD, "Subscription switched off.")
+        clearance = Clearance.for_actors([subscription.actor_id])
+        if not restrict_to_clearance(Situation.objects.filter(pk=situation.pk), clearance).exists():
+            return _finish(
+                notification,
+                DeliveryStatus.WITHHELD,
+                "The partner's clearance no longer covers this situation.",
+            )
+        response_status, error = _post_webhook(notification, now)
+        succeeded = response_status is not None and 200 <= response_status < 300
+        if response_status is not None and not succeeded and not error:
+            error = f"HTTP {response_status}"
+    else:
+        response_status = None
+        recipients, error = _send_email(notification)
+        if not recipients:
+            return _finish(
+                notification,
+                DeliveryStatus.NO_RECIPIENT,
+                f"No desk officer is assigned to {situation.get_region_display()}.",
+            )
+        succeeded = not error
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    return _record_attempt(
+        notification.pk, now, succeeded, response_status, error, elapsed_ms, recipients
+    )
+
+
+def _record_attempt(
+    notification_id: int,
+    now: dt.datetime,
+    succeeded: bool,
+    response_status: int | None,
+    error: str,
+    elapsed_ms: int,
+    recipients: list[str],
+) -> DeliveryOutcome:
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification_id)
+        number = notification.attempts + 1
+        DeliveryAttempt.objects.create(
+            notification=notification,
+            number=number,
+            attempted_at=now,
+            succeeded=succeeded,
+            response_status=response_status,
+            error=error[:2000],
+            duration_ms=elapsed_ms,
+        )
+        notification.attempts = number
+        in_series = number - notification.series_started_after
+        notification.last_error = error[:2000]
+        if recipients:
+            notification.recipients = ", ".join(recipients)
+        retry_in = None
+        if succeeded:
+            notification.status = DeliveryStatus.DELIVERED
+            notification.delivered_at = now
+            notification.next_attempt_at = None
+        elif in_series >= max_attempts():
+            notification.status = DeliveryStatus.FAILED
+            notification.next_attempt_at = None
+            logger.warning(
+                "Notification %s failed after %s attempts: %s", notification_id, number, error
+            )
+        else:
+            retry_in = backoff_seconds(in_series)
+            notification.next_attempt_at = now + dt.timedelta(seconds=retry_in)
+        notification.save()
+    return DeliveryOutcome(notification.status, retry_in)
+
+
+def retry_failed(notification_ids: list[int]) -> int:
+    """Put failed notifications back in the queue (admin action): a fresh series of attempts."""
+    ids = list(
+        Notification.objects.filter(
+            pk__in=notification_ids, status=DeliveryStatus.FAILED
+        ).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        Notification.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.PENDING,
+            series_started_after=F("attempts"),
+            next_attempt_at=None,
+        )
+        send_after_commit(ids)
+    return len(ids)

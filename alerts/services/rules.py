@@ -1,0 +1,336 @@
+"""Evaluating the alert rules, set-based.
+
+Per rule two statements whatever the number of situations:
+
+1. ``INSERT … SELECT <situations meeting the condition> ON CONFLICT (rule, subject) DO UPDATE`` —
+   a new condition inserts an alert; an existing alert is marked seen, and reopened if it had been
+   resolved after its condition cleared. The unique key makes one condition one alert however
+   often (or however concurrently) the job runs.
+2. ``UPDATE`` of the rule's alerts not seen by this run: the condition cleared, so open and
+   acknowledged alerts resolve themselves.
+
+Every transition made by the run carries the run's id, so the run logs its transitions and queues
+notifications with one statement each, and only for what it changed itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    UUIDField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, TruncDate
+from django.utils import timezone
+
+from cases.choices import SituationStatus
+from cases.dates import PeriodEnd
+from cases.models import Assessment, Engagement, Situation, SuccessElement, WarningIndicator
+
+from ..choices import ACTIVE_STATUSES, AlertEventKind, AlertStatus, RuleKind
+from ..models import Alert, AlertEvent, AlertRule, IndicatorInterval
+from .sql import DaysBetween, compile_select, insert_from_queryset, quote
+
+
+@dataclass
+class EvaluationResult:
+    run: uuid.UUID
+    raised: dict[str, int] = field(default_factory=dict)  # rule name -> alerts seen
+    transitions: dict[str, int] = field(default_factory=dict)  # event kind -> count
+    notification_ids: list[int] = field(default_factory=list)
+
+
+def _subject(prefix: str, id_field: str) -> Concat:
+    return Concat(Value(f"{prefix}:"), Cast(F(id_field), CharField()), output_field=CharField())
+
+
+def _in_rule_scope(
+    queryset: QuerySet, rule: AlertRule, situation_ids: list | None, path: str = "situation__"
+) -> QuerySet:
+    if rule.regions:
+        queryset = queryset.filter(**{f"{path}region__in": rule.regions})
+    if rule.crisis_types:
+        queryset = queryset.filter(**{f"{path}crisis_type__in": rule.crisis_types})
+    if situation_ids is not None:
+        queryset = queryset.filter(**{f"{path}pk__in" if path else "pk__in": situation_ids})
+    return queryset
+
+
+def _not_closed(path: str = "situation__") -> Q:
+    return ~Q(**{f"{path}status": SituationStatus.CLOSED})
+
+
+def _no_action(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet, dict]:
+    """Situations with a warning of severity ≥ S still unanswered after N days.
+
+    A warning known only to the month counts from the first day of its period: the alert fires
+    when the wait *may* have reached N days, so a coarse date never delays it.
+    """
+    rows = IndicatorInterval.objects.filter(
+        _not_closed(),
+        is_open=True,
+        warning_from__lte=today - dt.timedelta(days=rule.days),
+        indicator__severity__gte=rule.min_severity,
+    )
+    rows = _in_rule_scope(rows, rule, situation_ids)
+    today_value = Value(today, output_field=DateField())
+    rows = rows.values("situation_id").annotate(
+        waited=Max(DaysBetween(today_value, F("warning_from")))
+    )
+    return rows, {
+        "subject_key": _subject("situation", "situation_id"),
+        "situation": F("situation_id"),
+        "engagement": Value(None, output_field=UUIDField()),
+        "measure": F("waited"),
+    }
+
+
+def _escalation(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet, dict]:
+    """Situations with K or more warning signs of severity ≥ S in the last D days."""
+    window_start = today - dt.timedelta(days=rule.days - 1)
+    indicators = (
+        WarningIndicator.objects.filter(_not_closed(), severity__gte=rule.min_severity)
+        # A year-precision sign starts at most a year before its period ends: lets an index help.
+        .filter(observed_on__gte=window_start - dt.timedelta(days=366))
+        .alias(observed_until=PeriodEnd("observed_on", "observed_precision"))
+        .filter(observed_until__gte=window_start)
+    )
+    indicators = _in_rule_scope(indicators, rule, situation_ids)
+    indicators = (
+        indicators.values("situation_id")
+        .annotate(signs=Count("pk"))
+        .filter(signs__gte=rule.min_count)
+    )
+    return indicators, {
+        "subject_key": _subject("situation", "situation_id"),
+        "situation": F("situation_id"),
+        "engagement": Value(None, output_field=UUIDField()),
+        "measure": F("signs"),
+    }
+
+
+def _stale(rule: AlertRule, now: dt.datetime, situation_ids) -> tuple[QuerySet, dict]:
+    """Situations not closed whose record, warning signs and engagements all lie untouched for
+    D days."""
+    cutoff = now - dt.timedelta(days=rule.days)
+    situations = Situation.objects.filter(_not_closed(""), updated_at__lt=cutoff).exclude(
+        Q(pk__in=WarningIndicator.objects.filter(updated_at__gte=cutoff).values("situation_id"))
+        | Q(pk__in=Engagement.objects.filter(updated_at__gte=cutoff).values("situation_id"))
+    )
+    situations = _in_rule_scope(situations, rule, situation_ids, path="")
+
+    def latest(model) -> Subquery:
+        return Subquery(
+            model.objects.filter(situation_id=OuterRef("pk"))
+            .order_by()
+            .values("situation_id")
+            .annotate(latest=Max("updated_at"))
+            .values("latest")
+        )
+
+    last_activity = Greatest(
+        F("updated_at"),
+        Coalesce(latest(WarningIndicator), F("updated_at")),
+        Coalesce(latest(Engagement), F("updated_at")),
+        output_field=DateTimeField(),
+    )
+    today = Value(timezone.localdate(now), output_field=DateField())
+    return situations, {
+        "subject_key": _subject("situation", "pk"),
+        "situation": F("pk"),
+        "engagement": Value(None, output_field=UUIDField()),
+        "measure": DaysBetween(today, TruncDate(last_activity)),
+    }
+
+
+def _unassessed(
+    rule: AlertRule, today: dt.date, situation_ids, elements: int
+) -> tuple[QuerySet, dict]:
+    """Engagements ended (D days ago or more) without an assessment on every success element."""
+    assessed = (
+        Assessment.objects.filter(engagement_id=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    engagements = (
+        Engagement.objects.filter(ended_on__isnull=False)
+        .alias(ended_until=PeriodEnd("ended_on", "ended_precision"))
+        .filter(ended_until__lte=today - dt.timedelta(days=rule.days))
+        .annotate(assessed=Coalesce(Subquery(assessed, output_field=IntegerField()), 0))
+        .filter(assessed__lt=elements)
+    )
+    engagements = _in_rule_scope(engagements, rule, situation_ids)
+    return engagements, {
+        "subject_key": _subject("engagement", "pk"),
+        "situation": F("situation_id"),
+        "engagement": F("pk"),
+        "measure": F("assessed"),
+    }
+
+
+def _raise(rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UUID) -> int:
+    """Insert an alert per subject, or mark the existing one seen (reopening it if needed)."""
+    constants = {
+        "rule": Value(rule.pk),
+        "level": Value(rule.level),
+        "status": Value(AlertStatus.OPEN.value),
+        "episode": Value(1),
+        "condition_active": Value(True),
+        "opened_at": Value(now, output_field=DateTimeField()),
+        "last_seen_at": Value(now, output_field=DateTimeField()),
+        "acknowledgement": Value(""),
+        "resolution": Value(""),
+        "transition_run": Value(run, output_field=UUIDField()),
+    }
+    columns = {**subject, **constants}
+    select_sql, params, _ = compile_select(queryset, columns)
+    meta = Alert._meta
+    table = quote(meta.db_table)
+
+    def col(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    target = ", ".join(col(name) for name in columns)
+    # Reopen only an alert that was resolved *and* whose condition had cleared since: one a person
+    # resolved while the condition still held stays resolved until the condition clears and
+    # returns.
+    reopen = f"({table}.{col('status')} = %s AND NOT {table}.{col('condition_active')})"
+    reopen_params = [AlertStatus.RESOLVED.value]
+
+    def on_reopen(name: str, value_sql: str) -> str:
+        return f"{col(name)} = CASE WHEN {reopen} THEN {value_sql} ELSE {table}.{col(name)} END"
+
+    assignments = [
+        f"{col('measure')} = excluded.{col('measure')}",
+        f"{col('level')} = excluded.{col('level')}",
+        f"{col('last_seen_at')} = excluded.{col('last_seen_at')}",
+        on_reopen("status", f"excluded.{col('status')}"),
+        on_reopen("episode", f"{table}.{col('episode')} + 1"),
+        on_reopen("opened_at", f"excluded.{col('opened_at')}"),
+        on_reopen("acknowledged_at", "NULL"),
+        on_reopen("acknowledged_by", "NULL"),
+        on_reopen("acknowledgement", "''"),
+        on_reopen("resolved_at", "NULL"),
+        on_reopen("resolved_by", "NULL"),
+        on_reopen("resolution", "''"),
+        on_reopen("transition_run", f"excluded.{col('transition_run')}"),
+        # Last: every expression above reads the row as it was before this update.
+        f"{col('condition_active')} = excluded.{col('condition_active')}",
+    ]
+    reopen_count = sum(1 for a in assignments if "CASE WHEN" in a)
+    sql = (
+        f"INSERT INTO {table} ({target}) {select_sql} "
+        f"ON CONFLICT ({col('rule')}, {col('subject_key')}) DO UPDATE SET " + ", ".join(assignments)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *(reopen_params * reopen_count)])
+        return cursor.rowcount
+
+
+def _clear(rule: AlertRule, now: dt.datetime, run: uuid.UUID, situation_ids: list | None) -> int:
+    """Alerts of ``rule`` this run did not see: their condition cleared (or the rule is off)."""
+    alerts = Alert.objects.filter(rule=rule, condition_active=True)
+    if rule.is_active:
+        alerts = alerts.filter(last_seen_at__lt=now)
+    if situation_ids is not None:
+        alerts = alerts.filter(situation_id__in=situation_ids)
+    was_active = Q(status__in=ACTIVE_STATUSES)
+    reason = "The condition cleared." if rule.is_active else "The rule was switched off."
+    return alerts.update(
+        condition_active=False,
+        status=Case(When(was_active, then=Value(AlertStatus.RESOLVED)), default=F("status")),
+        resolved_at=Case(When(was_active, then=Value(now)), default=F("resolved_at")),
+        resolved_by=Case(When(was_active, then=Value(None)), default=F("resolved_by")),
+        resolution=Case(
+            When(was_active, then=Value(reason)), default=F("resolution"), output_field=TextField()
+        ),
+        transition_run=Case(
+            When(was_active, then=Value(run, output_field=UUIDField())),
+            default=F("transition_run"),
+        ),
+    )
+
+
+def _log_transitions(run: uuid.UUID, now: dt.datetime) -> int:
+    changed = Alert.objects.filter(transition_run=run)
+    kind = Case(
+        When(status=AlertStatus.RESOLVED, then=Value(AlertEventKind.AUTO_RESOLVED.value)),
+        When(episode=1, then=Value(AlertEventKind.OPENED.value)),
+        default=Value(AlertEventKind.REOPENED.value),
+    )
+    return insert_from_queryset(
+        AlertEvent,
+        changed,
+        {
+            "alert": F("pk"),
+            "kind": kind,
+            "episode": F("episode"),
+            "at": Value(now, output_field=DateTimeField()),
+            "comment": Case(
+                When(status=AlertStatus.RESOLVED, then=F("resolution")),
+                default=Value(""),
+                output_field=TextField(),
+            ),
+        },
+    )
+
+
+def evaluate_rules(
+    situation_ids: Iterable | None = None, *, now: dt.datetime | None = None
+) -> EvaluationResult:
+    """Raise, keep, resolve and reopen alerts for every rule, on every situation or on
+    ``situation_ids``; queue the notifications for what opened, and send them after commit."""
+    from .notifications import queue_notifications, send_after_commit
+
+    ids = None if situation_ids is None else list(situation_ids)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    run = uuid.uuid4()
+    result = EvaluationResult(run=run)
+    rules = list(AlertRule.objects.all())
+    elements = None
+    with transaction.atomic():
+        for rule in rules:
+            if rule.is_active:
+                if rule.kind == RuleKind.NO_ACTION:
+                    queryset, subject = _no_action(rule, today, ids)
+                elif rule.kind == RuleKind.ESCALATION:
+                    queryset, subject = _escalation(rule, today, ids)
+                elif rule.kind == RuleKind.STALE:
+                    queryset, subject = _stale(rule, now, ids)
+                else:
+                    if elements is None:
+                        elements = SuccessElement.objects.count()
+                    queryset, subject = _unassessed(rule, today, ids, elements)
+                result.raised[rule.name] = _raise(rule, queryset, subject, now, run)
+            _clear(rule, now, run, ids)
+        _log_transitions(run, now)
+        result.transitions = dict(
+            AlertEvent.objects.filter(alert__transition_run=run, at=now)
+            .values_list("kind")
+            .annotate(n=Count("pk"))
+        )
+        result.notification_ids = queue_notifications(run, now)
+        send_after_commit(result.notification_ids)
+    return result

@@ -1,0 +1,124 @@
+"""Set-based writes the ORM cannot express: ``INSERT … SELECT … ON CONFLICT`` built from querysets.
+
+The SELECT is always a compiled Django queryset (so table names, joins and vendor-specific
+functions come from the ORM); only the INSERT/ON CONFLICT wrapper is written here. PostgreSQL and
+SQLite (3.35+) both support it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db import connection, models
+from django.db.models import Func, Lookup, QuerySet
+
+
+class DaysBetween(Func):
+    """Whole days from ``earlier`` to ``later`` (negative if ``later`` comes first)."""
+
+    output_field = models.IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL: date - date = integer
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        return f"(({later})::date - ({earlier})::date)", [*later_params, *earlier_params]
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)",
+            [*later_params, *earlier_params],
+        )
+
+
+class IsDistinctFrom(Lookup):
+    """NULL-safe inequality, usable as an expression: ``filter(IsDistinctFrom(F("a"), F("b")))``."""
+
+    lookup_name = "distinct_from"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IS DISTINCT FROM {rhs}", [*lhs_params, *rhs_params]
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def compile_select(queryset: QuerySet, columns: Mapping[str, object]) -> tuple[str, list, list]:
+    """``SELECT sub.c1, sub.c2 … FROM (<queryset>) sub`` with ``columns`` as annotations.
+
+    Returns the SQL, its parameters and the output aliases in the order of ``columns``. Every
+    output is an annotation with its own alias, so the column order never depends on how Django
+    orders a ``values()`` list.
+    """
+    aliases = {name: f"out_{name}" for name in columns}
+    annotated = queryset.annotate(**{aliases[n]: expr for n, expr in columns.items()})
+    inner = annotated.values(*aliases.values()).order_by()
+    sql, params = inner.query.sql_with_params()
+    select = ", ".join(f"sub.{quote(alias)}" for alias in aliases.values())
+    # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as a join condition.
+    return f"SELECT {select} FROM ({sql}) sub WHERE 1 = 1", list(params), list(aliases.values())
+
+
+def upsert_from_queryset(
+    model: type[models.Model],
+    queryset: QuerySet,
+    columns: Mapping[str, object],
+    *,
+    conflict: list[str],
+    stamp: Mapping[str, object] | None = None,
+) -> int:
+    """Insert one row of ``model`` per row of ``queryset``; on a key conflict update the row, but
+    only when a value actually changed (unchanged rows are not rewritten). ``stamp`` columns are
+    written with the others but never count as a change. Returns the rows written."""
+    meta = model._meta
+    stamp = stamp or {}
+    all_columns = {**columns, **stamp}
+    column_of = {name: meta.get_field(name).column for name in all_columns}
+    select_sql, params, _ = compile_select(queryset, all_columns)
+    table = quote(meta.db_table)
+    target = ", ".join(quote(column_of[n]) for n in all_columns)
+    keys = ", ".join(quote(meta.get_field(n).column) for n in conflict)
+    compared = [column_of[n] for n in columns if n not in conflict]
+    updated = [*compared, *(column_of[n] for n in stamp)]
+    assignments = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
+    changed = " OR ".join(
+        f"{table}.{quote(c)} IS DISTINCT FROM excluded.{quote(c)}" for c in compared
+    )
+    sql = (
+        f"INSERT INTO {table} ({target}) {select_sql} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def db_value(model: type[models.Model], field: str, value):
+    """``value`` as the database stores ``model.field`` (UUIDs and datetimes differ per vendor)."""
+    return model._meta.get_field(field).get_db_prep_value(value, connection, prepared=False)
+
+
+def insert_from_queryset(
+    model: type[models.Model],
+    queryset: QuerySet,
+    columns: Mapping[str, object],
+    *,
+    skip_conflicts: bool = False,
+) -> int:
+    """``INSERT INTO model (…) SELECT …``; with ``skip_conflicts`` rows that would break a unique
+    constraint are left out (``ON CONFLICT DO NOTHING``), so running it twice inserts once."""
+    meta = model._meta
+    select_sql, params, _ = compile_select(queryset, columns)
+    target = ", ".join(quote(meta.get_field(n).column) for n in columns)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({target}) {select_sql}"
+    if skip_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
