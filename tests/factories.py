@@ -7,6 +7,7 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from cases import choices
 from cases.models import (
@@ -150,3 +151,53 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     element = factory.LazyFunction(success_element)
     rating = choices.AssessmentRating.ADEQUATE
     evidence = factory.Faker("sentence")
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+class AlertRuleFactory(factory.django.DjangoModelFactory):
+    """A no-action rule by default; the six default rules come from a migration."""
+
+    class Meta:
+        model = "alerts.AlertRule"
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    kind = "no-action"
+    min_severity = choices.Severity.HIGH
+    days = 14
+    level = choices.Severity.HIGH
+    regions = factory.LazyFunction(list)
+    crisis_types = factory.LazyFunction(list)
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """An alert as the job would raise it (tests of the job itself run the job instead)."""
+
+    class Meta:
+        model = "alerts.Alert"
+
+    rule = factory.SubFactory(AlertRuleFactory)
+    situation = factory.SubFactory(SituationFactory)
+    subject_key = factory.LazyAttribute(lambda a: f"situation:{a.situation.pk.hex}")
+    level = factory.SelfAttribute("rule.level")
+    measure = 20
+    opened_at = factory.LazyFunction(timezone.now)
+    last_seen_at = factory.SelfAttribute("opened_at")
+
+
+class DeskAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.DeskAssignment"
+
+    user = factory.SubFactory(DeskOfficerFactory)
+    region = choices.Region.AFRICA
+
+
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.WebhookSubscription"
+
+    name = factory.Sequence(lambda n: f"Partner system {n}")
+    actor = factory.SubFactory(ActorFactory)
+    url = "http://127.0.0.1:9/hook"
