@@ -1,0 +1,471 @@
+"""The desk officers' admin: situations with their warning signs and engagements, actors, reviews.
+
+Every write goes through ``cases.services`` (the API calls the same functions), every change is
+kept by django-simple-history and can be read and reverted from the record's History page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, ManyToManyField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.forms import BaseModelFormSet, ModelForm
+from django.http import HttpRequest
+from django_countries import countries as all_countries
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from . import services
+from .dates import format_partial_date
+from .models import (
+    Actor,
+    Assessment,
+    Document,
+    Engagement,
+    EngagementPartner,
+    Paragraph,
+    Situation,
+    SuccessElement,
+    TrackedModel,
+    WarningIndicator,
+)
+
+admin.site.site_header = "Early-warning case tracker"
+admin.site.site_title = "Early-warning case tracker"
+admin.site.index_title = "Situations, warning signs and engagements"
+
+RECORD_FIELDS = ("version", "created_at", "updated_at")
+
+# The one save function for each kind of record; inlines and the History page's Revert use it too.
+SAVE_SERVICES: dict[type[TrackedModel], Callable[..., Any]] = {
+    Situation: services.save_situation,
+    WarningIndicator: services.save_indicator,
+    Actor: services.save_actor,
+    Engagement: services.save_engagement,
+    EngagementPartner: services.save_engagement_partner,
+    Assessment: services.save_assessment,
+}
+
+
+def _links_from_form(form: ModelForm) -> dict[str, Any]:
+    """The many-to-many values a form carries, as keyword arguments for a save service."""
+    return {
+        field.name: form.cleaned_data[field.name]
+        for field in form.instance._meta.many_to_many
+        if field.name in form.cleaned_data
+    }
+
+
+def _save_through_service(record: TrackedModel, user: Any, form: ModelForm | None) -> None:
+    links = _links_from_form(form) if form is not None else {}
+    SAVE_SERVICES[type(record)](record, by=user, **links)
+
+
+def _save_formset_through_services(formset: BaseModelFormSet, user: Any) -> None:
+    # commit=False fills new_objects / changed_objects / deleted_objects (the admin's change
+    # message reads them) without writing; each write then goes through its service.
+    formset.save(commit=False)
+    form_of = {id(form.instance): form for form in formset.forms}
+    for record in formset.deleted_objects:
+        services.delete_record(record, by=user)
+    for record in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
+        _save_through_service(record, user, form_of.get(id(record)))
+
+
+def _count_of(model: type[TrackedModel], fk: str) -> Coalesce:
+    """Rows of ``model`` pointing at the outer row, as one correlated subquery (no join fan-out)."""
+    counted = (
+        model.objects.filter(**{fk: OuterRef("pk")})
+        .order_by()
+        .values(fk)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class LabelledChanges(HistoricalRecordContextHelper):
+    """History diffs in the desk officer's words: "Risk level: Medium → High", not "2 → 3"."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.choices and not isinstance(field, ManyToManyField):
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
+class TrackedAdmin(SimpleHistoryAdmin):
+    """Admin for a tracked record: saves through services, shows and reverts its history."""
+
+    readonly_fields = RECORD_FIELDS
+    history_list_display = ["version"]
+
+    def save_model(self, request: HttpRequest, obj: TrackedModel, form, change: bool) -> None:
+        _save_through_service(obj, request.user, form)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # The form's many-to-many links were set by the save service in save_model.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        _save_formset_through_services(formset, request.user)
+
+    def delete_model(self, request: HttpRequest, obj: TrackedModel) -> None:
+        services.delete_record(obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            services.delete_record(obj, by=request.user)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Paragraph:
+            # Citations print as "S/2011/552, para. 47": fetch the document with the paragraph.
+            kwargs.setdefault("queryset", Paragraph.objects.select_related("document"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledChanges(self.model, historical_record)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history lets anyone who may *view* history POST a revert; reverting is a change.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class TrackedInlineMixin:
+    """Inline rows saved through the same services (see ``TrackedAdmin.save_formset``)."""
+
+    readonly_fields = ()
+    show_change_link = True
+
+    def get_extra(self, request, obj=None, **kwargs) -> int:
+        # One blank row on a new parent, none when editing: "Add another" adds rows on demand.
+        return 1 if obj is None else 0
+
+
+def _partial_date_column(date_field: str, precision_field: str, description: str):
+    @admin.display(description=description, ordering=date_field)
+    def column(self, obj) -> str:
+        return format_partial_date(getattr(obj, date_field), getattr(obj, precision_field))
+
+    return column
+
+
+# --- Situations -----------------------------------------------------------------------------
+
+
+class WarningIndicatorInline(TrackedInlineMixin, admin.StackedInline):
+    model = WarningIndicator
+    fields = (
+        ("category", "severity", "threshold_moment"),
+        ("observed_on", "observed_precision"),
+        "description",
+        ("reported_by", "source"),
+    )
+    autocomplete_fields = ("reported_by",)
+
+
+class EngagementInline(TrackedInlineMixin, admin.StackedInline):
+    model = Engagement
+    fields = (
+        "title",
+        ("instrument", "track", "outcome"),
+        "lead_actor",
+        ("started_on", "started_precision"),
+        ("ended_on", "ended_precision"),
+        "objective",
+    )
+    autocomplete_fields = ("lead_actor",)
+
+
+@admin.register(Situation)
+class SituationAdmin(TrackedAdmin):
+    list_display = (
+        "title",
+        "country_names",
+        "region",
+        "crisis_type",
+        "status",
+        "risk_level",
+        "sharing",
+        "indicator_count",
+        "engagement_count",
+        "updated_at",
+    )
+    list_filter = ("region", "status", "risk_level", "crisis_type", "sharing", "conflict_stage")
+    search_fields = ("title", "summary", "countries")
+    date_hierarchy = "updated_at"
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ("shared_with", "citations")
+    inlines = (WarningIndicatorInline, EngagementInline)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "countries",
+                    ("region", "subregion"),
+                    ("crisis_type", "conflict_stage"),
+                    ("status", "risk_level"),
+                    "summary",
+                )
+            },
+        ),
+        ("Sharing (Traffic Light Protocol 2.0)", {"fields": ("sharing", "shared_with")}),
+        ("Sources", {"fields": ("citations",)}),
+        ("Record", {"fields": RECORD_FIELDS, "classes": ("collapse",)}),
+    )
+    history_list_display = ["version", "status", "risk_level"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                indicator_count=_count_of(WarningIndicator, "situation"),
+                engagement_count=_count_of(Engagement, "situation"),
+            )
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        """Also find situations by country name ("Guinea"), not only by ISO code ("GN")."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().casefold()
+        if len(term) >= 3:
+            codes = [code for code, name in all_countries if term in str(name).casefold()]
+            if codes:
+                by_country = queryset.none()
+                for code in codes:
+                    # Codes are stored comma-separated; two letters match only that code.
+                    by_country |= queryset.filter(countries__icontains=code)
+                results |= by_country
+        return results, may_have_duplicates
+
+    @admin.display(description="Countries")
+    def country_names(self, obj: Situation) -> str:
+        return ", ".join(country.name for country in obj.countries)
+
+    @admin.display(description="Indicators", ordering="indicator_count")
+    def indicator_count(self, obj: Situation) -> int:
+        return obj.indicator_count
+
+    @admin.display(description="Engagements", ordering="engagement_count")
+    def engagement_count(self, obj: Situation) -> int:
+        return obj.engagement_count
+
+
+# --- Warning indicators ---------------------------------------------------------------------
+
+
+@admin.register(WarningIndicator)
+class WarningIndicatorAdmin(TrackedAdmin):
+    list_display = (
+        "__str__",
+        "situation",
+        "category",
+        "severity",
+        "observed",
+        "threshold_moment",
+        "reported_by",
+        "updated_at",
+    )
+    list_select_related = ("situation", "reported_by")
+    list_filter = (
+        "severity",
+        "category",
+        "observed_precision",
+        "threshold_moment",
+        "situation__region",
+        "situation__sharing",
+    )
+    search_fields = ("description", "source", "situation__title")
+    date_hierarchy = "observed_on"
+    autocomplete_fields = ("situation", "reported_by", "citations")
+    fields = (
+        "situation",
+        ("category", "severity", "threshold_moment"),
+        ("observed_on", "observed_precision"),
+        "description",
+        ("reported_by", "source"),
+        "citations",
+        RECORD_FIELDS,
+    )
+    history_list_display = ["version", "severity"]
+
+    observed = _partial_date_column("observed_on", "observed_precision", "Observed")
+
+
+# --- Actors ---------------------------------------------------------------------------------
+
+
+@admin.register(Actor)
+class ActorAdmin(TrackedAdmin):
+    list_display = ("name", "acronym", "kind", "parent", "country", "updated_at")
+    list_select_related = ("parent",)
+    list_filter = ("kind",)
+    search_fields = ("name", "acronym", "description")
+    autocomplete_fields = ("parent", "citations")
+    fields = (
+        ("name", "acronym"),
+        ("kind", "country"),
+        "parent",
+        "description",
+        "citations",
+        RECORD_FIELDS,
+    )
+
+
+# --- Engagements and their review -----------------------------------------------------------
+
+
+class EngagementPartnerInline(TrackedInlineMixin, admin.TabularInline):
+    model = EngagementPartner
+    fields = ("actor", "role")
+    autocomplete_fields = ("actor",)
+    show_change_link = False
+
+
+class AssessmentInline(TrackedInlineMixin, admin.TabularInline):
+    model = Assessment
+    fields = ("element", "rating", "evidence", "assessed_by")
+    readonly_fields = ("assessed_by",)
+    show_change_link = True
+
+
+@admin.register(Engagement)
+class EngagementAdmin(TrackedAdmin):
+    list_display = (
+        "title",
+        "situation",
+        "instrument",
+        "track",
+        "lead_actor",
+        "started",
+        "ended",
+        "outcome",
+        "partner_count",
+    )
+    list_select_related = ("situation", "lead_actor")
+    list_filter = ("instrument", "track", "outcome", "situation__region")
+    search_fields = ("title", "objective", "situation__title", "lead_actor__name")
+    date_hierarchy = "started_on"
+    autocomplete_fields = ("situation", "lead_actor", "citations")
+    inlines = (EngagementPartnerInline, AssessmentInline)
+    fields = (
+        "situation",
+        "title",
+        ("instrument", "track"),
+        "lead_actor",
+        ("started_on", "started_precision"),
+        ("ended_on", "ended_precision"),
+        "objective",
+        "outcome",
+        "citations",
+        RECORD_FIELDS,
+    )
+    history_list_display = ["version", "outcome"]
+
+    started = _partial_date_column("started_on", "started_precision", "Started")
+    ended = _partial_date_column("ended_on", "ended_precision", "Ended")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(partner_count=_count_of(EngagementPartner, "engagement"))
+        )
+
+    @admin.display(description="Partners", ordering="partner_count")
+    def partner_count(self, obj: Engagement) -> int:
+        return obj.partner_count
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(TrackedAdmin):
+    list_display = ("engagement", "situation", "element", "rating", "assessed_by", "updated_at")
+    list_select_related = ("engagement__situation", "element", "assessed_by")
+    list_filter = ("element", "rating", "engagement__instrument")
+    search_fields = ("evidence", "engagement__title", "engagement__situation__title")
+    autocomplete_fields = ("engagement", "citations")
+    fields = (
+        "engagement",
+        "element",
+        "rating",
+        "evidence",
+        "citations",
+        "assessed_by",
+        RECORD_FIELDS,
+    )
+    readonly_fields = ("assessed_by", *RECORD_FIELDS)
+    history_list_display = ["version", "rating", "assessed_by"]
+
+    @admin.display(description="Situation", ordering="engagement__situation__title")
+    def situation(self, obj: Assessment) -> str:
+        return str(obj.engagement.situation)
+
+
+# --- The report: read-only reference --------------------------------------------------------
+
+
+class ReadOnlyAdminMixin:
+    """Reference data from the report (imported or created by migration): viewed, never edited."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(SuccessElement)
+class SuccessElementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("order", "name", "citation", "description")
+    list_display_links = ("name",)
+
+
+class ParagraphInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Paragraph
+    fields = ("kind", "number", "section", "text")
+    can_delete = False
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("symbol", "title", "paragraph_count", "imported_at")
+    search_fields = ("symbol", "title")
+    inlines = (ParagraphInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(paragraph_count=Count("paragraphs"))
+
+    @admin.display(description="Paragraphs and footnotes", ordering="paragraph_count")
+    def paragraph_count(self, obj: Document) -> int:
+        return obj.paragraph_count
+
+
+@admin.register(Paragraph)
+class ParagraphAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Listed so records can cite paragraphs through autocomplete ("552 47", "threshold")."""
+
+    list_display = ("citation", "section", "excerpt")
+    list_select_related = ("document",)
+    list_filter = ("kind", "document")
+    search_fields = ("number__exact", "text", "document__symbol", "section")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("document")
+
+    @admin.display(description="Text")
+    def excerpt(self, obj: Paragraph) -> str:
+        return obj.text if len(obj.text) <= 160 else f"{obj.text[:157]}…"
