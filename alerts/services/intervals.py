@@ -116,8 +116,11 @@ def _interval_columns(
         "days_min": days_min,
         "days_max": days_max,
         "is_open": Case(When(is_open, then=Value(True)), default=Value(False)),
+        # Open: exact if the warning is known to the day (today is). Closed: if the bounds agree.
         "is_exact": Case(
-            When(no_warning | is_open, then=Value(False)),
+            When(no_warning, then=Value(False)),
+            When(is_open & Q(Exact(F(warning_from), F(warning_until))), then=Value(True)),
+            When(is_open, then=Value(False)),
             When(Exact(days_min, days_max), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
@@ -314,7 +317,7 @@ def recompute_intervals(
         indicator_rows = _upsert_indicator_intervals(scope)
         situation_rows = _upsert_situation_intervals(scope, threshold, today, started)
         _link_first_warning_and_action(scope if mode != "full" else None, threshold, started)
-        if mode != "situations":
+        if mode == "incremental":  # a full run measured every open interval to today already
             advanced = _advance_open_intervals(today)
         if mode == "full":
             deleted = _delete_orphans()

@@ -100,7 +100,7 @@ def _no_action(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet
     return rows, {
         "subject_key": _subject("situation", "situation_id"),
         "situation": F("situation_id"),
-        "engagement": Value(None, output_field=UUIDField()),
+        "engagement": Cast(Value(None), UUIDField()),
         "measure": F("waited"),
     }
 
@@ -124,7 +124,7 @@ def _escalation(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySe
     return indicators, {
         "subject_key": _subject("situation", "situation_id"),
         "situation": F("situation_id"),
-        "engagement": Value(None, output_field=UUIDField()),
+        "engagement": Cast(Value(None), UUIDField()),
         "measure": F("signs"),
     }
 
@@ -158,7 +158,7 @@ def _stale(rule: AlertRule, now: dt.datetime, situation_ids) -> tuple[QuerySet, 
     return situations, {
         "subject_key": _subject("situation", "pk"),
         "situation": F("pk"),
-        "engagement": Value(None, output_field=UUIDField()),
+        "engagement": Cast(Value(None), UUIDField()),
         "measure": DaysBetween(today, TruncDate(last_activity)),
     }
 

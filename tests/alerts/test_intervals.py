@@ -1,0 +1,274 @@
+"""The warning-to-action interval (S/2011/552, para. 47), as stored by the recompute."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+
+from alerts.models import IndicatorInterval, MeasureSettings, SituationInterval
+from alerts.services import intervals, recompute_intervals
+from cases.choices import DatePrecision, Severity
+from cases.models import WarningIndicator
+from tests.factories import EngagementFactory, SituationFactory, WarningIndicatorFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2011, 1, 1)
+D = dt.date
+MONTH, YEAR = DatePrecision.MONTH, DatePrecision.YEAR
+
+
+def warning(situation, on, severity=Severity.HIGH, precision=DatePrecision.DAY):
+    return WarningIndicatorFactory(
+        situation=situation, observed_on=on, observed_precision=precision, severity=severity
+    )
+
+
+def action(situation, on, precision=DatePrecision.DAY, **kwargs):
+    return EngagementFactory(
+        situation=situation, started_on=on, started_precision=precision, **kwargs
+    )
+
+
+def measure(situation, today=TODAY) -> SituationInterval:
+    recompute_intervals(today=today)
+    return SituationInterval.objects.get(situation=situation)
+
+
+def test_a_situation_without_warnings_has_a_row_with_no_interval():
+    situation = SituationFactory()
+    row = measure(situation)
+    assert row.warning_from is None and row.first_warning is None
+    assert row.days_min is None and row.days_max is None
+    assert not row.is_open and not row.is_exact
+    assert row.interval_display == "no warning"
+
+
+def test_warnings_below_the_threshold_do_not_start_the_interval():
+    situation = SituationFactory()
+    warning(situation, D(2010, 6, 10), severity=Severity.MEDIUM)
+    row = measure(situation)
+    assert row.threshold_severity == Severity.HIGH
+    assert row.first_warning is None and row.days_max is None
+
+
+def test_a_warning_answered_by_an_engagement_gives_the_days_between():
+    situation = SituationFactory()
+    first = warning(situation, D(2010, 6, 10))
+    step = action(situation, D(2010, 6, 20), title="Statement of concern")
+    row = measure(situation)
+    assert (row.days_min, row.days_max) == (10, 10)
+    assert row.is_exact and not row.is_open and row.measured_to is None
+    assert row.first_warning == first and row.first_action == step
+    assert row.interval_display == "10 days"
+
+
+def test_an_unanswered_warning_is_an_open_interval_measured_to_today():
+    situation = SituationFactory()
+    warning(situation, D(2010, 6, 10))
+    row = measure(situation)
+    assert row.is_open and row.measured_to == TODAY
+    assert row.days_min == row.days_max == (TODAY - D(2010, 6, 10)).days == 205
+    assert row.first_action is None
+    assert row.interval_display == "open: 205 days so far"
+
+
+def test_an_action_before_the_warning_does_not_count():
+    situation = SituationFactory()
+    warning(situation, D(2010, 6, 10))
+    action(situation, D(2010, 5, 1))
+    row = measure(situation)
+    assert row.is_open and row.first_action is None and row.days_max == 205
+
+    later = action(situation, D(2010, 7, 1))
+    row = measure(situation)
+    assert not row.is_open and row.first_action == later and row.days_max == 21
+
+
+def test_with_several_warnings_the_interval_starts_at_the_first_at_or_above_the_threshold():
+    situation = SituationFactory()
+    warning(situation, D(2010, 3, 1), severity=Severity.MEDIUM)  # below the threshold
+    first = warning(situation, D(2010, 6, 10), severity=Severity.HIGH)
+    warning(situation, D(2010, 7, 1), severity=Severity.CRITICAL)
+    action(situation, D(2010, 6, 20))
+    row = measure(situation)
+    assert row.first_warning == first
+    assert (row.warning_from, row.days_min, row.days_max) == (D(2010, 6, 10), 10, 10)
+
+
+def test_a_month_precision_warning_gives_bounds_not_a_made_up_day():
+    situation = SituationFactory()
+    warning(situation, D(2010, 6, 1), precision=MONTH)  # "June 2010"
+    action(situation, D(2010, 6, 20))
+    row = measure(situation)
+    # The warning came on one of 1–30 June and the action on 20 June, after it.
+    assert (row.warning_from, row.warning_until) == (D(2010, 6, 1), D(2010, 6, 30))
+    assert (row.days_min, row.days_max) == (0, 19)
+    assert not row.is_exact
+    assert row.interval_display == "0–19 days"
+
+
+def test_a_month_precision_action_gives_bounds_too():
+    situation = SituationFactory()
+    warning(situation, D(2010, 6, 10))
+    action(situation, D(2010, 7, 1), precision=MONTH)  # "July 2010"
+    row = measure(situation)
+    assert (row.action_from, row.action_until) == (D(2010, 7, 1), D(2010, 7, 31))
+    assert (row.days_min, row.days_max) == (21, 51)
+
+
+def test_an_action_in_the_month_of_the_warning_may_have_answered_it():
+    situation = SituationFactory()
+    warning(situation, D(2010, 6, 15))
+    action(situation, D(2010, 6, 1), precision=MONTH)  # some day of June: maybe after the 15th
+    row = measure(situation)
+    assert not row.is_open and (row.days_min, row.days_max) == (0, 15)
+
+
+def test_year_precision_on_both_sides():
+    situation = SituationFactory()
+    warning(situation, D(2010, 1, 1), precision=YEAR)  # "2010"
+    action(situation, D(2011, 3, 15))
+    row = measure(situation, today=D(2011, 6, 1))
+    assert (row.days_min, row.days_max) == (74, 438)
+
+
+def test_an_open_month_precision_warning_is_bounded_too():
+    situation = SituationFactory()
+    warning(situation, D(2010, 12, 1), precision=MONTH)
+    row = measure(situation, today=D(2010, 12, 20))
+    # It may have come as late as 31 December: the shortest wait so far is 0, the longest 19.
+    assert row.is_open and (row.days_min, row.days_max) == (0, 19) and not row.is_exact
+
+
+def test_the_threshold_is_a_setting_and_changing_it_moves_the_first_warning():
+    situation = SituationFactory()
+    medium = warning(situation, D(2010, 3, 1), severity=Severity.MEDIUM)
+    warning(situation, D(2010, 6, 10), severity=Severity.HIGH)
+    critical = warning(situation, D(2010, 7, 1), severity=Severity.CRITICAL)
+    action(situation, D(2010, 6, 20))
+
+    settings = MeasureSettings.load()
+    settings.threshold_severity = Severity.CRITICAL
+    settings.save()
+    row = measure(situation)
+    # The critical sign of 1 July came after the only engagement: unanswered.
+    assert row.threshold_severity == Severity.CRITICAL
+    assert row.first_warning == critical and row.is_open
+
+    settings.threshold_severity = Severity.MEDIUM
+    settings.save()
+    row = measure(situation)
+    assert row.first_warning == medium and (row.days_min, row.days_max) == (111, 111)
+
+
+def test_every_warning_sign_gets_its_time_to_the_next_engagement():
+    situation = SituationFactory()
+    early = warning(situation, D(2010, 6, 10), severity=Severity.LOW)
+    late = warning(situation, D(2010, 6, 25))
+    unanswered = warning(situation, D(2010, 8, 1))
+    action(situation, D(2010, 6, 20))
+    action(situation, D(2010, 7, 5))
+    recompute_intervals(today=TODAY)
+    rows = {row.indicator_id: row for row in IndicatorInterval.objects.all()}
+    assert (rows[early.pk].days_min, rows[early.pk].days_max) == (10, 10)
+    assert (rows[late.pk].days_min, rows[late.pk].action_from) == (10, D(2010, 7, 5))
+    open_row = rows[unanswered.pk]
+    assert open_row.is_open and open_row.days_max is None  # the wait grows daily: not stored
+    assert open_row.days_open(TODAY) == (153, 153)
+    assert all(row.situation_id == situation.pk for row in rows.values())
+
+
+def test_a_second_run_rewrites_nothing_and_a_deleted_action_reopens_the_interval():
+    situation = SituationFactory()
+    warning(situation, D(2010, 6, 10))
+    step = action(situation, D(2010, 6, 20))
+    first = recompute_intervals(today=TODAY)
+    assert (first.indicator_rows, first.situation_rows) == (1, 1)
+    again = recompute_intervals(today=TODAY)
+    assert (again.indicator_rows, again.situation_rows) == (0, 0)
+
+    step.delete()
+    recompute_intervals([situation.pk], today=TODAY)
+    row = SituationInterval.objects.get(situation=situation)
+    assert row.is_open and row.first_action is None and row.days_max == 205
+
+
+def test_deleting_the_first_warning_moves_the_interval_to_the_next_one():
+    situation = SituationFactory()
+    first = warning(situation, D(2010, 6, 10))
+    second = warning(situation, D(2010, 6, 15))
+    action(situation, D(2010, 6, 20))
+    measure(situation)
+    first.delete()
+    recompute_intervals([situation.pk], today=TODAY)
+    row = SituationInterval.objects.get(situation=situation)
+    assert row.first_warning == second and row.days_max == 5
+
+
+def test_the_periodic_run_picks_up_changes_since_the_last_run_and_advances_open_intervals():
+    answered, unanswered = SituationFactory(), SituationFactory()
+    warning(answered, D(2010, 6, 10))
+    warning(unanswered, D(2010, 6, 10))
+    assert recompute_intervals(today=TODAY).mode == "full"  # nothing stored yet
+
+    action(answered, D(2010, 6, 20))  # a save after the run
+    result = recompute_intervals(today=TODAY + dt.timedelta(days=1))
+    assert result.mode == "incremental"
+    assert SituationInterval.objects.get(situation=answered).days_max == 10
+    row = SituationInterval.objects.get(situation=unanswered)
+    assert row.measured_to == TODAY + dt.timedelta(days=1) and row.days_max == 206
+
+
+def test_a_full_run_removes_rows_whose_records_were_deleted_behind_djangos_back():
+    situation = SituationFactory()
+    gone = warning(situation, D(2010, 6, 10))
+    recompute_intervals(today=TODAY)
+    WarningIndicator.objects.filter(pk=gone.pk)._raw_delete("default")
+    result = recompute_intervals(full=True, today=TODAY)
+    assert result.deleted_rows == 1
+    assert not IndicatorInterval.objects.filter(pk=gone.pk).exists()
+
+
+def test_a_failure_half_way_leaves_nothing_half_written():
+    situation = SituationFactory()
+    warning(situation, D(2010, 6, 10))
+    with (
+        mock.patch.object(intervals, "_link_first_warning_and_action", side_effect=RuntimeError),
+        pytest.raises(RuntimeError),
+    ):
+        recompute_intervals(today=TODAY)
+    assert not IndicatorInterval.objects.exists()
+    assert not SituationInterval.objects.exists()
+
+
+def make_situations(count: int) -> None:
+    for n in range(count):
+        situation = SituationFactory()
+        warning(situation, D(2010, 6, 1 + n % 20), severity=Severity.HIGH)
+        warning(situation, D(2010, 5, 1), precision=MONTH, severity=Severity.LOW)
+        if n % 2:
+            action(situation, D(2010, 6, 25))
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental", "situations"])
+def test_the_recompute_query_count_does_not_grow_with_the_number_of_situations(
+    mode, django_assert_max_num_queries
+):
+    def run():
+        if mode == "situations":
+            ids = list(SituationInterval.objects.values_list("situation_id", flat=True))
+            return recompute_intervals(ids, today=TODAY)
+        return recompute_intervals(full=mode == "full", today=TODAY)
+
+    counts = []
+    for count in (5, 50):
+        make_situations(count if not counts else count - 5)
+        recompute_intervals(full=True, today=TODAY)
+        with django_assert_max_num_queries(10) as captured:
+            run()
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+    assert SituationInterval.objects.count() == 50
