@@ -7,6 +7,7 @@ Every function here runs in a transaction: it either writes everything or nothin
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -121,3 +122,91 @@ def delete_record(record: TrackedModel, *, by: Any | None = None) -> None:
     if by is not None and getattr(by, "is_authenticated", False):
         record._history_user = by
     record.delete()
+
+
+# --- API writes: create-or-replace that tells "unchanged" apart (REST API, batch) ---
+
+_SAVERS = {
+    Situation: save_situation,
+    WarningIndicator: save_indicator,
+    Actor: save_actor,
+    Engagement: save_engagement,
+    Assessment: save_assessment,
+}
+
+
+@dataclass(frozen=True)
+class Upsert:
+    record: TrackedModel
+    status: str  # "created" | "updated" | "unchanged"
+
+
+def _link_ids(values: Iterable[Any]) -> set:
+    return {getattr(v, "pk", v) for v in values}
+
+
+@transaction.atomic
+def upsert_record(
+    model: type[TrackedModel],
+    values: dict[str, Any],
+    *,
+    instance: TrackedModel | None = None,
+    pk: Any = None,
+    relations: dict[str, Iterable[Any]] | None = None,
+    partner_roles: Iterable[tuple[Actor, str]] | None = None,
+    by: Any | None = None,
+    reason: str = "",
+    first_version: int = 1,
+) -> Upsert:
+    """Create a record with primary key ``pk``, or set ``values`` on ``instance``.
+
+    Saves only when something differs from what is stored (fields, many-to-many links given in
+    ``relations``, an engagement's ``partner_roles``), so replaying a write changes nothing and
+    leaves the version alone. ``first_version`` lets a record re-created under a deleted record's
+    id continue its version count. Model validation errors propagate (nothing is written).
+    """
+    relations = {name: list(v) for name, v in (relations or {}).items() if v is not None}
+    roles = None if partner_roles is None else {(a.pk, r) for a, r in partner_roles}
+    if instance is None:
+        record = model(pk=pk, **values) if pk is not None else model(**values)
+        record.version = first_version
+        status = "created"
+    else:
+        record = instance
+        fields = [f.attname for f in model._meta.concrete_fields]
+        before = {name: getattr(record, name) for name in fields}
+        for name, value in values.items():
+            setattr(record, name, value)
+        record.full_clean()
+        changed = any(getattr(record, name) != before[name] for name in fields) or any(
+            _link_ids(getattr(record, name).all()) != _link_ids(links)
+            for name, links in relations.items()
+        )
+        if roles is not None and not changed:
+            stored = set(record.partner_roles.values_list("actor_id", "role"))
+            changed = stored != roles
+        if not changed:
+            return Upsert(record, "unchanged")
+        status = "updated"
+    if reason:
+        record._change_reason = reason
+    _SAVERS[model](record, by=by, **relations)
+    if roles is not None:
+        _set_partner_roles(record, roles, by=by)
+    return Upsert(record, status)
+
+
+def _set_partner_roles(engagement: Engagement, roles: set, *, by: Any | None) -> None:
+    wanted = dict(roles)
+    for partner in engagement.partner_roles.all():
+        if partner.actor_id not in wanted:
+            delete_record(partner, by=by)
+        elif partner.role != wanted[partner.actor_id]:
+            partner.role = wanted.pop(partner.actor_id)
+            save_engagement_partner(partner, by=by)
+        else:
+            wanted.pop(partner.actor_id)
+    for actor_id, role in wanted.items():
+        save_engagement_partner(
+            EngagementPartner(engagement=engagement, actor_id=actor_id, role=role), by=by
+        )

@@ -66,6 +66,59 @@ def restrict_to_clearance(
     return queryset.filter(visibility_q(clearance, situation_path))
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who may read a record, frozen at the moment it changed (kept by the change feed).
+
+    The feed stores a record's audience before and after each change so that a partner is told of
+    exactly the changes it was cleared for, and of a tightening as a delete, without ever learning
+    of a record it could not see.
+    """
+
+    open: bool = False
+    actor_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+    @classmethod
+    def everyone(cls) -> Audience:
+        """Records outside TLP (actors, reference data)."""
+        return cls(open=True)
+
+    @classmethod
+    def nobody(cls) -> Audience:
+        """A deleted record."""
+        return cls()
+
+    @classmethod
+    def of_situation(
+        cls, sharing: str, shared_with_ids: Iterable[uuid.UUID | str] = ()
+    ) -> Audience:
+        if sharing in OPEN_SHARING_LEVELS:
+            return cls(open=True)
+        if sharing in LISTED_SHARING_LEVELS:
+            return cls(actor_ids=frozenset(uuid.UUID(str(a)) for a in shared_with_ids))
+        return cls()
+
+    @classmethod
+    def decode(cls, open_: bool, actors: str) -> Audience:
+        return cls(open=open_, actor_ids=frozenset(uuid.UUID(a) for a in actors.split(",") if a))
+
+    def encoded_actors(self) -> str:
+        return ",".join(sorted(a.hex for a in self.actor_ids))
+
+    def admits(self, clearance: Clearance) -> bool:
+        return clearance.unrestricted or self.open or bool(self.actor_ids & clearance.actor_ids)
+
+
+def audience_q(clearance: Clearance, open_field: str, actors_field: str) -> Q:
+    """A filter on rows storing an ``Audience`` (as ``open_field`` and ``actors_field``)."""
+    if clearance.unrestricted:
+        return Q()
+    admitted = Q(**{open_field: True})
+    for actor_id in clearance.actor_ids:
+        admitted |= Q(**{f"{actors_field}__contains": actor_id.hex})
+    return admitted
+
+
 def clearance_for_user(user) -> Clearance:
     """Clearance of a logged-in person."""
     if user is None or not user.is_authenticated or not user.is_active:

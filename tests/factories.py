@@ -201,3 +201,22 @@ class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Partner system {n}")
     actor = factory.SubFactory(ActorFactory)
     url = "http://127.0.0.1:9/hook"
+
+
+# --- partners (REST API) ---
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.Partner"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Partner system {n}")
+    actor = factory.SubFactory(ActorFactory)
+
+
+def partner_token(partner=None, scopes=("read", "write"), **kwargs):
+    """A token for ``partner`` (a new one if None); returns (token, key)."""
+    from partners.models import PartnerToken
+
+    return PartnerToken.issue(partner or PartnerFactory(), list(scopes), **kwargs)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "cases",
     "alerts",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -154,7 +155,19 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="early-warning@localh
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "partners.authentication.PartnerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Requests per token (or person); over it the API answers 429 with Retry-After.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Early-warning case tracker API",
     "DESCRIPTION": "Situations, warning indicators, actors and engagements for preventive diplomacy.",
@@ -163,6 +176,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "partnerToken": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Token <key>` — a partner token from `create_partner_token`",
+            }
+        }
+    },
+    "SECURITY": [{"partnerToken": []}],
 }
 
 LOGGING = {

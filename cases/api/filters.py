@@ -1,0 +1,148 @@
+"""Query filters of each list (django-filter). Invalid values answer 400 with field messages."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Exists, OuterRef, Q
+from django_countries import countries
+
+from .. import choices
+from ..models import Actor, Assessment, Engagement, Situation, WarningIndicator
+
+COUNTRY_CHOICES = list(countries)
+
+
+def _multi(choice_class, field_name: str, label: str):
+    if issubclass(choice_class, int):
+        return filters.TypedMultipleChoiceFilter(
+            field_name=field_name, choices=choice_class.choices, coerce=int, label=label
+        )
+    return filters.MultipleChoiceFilter(
+        field_name=field_name, choices=choice_class.choices, label=label
+    )
+
+
+def countries_q(path: str, code: str) -> Q:
+    """Situations whose (comma-separated) countries include ``code``."""
+    return (
+        Q(**{path: code})
+        | Q(**{f"{path}__startswith": f"{code},"})
+        | Q(**{f"{path}__endswith": f",{code}"})
+        | Q(**{f"{path}__contains": f",{code},"})
+    )
+
+
+class UpdatedRangeFilterSet(filters.FilterSet):
+    updated_after = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label="Updated at or after (ISO 8601)"
+    )
+    updated_before = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="lt", label="Updated before (ISO 8601)"
+    )
+
+
+def situation_filters(prefix: str) -> dict:
+    """Filters on a record's situation (region, country, status, risk, crisis type)."""
+    p = f"{prefix}__" if prefix else ""
+
+    def by_country(queryset, name, value):
+        return queryset.filter(countries_q(f"{p}countries", value)) if value else queryset
+
+    return {
+        "region": _multi(choices.Region, f"{p}region", "Region (UN M49)"),
+        "subregion": _multi(choices.Subregion, f"{p}subregion", "Subregion (UN M49)"),
+        "country": filters.ChoiceFilter(
+            choices=COUNTRY_CHOICES, method=by_country, label="Country (ISO 3166 alpha-2)"
+        ),
+        "status": _multi(choices.SituationStatus, f"{p}status", "Situation status"),
+        "crisis_type": _multi(choices.CrisisType, f"{p}crisis_type", "Crisis type"),
+        "risk_level": _multi(choices.RiskLevel, f"{p}risk_level", "Risk level (1–4)"),
+        "risk_level_min": filters.NumberFilter(
+            field_name=f"{p}risk_level", lookup_expr="gte", label="Risk level at least"
+        ),
+        "sharing": _multi(choices.SharingLevel, f"{p}sharing", "TLP sharing level"),
+    }
+
+
+def _filterset(name: str, model, base_filters: dict, meta_fields=()) -> type[filters.FilterSet]:
+    meta = type("Meta", (), {"model": model, "fields": list(meta_fields)})
+    return type(name, (UpdatedRangeFilterSet,), {**base_filters, "Meta": meta})
+
+
+def _situation_severity(queryset, name, value):
+    if value is None:
+        return queryset
+    return queryset.filter(
+        Exists(WarningIndicator.objects.filter(situation_id=OuterRef("pk"), severity__gte=value))
+    )
+
+
+SituationFilter = _filterset(
+    "SituationFilter",
+    Situation,
+    {
+        **situation_filters(""),
+        "conflict_stage": _multi(choices.ConflictStage, "conflict_stage", "Conflict stage"),
+        "severity_min": filters.NumberFilter(
+            method=_situation_severity,
+            label="Has a warning sign of at least this severity (1–4)",
+        ),
+    },
+)
+
+IndicatorFilter = _filterset(
+    "IndicatorFilter",
+    WarningIndicator,
+    {
+        **situation_filters("situation"),
+        "situation": filters.UUIDFilter(field_name="situation_id"),
+        "category": _multi(choices.IndicatorCategory, "category", "Indicator category"),
+        "severity": _multi(choices.Severity, "severity", "Severity (1–4)"),
+        "severity_min": filters.NumberFilter(
+            field_name="severity", lookup_expr="gte", label="Severity at least"
+        ),
+        "threshold_moment": filters.BooleanFilter(field_name="threshold_moment"),
+        "observed_after": filters.DateFilter(field_name="observed_on", lookup_expr="gte"),
+        "observed_before": filters.DateFilter(field_name="observed_on", lookup_expr="lt"),
+    },
+)
+
+EngagementFilter = _filterset(
+    "EngagementFilter",
+    Engagement,
+    {
+        **situation_filters("situation"),
+        "situation": filters.UUIDFilter(field_name="situation_id"),
+        "instrument": _multi(choices.Instrument, "instrument", "Instrument"),
+        "track": _multi(choices.Track, "track", "Track"),
+        "outcome": _multi(choices.Outcome, "outcome", "Outcome"),
+        "lead_actor": filters.UUIDFilter(field_name="lead_actor_id"),
+        "partner": filters.UUIDFilter(field_name="partner_roles__actor_id", distinct=True),
+        "started_after": filters.DateFilter(field_name="started_on", lookup_expr="gte"),
+        "started_before": filters.DateFilter(field_name="started_on", lookup_expr="lt"),
+    },
+)
+
+AssessmentFilter = _filterset(
+    "AssessmentFilter",
+    Assessment,
+    {
+        **situation_filters("engagement__situation"),
+        "situation": filters.UUIDFilter(field_name="engagement__situation_id"),
+        "engagement": filters.UUIDFilter(field_name="engagement_id"),
+        "element": _multi(choices.SuccessElementCode, "element__code", "Success element"),
+        "rating": _multi(choices.AssessmentRating, "rating", "Rating (0–3)"),
+        "rating_min": filters.NumberFilter(field_name="rating", lookup_expr="gte"),
+    },
+)
+
+ActorFilter = _filterset(
+    "ActorFilter",
+    Actor,
+    {
+        "kind": _multi(choices.ActorKind, "kind", "Kind of actor"),
+        "country": filters.ChoiceFilter(field_name="country", choices=COUNTRY_CHOICES),
+        "parent": filters.UUIDFilter(field_name="parent_id"),
+        "acronym": filters.CharFilter(field_name="acronym", lookup_expr="iexact"),
+    },
+)

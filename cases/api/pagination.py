@@ -1,0 +1,111 @@
+"""Keyset (cursor) pagination: pages stay fast and stable however deep a client reads.
+
+The cursor carries the last row's ordering value and id; the next page continues strictly after
+that pair, so concurrent inserts never shift or repeat a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from collections import OrderedDict
+
+from django.db.models import Q, QuerySet
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from .errors import ApiError
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+def parse_limit(raw: str | None, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        limit = int(raw)
+    except (TypeError, ValueError):
+        limit = 0
+    if not 1 <= limit <= maximum:
+        raise ApiError(
+            400,
+            "validation_error",
+            "The request is not valid; see fields.",
+            fields={"limit": [f"A whole number from 1 to {maximum}."]},
+        )
+    return limit
+
+
+def _encode(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+class KeysetPagination:
+    """``?limit=`` rows ordered by ``ordering`` (one field, ``-`` for descending) then id."""
+
+    def __init__(self, request, ordering: str, field_types: dict):
+        self.request = request
+        self.descending = ordering.startswith("-")
+        self.field = ordering.lstrip("-")
+        self.field_type = field_types[self.field]
+        self.limit = parse_limit(request.query_params.get("limit"))
+
+    def _decode_cursor(self, raw: str):
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
+            value, last_id, field = payload["v"], uuid.UUID(payload["id"]), payload["f"]
+            if field != ("-" if self.descending else "") + self.field:
+                raise ValueError("cursor from another ordering")
+            if value is not None and self.field_type is dt.datetime:
+                value = dt.datetime.fromisoformat(value)
+            elif value is not None and self.field_type is dt.date:
+                value = dt.date.fromisoformat(value)
+            return value, last_id
+        except (ValueError, KeyError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ApiError(
+                400,
+                "invalid_cursor",
+                "The cursor is not valid for this list and ordering.",
+                fields={"cursor": ["Invalid cursor."]},
+            ) from e
+
+    def paginate(self, queryset: QuerySet) -> QuerySet:
+        order = (f"-{self.field}", "-id") if self.descending else (self.field, "id")
+        queryset = queryset.order_by(*order)
+        raw = self.request.query_params.get("cursor")
+        if raw:
+            value, last_id = self._decode_cursor(raw)
+            beyond = "lt" if self.descending else "gt"
+            queryset = queryset.filter(
+                Q(**{f"{self.field}__{beyond}": value})
+                | Q(**{self.field: value, f"id__{beyond}": last_id})
+            )
+        return queryset[: self.limit + 1]
+
+    def response(self, rows: list[dict], key=None) -> Response:
+        has_more = len(rows) > self.limit
+        rows = rows[: self.limit]
+        next_url = None
+        if has_more:
+            last = rows[-1]
+            value = last[key or self.field]
+            cursor = json.dumps(
+                {
+                    "f": ("-" if self.descending else "") + self.field,
+                    "v": _encode(value),
+                    "id": str(last["id"]),
+                }
+            )
+            next_url = replace_query_param(
+                self.request.build_absolute_uri(),
+                "cursor",
+                base64.urlsafe_b64encode(cursor.encode()).decode().rstrip("="),
+            )
+        return Response(OrderedDict([("next", next_url), ("results", rows)]))

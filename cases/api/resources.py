@@ -1,0 +1,247 @@
+"""Fast read representations of every API resource, shared by lists, details and the change feed.
+
+Rows are read with ``values()`` and the many-to-many links with one query each, so a page costs a
+fixed number of queries and no per-field serializer overhead. The serializers in
+``serializers.py`` describe the same shapes (for validation and the OpenAPI schema); a test keeps
+the two in step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Model, QuerySet
+
+from ..models import (
+    Actor,
+    Assessment,
+    Document,
+    Engagement,
+    EngagementPartner,
+    Paragraph,
+    Situation,
+    WarningIndicator,
+)
+from ..sharing import Clearance, restrict_to_clearance
+
+TRACKED = ("id", "version", "created_at", "updated_at")
+
+
+def _links(model: type[Model], name: str, ids: list) -> dict:
+    """``{record id: sorted linked ids}`` for the many-to-many field ``name``."""
+    m2m = model._meta.get_field(name)
+    through = m2m.remote_field.through
+    source, target = f"{m2m.m2m_field_name()}_id", f"{m2m.m2m_reverse_field_name()}_id"
+    links: dict = defaultdict(list)
+    for owner, linked in through.objects.filter(**{f"{source}__in": ids}).values_list(
+        source, target
+    ):
+        links[owner].append(linked)
+    return links
+
+
+@dataclass
+class Resource:
+    """A record type as the API shows it."""
+
+    name: str  # URL segment
+    type: str  # change-feed type
+    model: type[Model]
+    columns: tuple[str, ...]
+    situation_path: str | None = None  # None: not under TLP
+    m2m: tuple[str, ...] = ()
+    renames: dict[str, str] = field(default_factory=dict)  # column -> JSON name
+    extra: Callable[[list[dict], list], None] | None = None
+
+    def base_queryset(self, clearance: Clearance) -> QuerySet:
+        queryset = self.model._default_manager.all()
+        if self.situation_path is not None:
+            queryset = restrict_to_clearance(queryset, clearance, self.situation_path)
+        return queryset
+
+    def rows(self, queryset: QuerySet) -> list[dict]:
+        rows = list(queryset.values(*self.columns))
+        if not rows:
+            return rows
+        ids = [row["id"] for row in rows]
+        for name in self.m2m:
+            links = _links(self.model, name, ids)
+            for row in rows:
+                row[name] = sorted(links.get(row["id"], ()), key=str)
+        for column, json_name in self.renames.items():
+            for row in rows:
+                row[json_name] = row.pop(column)
+        if self.extra is not None:
+            self.extra(rows, ids)
+        return rows
+
+
+def _situation_extra(rows: list[dict], ids: list) -> None:
+    for row in rows:
+        countries = row["countries"]
+        row["countries"] = countries.split(",") if countries else []
+    figures = _warning_figures(ids)
+    for row in rows:
+        row["warning_to_action"] = figures.get(row["id"])
+
+
+def _warning_figures(ids: list) -> dict:
+    """The stored warning-to-action interval of each situation (see the alerts app)."""
+    from .figures import warning_figures
+
+    return warning_figures(ids)
+
+
+def _engagement_extra(rows: list[dict], ids: list) -> None:
+    roles: dict = defaultdict(list)
+    for engagement_id, actor_id, role in (
+        EngagementPartner.objects.filter(engagement_id__in=ids)
+        .order_by("role", "actor_id")
+        .values_list("engagement_id", "actor_id", "role")
+    ):
+        roles[engagement_id].append({"actor": actor_id, "role": role})
+    for row in rows:
+        row["partners"] = roles.get(row["id"], [])
+
+
+SITUATIONS = Resource(
+    name="situations",
+    type="situation",
+    model=Situation,
+    columns=(
+        *TRACKED,
+        "title",
+        "slug",
+        "countries",
+        "region",
+        "subregion",
+        "crisis_type",
+        "conflict_stage",
+        "status",
+        "risk_level",
+        "sharing",
+        "summary",
+    ),
+    situation_path="",
+    m2m=("shared_with", "citations"),
+    extra=_situation_extra,
+)
+
+INDICATORS = Resource(
+    name="indicators",
+    type="indicator",
+    model=WarningIndicator,
+    columns=(
+        *TRACKED,
+        "situation_id",
+        "category",
+        "severity",
+        "description",
+        "observed_on",
+        "observed_precision",
+        "reported_by_id",
+        "threshold_moment",
+        "source",
+    ),
+    situation_path="situation",
+    m2m=("citations",),
+    renames={"situation_id": "situation", "reported_by_id": "reported_by"},
+)
+
+ACTORS = Resource(
+    name="actors",
+    type="actor",
+    model=Actor,
+    columns=(*TRACKED, "name", "acronym", "kind", "parent_id", "country", "description"),
+    m2m=("citations",),
+    renames={"parent_id": "parent"},
+)
+
+ENGAGEMENTS = Resource(
+    name="engagements",
+    type="engagement",
+    model=Engagement,
+    columns=(
+        *TRACKED,
+        "situation_id",
+        "title",
+        "instrument",
+        "track",
+        "lead_actor_id",
+        "started_on",
+        "started_precision",
+        "ended_on",
+        "ended_precision",
+        "objective",
+        "outcome",
+    ),
+    situation_path="situation",
+    m2m=("citations",),
+    renames={"situation_id": "situation", "lead_actor_id": "lead_actor"},
+    extra=_engagement_extra,
+)
+
+ASSESSMENTS = Resource(
+    name="assessments",
+    type="assessment",
+    model=Assessment,
+    columns=(*TRACKED, "engagement_id", "element__code", "rating", "evidence"),
+    situation_path="engagement__situation",
+    m2m=("citations",),
+    renames={"engagement_id": "engagement", "element__code": "element"},
+)
+
+
+def success_element_rows(queryset: QuerySet) -> list[dict]:
+    return list(
+        queryset.values(
+            "code",
+            "order",
+            "name",
+            "description",
+            "document_symbol",
+            "first_paragraph",
+            "last_paragraph",
+        )
+    )
+
+
+DOCUMENT_COLUMNS = ("id", "symbol", "title", "job_number", "subject_terms")
+PARAGRAPH_COLUMNS = ("id", "kind", "number", "chapter", "section", "text")
+
+
+def document_rows(queryset: QuerySet) -> list[dict]:
+    return list(
+        queryset.annotate(paragraph_count=Count("paragraphs")).values(
+            *DOCUMENT_COLUMNS, "paragraph_count"
+        )
+    )
+
+
+def document_detail(document: Document) -> dict:
+    row = {name: getattr(document, name) for name in DOCUMENT_COLUMNS}
+    row["paragraphs"] = list(
+        Paragraph.objects.filter(document=document)
+        .order_by("kind", "number")
+        .values(*PARAGRAPH_COLUMNS)
+    )
+    row["paragraph_count"] = len(row["paragraphs"])
+    return row
+
+
+SYNCED = {r.type: r for r in (SITUATIONS, INDICATORS, ACTORS, ENGAGEMENTS, ASSESSMENTS)}
+
+
+def representations(type_: str, ids: Iterable[uuid.UUID], clearance: Clearance) -> list[dict]:
+    """Current data of the records ``ids`` of feed type ``type_`` that ``clearance`` may see."""
+    resource = SYNCED.get(type_)
+    if resource is None:
+        from .alerts import alert_representations
+
+        return alert_representations(ids, clearance)
+    return resource.rows(resource.base_queryset(clearance).filter(pk__in=list(ids)).order_by())
+
+

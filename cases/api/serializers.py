@@ -1,0 +1,308 @@
+"""Input validation and the documented shape of each resource (the OpenAPI schema reads these).
+
+Reads are rendered by ``resources.py`` for speed; these serializers validate writes and describe
+the same fields. Unknown fields are rejected, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import (
+    Actor,
+    Assessment,
+    Document,
+    Engagement,
+    Paragraph,
+    Situation,
+    SuccessElement,
+    WarningIndicator,
+)
+from ..sharing import Clearance, restrict_to_clearance
+
+TRACKED_READ_ONLY = ("id", "version", "created_at", "updated_at")
+
+
+class StrictMixin:
+    """Reject fields the resource does not have."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class TrackedSerializer(StrictMixin, serializers.ModelSerializer):
+    """A synced record. ``id``, ``version`` and timestamps may be sent back; they are ignored."""
+
+    @property
+    def clearance(self) -> Clearance:
+        return self.context.get("clearance") or Clearance.public()
+
+    def visible(self, queryset, situation_path: str):
+        return restrict_to_clearance(queryset, self.clearance, situation_path)
+
+
+class CountriesField(serializers.ListField):
+    child = serializers.ChoiceField(choices=list(countries))
+
+
+class WarningFiguresSerializer(serializers.Serializer):
+    """The stored warning-to-action interval (alerts app): bounds in days, open if unanswered."""
+
+    threshold_severity = serializers.IntegerField()
+    first_warning = serializers.UUIDField(allow_null=True)
+    first_action = serializers.UUIDField(allow_null=True)
+    warning_from = serializers.DateField(allow_null=True)
+    warning_until = serializers.DateField(allow_null=True)
+    action_from = serializers.DateField(allow_null=True)
+    action_until = serializers.DateField(allow_null=True)
+    days_min = serializers.IntegerField(allow_null=True)
+    days_max = serializers.IntegerField(allow_null=True)
+    is_open = serializers.BooleanField()
+    is_exact = serializers.BooleanField()
+    measured_to = serializers.DateField(allow_null=True)
+
+
+class SituationSerializer(TrackedSerializer):
+    countries = CountriesField(required=False, default=list)
+    shared_with = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Actor.objects.all()
+    )
+    citations = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Paragraph.objects.all()
+    )
+    warning_to_action = WarningFiguresSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Situation
+        fields = (
+            *TRACKED_READ_ONLY,
+            "title",
+            "slug",
+            "countries",
+            "region",
+            "subregion",
+            "crisis_type",
+            "conflict_stage",
+            "status",
+            "risk_level",
+            "sharing",
+            "shared_with",
+            "summary",
+            "citations",
+            "warning_to_action",
+        )
+        read_only_fields = TRACKED_READ_ONLY
+
+
+class IndicatorSerializer(TrackedSerializer):
+    situation = serializers.PrimaryKeyRelatedField(queryset=Situation.objects.none())
+    citations = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Paragraph.objects.all()
+    )
+
+    class Meta:
+        model = WarningIndicator
+        fields = (
+            *TRACKED_READ_ONLY,
+            "situation",
+            "category",
+            "severity",
+            "description",
+            "observed_on",
+            "observed_precision",
+            "reported_by",
+            "threshold_moment",
+            "source",
+            "citations",
+        )
+        read_only_fields = TRACKED_READ_ONLY
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["situation"].queryset = self.visible(Situation.objects.all(), "")
+
+
+class PartnerRoleSerializer(StrictMixin, serializers.Serializer):
+    actor = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all())
+    role = serializers.ChoiceField(
+        choices=Engagement.partners.through._meta.get_field("role").choices
+    )
+
+
+class EngagementSerializer(TrackedSerializer):
+    situation = serializers.PrimaryKeyRelatedField(queryset=Situation.objects.none())
+    partners = PartnerRoleSerializer(many=True, required=False)
+    citations = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Paragraph.objects.all()
+    )
+
+    class Meta:
+        model = Engagement
+        fields = (
+            *TRACKED_READ_ONLY,
+            "situation",
+            "title",
+            "instrument",
+            "track",
+            "lead_actor",
+            "partners",
+            "started_on",
+            "started_precision",
+            "ended_on",
+            "ended_precision",
+            "objective",
+            "outcome",
+            "citations",
+        )
+        read_only_fields = TRACKED_READ_ONLY
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["situation"].queryset = self.visible(Situation.objects.all(), "")
+
+    def validate_partners(self, value):
+        actors = [item["actor"].pk for item in value]
+        if len(actors) != len(set(actors)):
+            raise serializers.ValidationError("An actor can take part only once.")
+        return value
+
+
+class AssessmentSerializer(TrackedSerializer):
+    engagement = serializers.PrimaryKeyRelatedField(queryset=Engagement.objects.none())
+    element = serializers.SlugRelatedField(slug_field="code", queryset=SuccessElement.objects.all())
+    citations = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Paragraph.objects.all()
+    )
+
+    class Meta:
+        model = Assessment
+        fields = (
+            *TRACKED_READ_ONLY,
+            "engagement",
+            "element",
+            "rating",
+            "evidence",
+            "citations",
+        )
+        read_only_fields = TRACKED_READ_ONLY
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["engagement"].queryset = self.visible(Engagement.objects.all(), "situation")
+
+
+class ActorSerializer(TrackedSerializer):
+    citations = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Paragraph.objects.all()
+    )
+
+    class Meta:
+        model = Actor
+        fields = (
+            *TRACKED_READ_ONLY,
+            "name",
+            "acronym",
+            "kind",
+            "parent",
+            "country",
+            "description",
+            "citations",
+        )
+        read_only_fields = TRACKED_READ_ONLY
+
+
+class SuccessElementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SuccessElement
+        fields = (
+            "code",
+            "order",
+            "name",
+            "description",
+            "document_symbol",
+            "first_paragraph",
+            "last_paragraph",
+        )
+
+
+class ParagraphSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Paragraph
+        fields = ("id", "kind", "number", "chapter", "section", "text")
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    subject_terms = serializers.ListField(child=serializers.CharField())
+    paragraph_count = serializers.IntegerField()
+
+    class Meta:
+        model = Document
+        fields = ("id", "symbol", "title", "job_number", "subject_terms", "paragraph_count")
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    paragraphs = ParagraphSerializer(many=True)
+
+    class Meta(DocumentSerializer.Meta):
+        fields = (*DocumentSerializer.Meta.fields, "paragraphs")
+
+
+# --- batch, feed and errors (schema only) ---------------------------------------------------
+
+
+class BatchResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
+    version = serializers.IntegerField()
+
+
+class BatchResponseSerializer(serializers.Serializer):
+    results = BatchResultSerializer(many=True)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "The record as its resource's detail endpoint returns it; null for a delete",
+    }
+)
+class ChangeDataField(serializers.JSONField):
+    pass
+
+
+class ChangeSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["situation", "indicator", "actor", "engagement", "assessment"]
+    )
+    id = serializers.UUIDField()
+    op = serializers.ChoiceField(choices=["upsert", "delete"])
+    version = serializers.IntegerField()
+    data = ChangeDataField()
+
+
+class ChangePageSerializer(serializers.Serializer):
+    changes = ChangeSerializer(many=True)
+    cursor = serializers.CharField(help_text="Pass as `since` to resume after these changes")
+    has_more = serializers.BooleanField()
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable: validation_error, not_found, …")
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+    current_version = serializers.IntegerField(required=False, allow_null=True)
+    records = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()

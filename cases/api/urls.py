@@ -1,0 +1,38 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from . import views
+from .errors import not_found_view
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("situations", views.SituationViewSet, basename="situation")
+router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("actors", views.ActorViewSet, basename="actor")
+router.register("engagements", views.EngagementViewSet, basename="engagement")
+router.register("assessments", views.AssessmentViewSet, basename="assessment")
+router.register("success-elements", views.SuccessElementViewSet, basename="success-element")
+router.register("documents", views.DocumentViewSet, basename="document")
+
+urlpatterns = [
+    path("changes/", views.ChangesView.as_view(), name="changes"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            api_version="v1", permission_classes=[AllowAny], throttle_classes=[]
+        ),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", permission_classes=[AllowAny], throttle_classes=[]
+        ),
+        name="docs",
+    ),
+    *router.urls,
+    re_path(r"^.*$", not_found_view),
+]

@@ -1,0 +1,619 @@
+"""The ``/api/v1/`` endpoints. Thin: read through ``resources``, write through ``services``.
+
+Every queryset starts from ``Resource.base_queryset(clearance)`` (``cases.sharing``), so a record
+the caller may not see is missing from lists, counts, filters and searches, and its detail,
+write and batch answers are the 404 of a record that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from functools import cached_property
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from partners import feed
+from partners.authentication import clearance_for_request, partner_of
+
+from .. import services
+from ..choices import LISTED_SHARING_LEVELS
+from ..models import Document, Situation, SuccessElement
+from ..sharing import Clearance, restrict_to_clearance
+from . import resources
+from . import serializers as s
+from .errors import ApiError, PreconditionFailed, validation_fields
+from .filters import (
+    ActorFilter,
+    AssessmentFilter,
+    EngagementFilter,
+    IndicatorFilter,
+    SituationFilter,
+)
+from .pagination import KeysetPagination, parse_limit
+from .permissions import ApiPermission
+
+UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+MAX_BATCH = 1000
+M2M_FIELDS = ("shared_with", "citations")
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Invalid input (per-field messages)"),
+    401: OpenApiResponse(s.ErrorSerializer, description="No or invalid credentials"),
+    403: OpenApiResponse(s.ErrorSerializer, description="Scope or permission missing"),
+    404: OpenApiResponse(s.ErrorSerializer, description="Missing, or not shared with you"),
+    429: OpenApiResponse(s.ErrorSerializer, description="Too many requests (see Retry-After)"),
+}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The version you hold, as its ETag (e.g. `"3"`); 412 if it is not current',
+)
+LIST_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (1–1000, default 50)"),
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's `next`"),
+]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _matches(header: str, version: int | None) -> bool:
+    tags = [t.strip().removeprefix("W/").strip('"') for t in header.split(",")]
+    if version is None:
+        return False
+    return "*" in tags or str(version) in tags
+
+
+def _paged(serializer_class) -> type[serializers.Serializer]:
+    return inline_serializer(
+        name=f"Paginated{serializer_class.__name__.removesuffix('Serializer')}List",
+        fields={
+            "next": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+class ClearanceMixin:
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if partner_of(request) is not None:
+            # The history keeps people; a partner's writes say so in their change reason.
+            request._request.user = AnonymousUser()
+
+    @cached_property
+    def clearance(self) -> Clearance:
+        return clearance_for_request(self.request)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "clearance": self.clearance}
+
+
+class ReadOnlyResourceViewSet(ClearanceMixin, viewsets.GenericViewSet):
+    resource: resources.Resource
+    filter_backends = [DjangoFilterBackend, SearchFilter]
+    permission_classes = [ApiPermission]
+    lookup_value_regex = UUID_RE
+    ordering_fields: dict[str, type] = {
+        "updated_at": dt.datetime,
+        "created_at": dt.datetime,
+    }
+    default_ordering = "-updated_at"
+
+    def get_queryset(self):
+        return self.resource.base_queryset(self.clearance)
+
+    def ordering(self) -> str:
+        ordering = self.request.query_params.get("ordering") or self.default_ordering
+        if ordering.lstrip("-") not in self.ordering_fields:
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={
+                    "ordering": [
+                        f"One of {', '.join(sorted(self.ordering_fields))}, with - for descending."
+                    ]
+                },
+            )
+        return ordering
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        pager = KeysetPagination(request, self.ordering(), self.ordering_fields)
+        return pager.response(self.resource.rows(pager.paginate(queryset)))
+
+    def _row(self, pk) -> dict | None:
+        rows = self.resource.rows(self.get_queryset().filter(pk=pk).order_by())
+        return rows[0] if rows else None
+
+    def retrieve(self, request, pk=None, *args, **kwargs):
+        row = self._row(pk)
+        if row is None:
+            raise exceptions.NotFound()
+        if request.headers.get("If-None-Match") and _matches(
+            request.headers["If-None-Match"], row["version"]
+        ):
+            return Response(
+                status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(row["version"])}
+            )
+        return Response(row, headers={"ETag": etag(row["version"])})
+
+
+class ResourceViewSet(ReadOnlyResourceViewSet):
+    """Read, create (POST), upsert (PUT), patch, delete and batch-upsert one record type."""
+
+    write_actions = {"batch": ("add", "change")}
+
+    @property
+    def write_model(self):
+        return self.resource.model
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def situation_id_of(self, record) -> uuid.UUID | None:
+        return None
+
+    def _by(self):
+        return None if partner_of(self.request) else self.request.user
+
+    def _reason(self) -> str:
+        partner = partner_of(self.request)
+        return f"API: partner {partner.name}" if partner else "API"
+
+    def _may_change(self, record) -> None:
+        partner = partner_of(self.request)
+        if partner is None:
+            return
+        if feed.created_by(self.resource.type, record.pk) == partner.pk:
+            return
+        situation_id = self.situation_id_of(record)
+        if (
+            situation_id is not None
+            and restrict_to_clearance(
+                Situation.objects.filter(pk=situation_id, sharing__in=LISTED_SHARING_LEVELS),
+                self.clearance,
+            ).exists()
+        ):
+            return
+        raise ApiError(
+            403,
+            "permission_denied",
+            "A partner may change only the records it created or those shared with it at "
+            "AMBER or above.",
+        )
+
+    def _locked(self, pk):
+        """The stored record under a row lock, or None; 404 when the caller may not see it."""
+        model = self.resource.model
+        record = model._default_manager.select_for_update().filter(pk=pk).first()
+        if record is not None and not self.get_queryset().filter(pk=pk).exists():
+            raise exceptions.NotFound()
+        return record
+
+    def _check_if_match(self, record) -> None:
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return
+        version = record.version if record is not None else None
+        if not _matches(header, version):
+            raise PreconditionFailed(version)
+
+    def _save(self, data, *, pk, record, partial: bool) -> services.Upsert:
+        if not isinstance(data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        if "id" in data and pk is not None and str(data["id"]).replace("-", "").lower() != (pk.hex):
+            raise exceptions.ValidationError({"id": ["Does not match the id in the URL."]})
+        if record is not None:
+            self._may_change(record)
+        elif partner_of(self.request) is None and not self.request.user.has_perms(
+            [f"{self.resource.model._meta.app_label}.add_{self.resource.model._meta.model_name}"]
+        ):
+            raise exceptions.PermissionDenied()
+        serializer = self.get_serializer(record, data=data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        relations = {name: values.pop(name) for name in M2M_FIELDS if name in values}
+        roles = values.pop("partners", None)
+        if not partial:
+            for name, field in serializer.fields.items():
+                if field.read_only or name in serializer.validated_data:
+                    continue
+                if name in M2M_FIELDS:
+                    relations[name] = []
+                elif name == "partners":
+                    roles = []
+                else:
+                    values[name] = self.resource.model._meta.get_field(name).get_default()
+        first_version = feed.last_version(self.resource.type, pk) + 1 if record is None else 1
+        result = services.upsert_record(
+            self.resource.model,
+            values,
+            instance=record,
+            pk=pk,
+            relations=relations,
+            partner_roles=None if roles is None else [(r["actor"], r["role"]) for r in roles],
+            by=self._by(),
+            reason=self._reason(),
+            first_version=first_version,
+        )
+        if result.status == "created":
+            partner = partner_of(self.request)
+            if partner is not None:
+                feed.set_created_by(self.resource.type, [result.record.pk], partner.pk)
+        if not self.get_queryset().filter(pk=result.record.pk).exists():
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={"sharing": ["You would no longer be cleared to see this record."]},
+            )
+        return result
+
+    def _write_response(self, result: services.Upsert, created: bool) -> Response:
+        row = self._row(result.record.pk)
+        return Response(
+            row,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"ETag": etag(row["version"])},
+        )
+
+    # --- endpoints -----------------------------------------------------------------------
+
+    def create(self, request, *args, **kwargs):
+        with transaction.atomic():
+            if isinstance(request.data, dict) and "id" in request.data:
+                raise exceptions.ValidationError(
+                    {"id": ["POST creates with a server id; PUT to /<id>/ to choose it."]}
+                )
+            result = self._save(request.data, pk=uuid.uuid4(), record=None, partial=False)
+        return self._write_response(result, created=True)
+
+    def update(self, request, pk=None, *args, **kwargs):
+        pk = uuid.UUID(pk)
+        with transaction.atomic():
+            record = self._locked(pk)
+            self._check_if_match(record)
+            result = self._save(request.data, pk=pk, record=record, partial=False)
+        return self._write_response(result, created=result.status == "created")
+
+    def partial_update(self, request, pk=None, *args, **kwargs):
+        pk = uuid.UUID(pk)
+        with transaction.atomic():
+            record = self._locked(pk)
+            if record is None:
+                raise exceptions.NotFound()
+            self._check_if_match(record)
+            result = self._save(request.data, pk=pk, record=record, partial=True)
+        return self._write_response(result, created=False)
+
+    def destroy(self, request, pk=None, *args, **kwargs):
+        pk = uuid.UUID(pk)
+        with transaction.atomic():
+            record = self._locked(pk)
+            if record is None:
+                raise exceptions.NotFound()
+            self._check_if_match(record)
+            self._may_change(record)
+            services.delete_record(record, by=self._by())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=False, methods=["post"])
+    def batch(self, request, *args, **kwargs):
+        data = request.data
+        records = data.get("records") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or set(data) != {"records"} or not isinstance(records, list):
+            raise exceptions.ValidationError(
+                {"records": ['Send {"records": [...]}, a list of records of this type.']}
+            )
+        if not 1 <= len(records) <= MAX_BATCH:
+            raise ApiError(
+                400,
+                "batch_too_large" if records else "validation_error",
+                f"A batch holds 1 to {MAX_BATCH} records.",
+                fields={"records": [f"Send 1 to {MAX_BATCH} records."]},
+            )
+        results, failures = [], []
+        with transaction.atomic():
+            for index, item in enumerate(records):
+                raw_id = item.get("id") if isinstance(item, dict) else None
+                try:
+                    with transaction.atomic():
+                        pk = uuid.UUID(str(raw_id)) if raw_id is not None else uuid.uuid4()
+                        record = self._locked(pk) if raw_id is not None else None
+                        result = self._save(item, pk=pk, record=record, partial=False)
+                    results.append(
+                        {
+                            "index": index,
+                            "id": result.record.pk,
+                            "status": result.status,
+                            "version": result.record.version,
+                        }
+                    )
+                except ValueError:
+                    failures.append(
+                        {
+                            "index": index,
+                            "id": raw_id,
+                            "code": "validation_error",
+                            "fields": {"id": ["Must be a valid UUID."]},
+                        }
+                    )
+                except exceptions.ValidationError as error:
+                    failures.append(
+                        {
+                            "index": index,
+                            "id": raw_id,
+                            "code": "validation_error",
+                            "fields": validation_fields(error.detail),
+                        }
+                    )
+                except exceptions.NotFound:
+                    failures.append({"index": index, "id": raw_id, "code": "not_found"})
+                except ApiError as error:
+                    failures.append(
+                        {"index": index, "id": raw_id, "code": error.error_code, **error.extra}
+                    )
+                except exceptions.PermissionDenied:
+                    failures.append({"index": index, "id": raw_id, "code": "permission_denied"})
+                except Exception as error:
+                    from django.core.exceptions import ValidationError as DjangoValidationError
+
+                    if not isinstance(error, DjangoValidationError):
+                        raise
+                    failures.append(
+                        {
+                            "index": index,
+                            "id": raw_id,
+                            "code": "validation_error",
+                            "fields": validation_fields(
+                                error.message_dict
+                                if hasattr(error, "error_dict")
+                                else {"non_field_errors": error.messages}
+                            ),
+                        }
+                    )
+            if failures:
+                transaction.set_rollback(True)
+        if failures:
+            raise ApiError(
+                400,
+                "batch_rejected",
+                f"{len(failures)} of {len(records)} records are not valid; nothing was written.",
+                records=failures,
+            )
+        return Response({"results": results})
+
+
+def _schema(serializer_class, name: str):
+    """OpenAPI description of a resource's endpoints."""
+    write = {201: serializer_class, 200: serializer_class, **ERRORS}
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {name}",
+            parameters=[
+                *LIST_PARAMETERS,
+                OpenApiParameter("ordering", OpenApiTypes.STR, description="Order by a field"),
+            ],
+            responses={200: _paged(serializer_class), **ERRORS},
+        ),
+        retrieve=extend_schema(
+            summary=f"One of the {name}", responses={200: serializer_class, **ERRORS}
+        ),
+        create=extend_schema(summary=f"Create (server id) — {name}", responses=write),
+        update=extend_schema(
+            summary=f"Create with your id, or replace — {name}",
+            parameters=[IF_MATCH],
+            responses={**write, 412: OpenApiResponse(s.ErrorSerializer, description="Stale")},
+        ),
+        partial_update=extend_schema(
+            summary=f"Change some fields — {name}",
+            parameters=[IF_MATCH],
+            responses={**write, 412: OpenApiResponse(s.ErrorSerializer, description="Stale")},
+        ),
+        destroy=extend_schema(
+            summary=f"Delete — {name}",
+            parameters=[IF_MATCH],
+            responses={204: None, **ERRORS, 409: s.ErrorSerializer, 412: s.ErrorSerializer},
+        ),
+        batch=extend_schema(
+            summary=f"Upsert up to {MAX_BATCH} {name} in one transaction (all or nothing)",
+            request=inline_serializer(
+                name=f"{serializer_class.__name__.removesuffix('Serializer')}Batch",
+                fields={"records": serializer_class(many=True)},
+            ),
+            responses={200: s.BatchResponseSerializer, **ERRORS},
+        ),
+    )
+
+
+@_schema(s.SituationSerializer, "situations")
+class SituationViewSet(ResourceViewSet):
+    resource = resources.SITUATIONS
+    serializer_class = s.SituationSerializer
+    filterset_class = SituationFilter
+    search_fields = ("title", "summary", "slug")
+    ordering_fields = {
+        **ReadOnlyResourceViewSet.ordering_fields,
+        "title": str,
+        "risk_level": int,
+        "status": str,
+    }
+
+    def situation_id_of(self, record):
+        return record.pk
+
+
+@_schema(s.IndicatorSerializer, "warning indicators")
+class IndicatorViewSet(ResourceViewSet):
+    resource = resources.INDICATORS
+    serializer_class = s.IndicatorSerializer
+    filterset_class = IndicatorFilter
+    search_fields = ("description", "source")
+    ordering_fields = {
+        **ReadOnlyResourceViewSet.ordering_fields,
+        "observed_on": dt.date,
+        "severity": int,
+    }
+
+    def situation_id_of(self, record):
+        return record.situation_id
+
+
+@_schema(s.ActorSerializer, "actors")
+class ActorViewSet(ResourceViewSet):
+    resource = resources.ACTORS
+    serializer_class = s.ActorSerializer
+    filterset_class = ActorFilter
+    search_fields = ("name", "acronym", "description")
+    ordering_fields = {**ReadOnlyResourceViewSet.ordering_fields, "name": str}
+
+
+@_schema(s.EngagementSerializer, "engagements")
+class EngagementViewSet(ResourceViewSet):
+    resource = resources.ENGAGEMENTS
+    serializer_class = s.EngagementSerializer
+    filterset_class = EngagementFilter
+    search_fields = ("title", "objective")
+    ordering_fields = {
+        **ReadOnlyResourceViewSet.ordering_fields,
+        "started_on": dt.date,
+        "title": str,
+    }
+
+    def situation_id_of(self, record):
+        return record.situation_id
+
+
+@_schema(s.AssessmentSerializer, "assessments")
+class AssessmentViewSet(ResourceViewSet):
+    resource = resources.ASSESSMENTS
+    serializer_class = s.AssessmentSerializer
+    filterset_class = AssessmentFilter
+    search_fields = ("evidence",)
+    ordering_fields = {**ReadOnlyResourceViewSet.ordering_fields, "rating": int}
+
+    def situation_id_of(self, record):
+        return record.engagement.situation_id
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The six elements for success",
+        responses={200: s.SuccessElementSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One element for success", responses={200: s.SuccessElementSerializer, **ERRORS}
+    ),
+)
+class SuccessElementViewSet(ClearanceMixin, viewsets.GenericViewSet):
+    """Reference data (S/2011/552, section IV), read-only, identified by ``code``."""
+
+    permission_classes = [ApiPermission]
+    serializer_class = s.SuccessElementSerializer
+    queryset = SuccessElement.objects.order_by("order")
+    lookup_field = "code"
+    lookup_value_regex = r"[a-z-]+"
+
+    def list(self, request, *args, **kwargs):
+        return Response(resources.success_element_rows(self.get_queryset()))
+
+    def retrieve(self, request, code=None, *args, **kwargs):
+        rows = resources.success_element_rows(self.get_queryset().filter(code=code))
+        if not rows:
+            raise exceptions.NotFound()
+        return Response(rows[0])
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Source documents",
+        parameters=LIST_PARAMETERS,
+        responses={200: _paged(s.DocumentSerializer), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="A source document with its paragraphs",
+        responses={200: s.DocumentDetailSerializer, **ERRORS},
+    ),
+)
+class DocumentViewSet(ClearanceMixin, viewsets.GenericViewSet):
+    """Source reports and their numbered paragraphs (read-only; ``citations`` name paragraph ids)."""
+
+    permission_classes = [ApiPermission]
+    serializer_class = s.DocumentSerializer
+    queryset = Document.objects.all()
+    lookup_value_regex = r"[0-9]+"
+    filter_backends = [SearchFilter]
+    search_fields = ("symbol", "title")
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        pager = KeysetPagination(request, "symbol", {"symbol": str})
+        return pager.response(resources.document_rows(pager.paginate(queryset)))
+
+    def retrieve(self, request, pk=None, *args, **kwargs):
+        document = Document.objects.filter(pk=pk).first()
+        if document is None:
+            raise exceptions.NotFound()
+        return Response(resources.document_detail(document))
+
+
+class ChangesView(ClearanceMixin, APIView):
+    """The change feed: every create, update and delete visible to you, in commit order.
+
+    Store ``cursor`` and pass it as ``since`` to resume: nothing is missed or repeated. A record
+    whose sharing is tightened beyond your clearance appears as a ``delete``.
+    """
+
+    permission_classes = [ApiPermission]
+
+    @extend_schema(
+        summary="Change feed",
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.STR,
+                description="Cursor of the last page; 0 or absent: from the start",
+            ),
+            OpenApiParameter(
+                "limit", OpenApiTypes.INT, description="Changes per page (1–5000, default 100)"
+            ),
+        ],
+        responses={200: s.ChangePageSerializer, **ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        raw = request.query_params.get("since") or "0"
+        try:
+            since = int(raw)
+            if since < 0:
+                raise ValueError
+        except ValueError as error:
+            raise ApiError(
+                400,
+                "invalid_cursor",
+                "The cursor is not valid.",
+                fields={"since": ["Use the cursor of a previous page, or 0."]},
+            ) from error
+        limit = parse_limit(request.query_params.get("limit"), default=100, maximum=5000)
+        page = feed.read_page(self.clearance, since, limit)
+        return Response(
+            {"changes": page.entries, "cursor": str(page.cursor), "has_more": page.has_more}
+        )

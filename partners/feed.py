@@ -1,0 +1,362 @@
+"""The change feed: recording every change in the writer's transaction, serving it in order.
+
+Writing. Each create, update or delete of a synced record appends a ``Change`` in the same
+transaction, stamped on PostgreSQL with the transaction id (``pg_current_xact_id()``). Its
+``FeedRecord`` row is locked first, so the changes of one record get consecutive ``seq`` numbers in
+the order they commit. A change of a situation's sharing appends a change for every child too
+(indicators, engagements, assessments inherit the situation's level).
+
+Positioning. A bigserial id is no cursor on PostgreSQL: a transaction holding a lower id can commit
+after a reader has passed it. So ``position`` is given only by the reader, under an advisory lock,
+to committed changes whose transaction id is below ``pg_snapshot_xmin(pg_current_snapshot())``: no
+transaction older than that can still be running, so no such change can appear later. A change
+waits too while an older change of the same record is still unpositioned, so one record's changes
+keep their order. Positions only grow, so a reader that resumes after a position never misses and
+never repeats. On SQLite writers are serialised (``BEGIN IMMEDIATE``): every committed change can be
+positioned at once, in id order.
+
+Reading. A caller is shown a change when it was cleared for the record before or after it (the
+audiences stored with the change, see ``cases.sharing.Audience``): an upsert if it may see the record
+after the change, a delete if it could before and no longer can (tightened sharing) or the record
+was deleted. An upsert carries the record's current data, read through ``restrict_to_clearance``,
+and is served only at the record's latest change — a later change of the record always follows it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+from django.db.models import F, Func, OuterRef, Q, Subquery
+
+from cases.sharing import Audience, Clearance, audience_q
+
+from .choices import ChangeOp, RecordType
+from .models import Change, FeedRecord
+
+ADVISORY_LOCK_KEY = 0x45575446  # "EWTF": the feed positioner
+CHILD_TYPES = (RecordType.INDICATOR, RecordType.ENGAGEMENT, RecordType.ASSESSMENT, RecordType.ALERT)
+
+
+class CurrentXid(Func):
+    """The writing transaction's id on PostgreSQL; NULL elsewhere."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "pg_current_xact_id()::text::bigint", []
+
+
+def _audience(record: FeedRecord) -> Audience:
+    return Audience.decode(record.audience_open, record.audience_actors)
+
+
+def _situation_audience(situation_id: uuid.UUID) -> Audience:
+    from cases.models import Situation
+
+    row = Situation.objects.filter(pk=situation_id).values_list("sharing", flat=True).first()
+    if row is None:
+        return Audience.nobody()
+    listed = Situation.shared_with.through.objects.filter(situation_id=situation_id).values_list(
+        "actor_id", flat=True
+    )
+    return Audience.of_situation(row, listed)
+
+
+def _locked_record(type_: str, object_id: uuid.UUID) -> FeedRecord | None:
+    return FeedRecord.objects.select_for_update().filter(type=type_, object_id=object_id).first()
+
+
+def _situation_record(situation_id: uuid.UUID) -> FeedRecord:
+    """The situation's feed row, locked: children's writes queue behind a sharing change."""
+    record = _locked_record(RecordType.SITUATION, situation_id)
+    if record is None:
+        from cases.models import Situation
+
+        version = (
+            Situation.objects.filter(pk=situation_id).values_list("version", flat=True).first()
+        )
+        record_change(
+            RecordType.SITUATION,
+            situation_id,
+            version=version or 1,
+            audience=_situation_audience(situation_id),
+        )
+        record = _locked_record(RecordType.SITUATION, situation_id)
+    return record
+
+
+def _append(record: FeedRecord, op: str, before: Audience, after: Audience) -> None:
+    Change.objects.create(
+        xid=CurrentXid(),
+        type=record.type,
+        object_id=record.object_id,
+        seq=record.seq,
+        op=op,
+        version=record.version,
+        before_open=before.open,
+        before_actors=before.encoded_actors(),
+        after_open=after.open,
+        after_actors=after.encoded_actors(),
+    )
+
+
+@transaction.atomic
+def record_change(
+    type_: str,
+    object_id: uuid.UUID,
+    *,
+    version: int,
+    situation_id: uuid.UUID | None = None,
+    deleted: bool = False,
+    audience: Audience | None = None,
+    created_by_id: int | None = None,
+) -> None:
+    """Append one change of a record (call inside the writer's transaction).
+
+    ``audience`` is needed for situations only; children take their situation's, other records
+    are public.
+    """
+    if type_ == RecordType.SITUATION:
+        after = audience if audience is not None else _situation_audience(object_id)
+    elif situation_id is not None and not deleted:
+        after = _audience(_situation_record(situation_id))
+    else:
+        after = Audience.everyone()
+    record = _locked_record(type_, object_id)
+    if record is None:
+        if deleted:
+            return  # never recorded, nobody was told of it
+        record = FeedRecord(type=type_, object_id=object_id, created_by_id=created_by_id)
+        before = Audience.nobody()
+    else:
+        before = _audience(record)
+        if situation_id is None and deleted:
+            situation_id = record.situation_id
+    if deleted:
+        after = Audience.nobody()
+        version = max(version, record.version) + 1
+    record.seq += 1
+    record.version = version
+    record.deleted = deleted
+    record.situation_id = situation_id if type_ != RecordType.SITUATION else None
+    record.audience_open = after.open
+    record.audience_actors = after.encoded_actors()
+    record.save()
+    _append(record, ChangeOp.DELETE if deleted else ChangeOp.UPSERT, before, after)
+    if type_ == RecordType.SITUATION and not deleted and before != after:
+        _cascade_audience(object_id, after)
+
+
+def _cascade_audience(situation_id: uuid.UUID, after: Audience) -> None:
+    """The situation's children change audience with it: one change each, set-based."""
+    children = FeedRecord.objects.filter(
+        situation_id=situation_id, type__in=CHILD_TYPES, deleted=False
+    )
+    if not list(children.select_for_update().values_list("id", flat=True)):
+        return
+    xid = "pg_current_xact_id()::text::bigint" if connection.vendor == "postgresql" else "NULL"
+    table, change = FeedRecord._meta.db_table, Change._meta.db_table
+    field = FeedRecord._meta.get_field("situation_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {change} (position, xid, type, object_id, seq, op, version, "
+            "before_open, before_actors, after_open, after_actors, recorded_at) "
+            f"SELECT NULL, {xid}, type, object_id, seq + 1, %s, version, audience_open, "
+            f"audience_actors, %s, %s, %s FROM {table} "
+            "WHERE situation_id = %s AND deleted = %s AND type IN ("
+            + ", ".join(["%s"] * len(CHILD_TYPES))
+            + ")",
+            [
+                ChangeOp.UPSERT,
+                after.open,
+                after.encoded_actors(),
+                _now(),
+                field.get_db_prep_value(situation_id, connection),
+                False,
+                *CHILD_TYPES,
+            ],
+        )
+    children.update(
+        seq=F("seq") + 1, audience_open=after.open, audience_actors=after.encoded_actors()
+    )
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def set_created_by(type_: str, object_ids: Iterable[uuid.UUID], partner_id: int) -> None:
+    FeedRecord.objects.filter(type=type_, object_id__in=list(object_ids)).update(
+        created_by_id=partner_id
+    )
+
+
+def created_by(type_: str, object_id: uuid.UUID) -> int | None:
+    return (
+        FeedRecord.objects.filter(type=type_, object_id=object_id)
+        .values_list("created_by_id", flat=True)
+        .first()
+    )
+
+
+def last_version(type_: str, object_id: uuid.UUID) -> int:
+    """The version a record had when last recorded (a deleted record's tombstone version)."""
+    return (
+        FeedRecord.objects.filter(type=type_, object_id=object_id)
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    )
+
+
+# --- positioning ---------------------------------------------------------------------------
+
+_POSITION_PG = """
+WITH horizon AS (
+    SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+           pg_current_xact_id_if_assigned()::text::bigint AS own
+),
+ready AS (
+    SELECT c.id FROM {change} c, horizon h
+    WHERE c.position IS NULL AND (c.xid < h.xmin OR c.xid = h.own)
+      AND NOT EXISTS (
+        SELECT 1 FROM {change} e
+        WHERE e.position IS NULL AND e.type = c.type AND e.object_id = c.object_id
+          AND e.seq < c.seq AND NOT (e.xid < h.xmin OR e.xid IS NOT DISTINCT FROM h.own)
+      )
+),
+numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM ready),
+base AS (SELECT COALESCE(MAX(position), 0) AS top FROM {change})
+UPDATE {change} SET position = base.top + numbered.rn
+FROM numbered, base WHERE {change}.id = numbered.id
+"""
+
+_POSITION_SQLITE = """
+WITH numbered AS (
+    SELECT id, row_number() OVER (ORDER BY id) AS rn FROM {change} WHERE position IS NULL
+),
+base AS (SELECT COALESCE(MAX(position), 0) AS top FROM {change})
+UPDATE {change} SET position = base.top + numbered.rn
+FROM numbered, base WHERE {change}.id = numbered.id
+"""
+
+
+def assign_positions() -> int:
+    """Give positions to the changes no older transaction can precede any more."""
+    if not Change.objects.filter(position__isnull=True).exists():
+        return 0
+    change = Change._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+            cursor.execute(_POSITION_PG.format(change=change))
+        else:
+            cursor.execute(_POSITION_SQLITE.format(change=change))
+        return cursor.rowcount
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedPage:
+    entries: list[dict]
+    cursor: int
+    has_more: bool
+
+
+def _served_q(clearance: Clearance) -> Q:
+    latest = Q(seq=F("latest_seq"))
+    if clearance.unrestricted:
+        return Q(op=ChangeOp.DELETE) | (Q(op=ChangeOp.UPSERT) & latest)
+    after = audience_q(clearance, "after_open", "after_actors")
+    before = audience_q(clearance, "before_open", "before_actors")
+    return (Q(op=ChangeOp.UPSERT) & after & latest) | (before & (Q(op=ChangeOp.DELETE) | ~after))
+
+
+def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
+    """Up to ``limit`` changes after position ``since`` that ``clearance`` is told of."""
+    assign_positions()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # One snapshot for the log and the data it carries.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return _read(clearance, since, limit)
+    with transaction.atomic():
+        return _read(clearance, since, limit)
+
+
+def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
+    from cases.api.resources import representations
+
+    after_q = Q() if clearance.unrestricted else audience_q(clearance, "after_open", "after_actors")
+    rows = list(
+        Change.objects.filter(position__gt=since)
+        .annotate(
+            latest_seq=Subquery(
+                FeedRecord.objects.filter(
+                    type=OuterRef("type"), object_id=OuterRef("object_id")
+                ).values("seq")[:1]
+            ),
+            admitted_after=models.ExpressionWrapper(after_q, output_field=models.BooleanField())
+            if not clearance.unrestricted
+            else models.Value(True),
+        )
+        .filter(_served_q(clearance))
+        .order_by("position")
+        .values("position", "type", "object_id", "op", "version", "admitted_after")[: limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    wanted: dict[str, list[uuid.UUID]] = {}
+    for row in rows:
+        row["upsert"] = row["op"] == ChangeOp.UPSERT and row["admitted_after"]
+        if row["upsert"]:
+            wanted.setdefault(row["type"], []).append(row["object_id"])
+    data: dict[tuple[str, uuid.UUID], dict] = {}
+    for type_, ids in wanted.items():
+        for item in representations(type_, ids, clearance):
+            data[(type_, item["id"])] = item
+    entries = []
+    for row in rows:
+        key = (row["type"], row["object_id"])
+        if row["upsert"]:
+            item = data.get(key)
+            if item is None:
+                continue  # no longer visible: the change that hid it follows
+            entries.append(
+                {
+                    "type": row["type"],
+                    "id": row["object_id"],
+                    "op": ChangeOp.UPSERT,
+                    "version": item["version"],
+                    "data": item,
+                }
+            )
+        else:
+            entries.append(
+                {
+                    "type": row["type"],
+                    "id": row["object_id"],
+                    "op": ChangeOp.DELETE,
+                    "version": row["version"],
+                    "data": None,
+                }
+            )
+    if has_more:
+        cursor = rows[-1]["position"]
+    else:
+        # Everything up to the last position given is read (positions are given in committed
+        # batches), including changes this caller is not told of: skip them next time.
+        top = Change.objects.aggregate(top=models.Max("position"))["top"] or 0
+        cursor = max(since, top)
+    return FeedPage(entries=entries, cursor=cursor, has_more=has_more)

@@ -1,0 +1,144 @@
+"""Append to the change feed whenever a synced record is saved or deleted, in the same transaction.
+
+Every write path that goes through ``save()``/``delete()`` (admin, API, services, commands) is
+recorded. Bulk writes that bypass signals call ``partners.feed.backfill`` afterwards.
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from cases.models import (
+    Actor,
+    Assessment,
+    Engagement,
+    EngagementPartner,
+    Situation,
+    WarningIndicator,
+)
+from cases.sharing import Audience
+
+from .choices import RecordType
+from .feed import record_change
+
+
+def _situation_audience(situation: Situation) -> Audience:
+    listed = Situation.shared_with.through.objects.filter(situation_id=situation.pk).values_list(
+        "actor_id", flat=True
+    )
+    return Audience.of_situation(situation.sharing, listed)
+
+
+@receiver(post_save, sender=Situation)
+def situation_saved(sender, instance: Situation, raw=False, **kwargs):
+    if raw:
+        return
+    record_change(
+        RecordType.SITUATION,
+        instance.pk,
+        version=instance.version,
+        audience=_situation_audience(instance),
+    )
+
+
+@receiver(m2m_changed, sender=Situation.shared_with.through)
+def situation_sharing_list_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    situations = Situation.objects.filter(pk__in=pk_set or ()) if reverse else [instance]
+    if reverse and action == "post_clear":
+        return  # the actor is deleted; its situations are re-recorded when next saved
+    for situation in situations:
+        record_change(
+            RecordType.SITUATION,
+            situation.pk,
+            version=situation.version,
+            audience=_situation_audience(situation),
+        )
+
+
+@receiver(post_delete, sender=Situation)
+def situation_deleted(sender, instance: Situation, **kwargs):
+    record_change(RecordType.SITUATION, instance.pk, version=instance.version, deleted=True)
+
+
+@receiver(post_save, sender=WarningIndicator)
+def indicator_saved(sender, instance: WarningIndicator, raw=False, **kwargs):
+    if not raw:
+        record_change(
+            RecordType.INDICATOR,
+            instance.pk,
+            version=instance.version,
+            situation_id=instance.situation_id,
+        )
+
+
+@receiver(post_save, sender=Engagement)
+def engagement_saved(sender, instance: Engagement, raw=False, **kwargs):
+    if not raw:
+        record_change(
+            RecordType.ENGAGEMENT,
+            instance.pk,
+            version=instance.version,
+            situation_id=instance.situation_id,
+        )
+
+
+@receiver(post_save, sender=Assessment)
+def assessment_saved(sender, instance: Assessment, raw=False, **kwargs):
+    if raw:
+        return
+    situation_id = (
+        Engagement.objects.filter(pk=instance.engagement_id)
+        .values_list("situation_id", flat=True)
+        .first()
+    )
+    record_change(
+        RecordType.ASSESSMENT,
+        instance.pk,
+        version=instance.version,
+        situation_id=situation_id,
+    )
+
+
+@receiver(post_save, sender=Actor)
+def actor_saved(sender, instance: Actor, raw=False, **kwargs):
+    if not raw:
+        record_change(RecordType.ACTOR, instance.pk, version=instance.version)
+
+
+@receiver(post_save, sender=EngagementPartner)
+@receiver(post_delete, sender=EngagementPartner)
+def engagement_partner_changed(sender, instance: EngagementPartner, raw=False, **kwargs):
+    """Partner roles are part of the engagement's record."""
+    if raw:
+        return
+    engagement = (
+        Engagement.objects.filter(pk=instance.engagement_id)
+        .values("version", "situation_id")
+        .first()
+    )
+    if engagement is not None:
+        record_change(
+            RecordType.ENGAGEMENT,
+            instance.engagement_id,
+            version=engagement["version"],
+            situation_id=engagement["situation_id"],
+        )
+
+
+_DELETED_TYPES = {
+    WarningIndicator: RecordType.INDICATOR,
+    Engagement: RecordType.ENGAGEMENT,
+    Assessment: RecordType.ASSESSMENT,
+    Actor: RecordType.ACTOR,
+}
+
+
+def _record_deleted(sender, instance, **kwargs):
+    record_change(_DELETED_TYPES[sender], instance.pk, version=instance.version, deleted=True)
+
+
+for _model in _DELETED_TYPES:
+    post_delete.connect(_record_deleted, sender=_model, dispatch_uid=f"feed-delete-{_model}")
