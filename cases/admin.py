@@ -223,7 +223,6 @@ class SituationAdmin(TrackedAdmin):
         ("Sources", {"fields": ("citations",)}),
         ("Record", {"fields": RECORD_FIELDS, "classes": ("collapse",)}),
     )
-    history_list_display = ["version", "status", "risk_level"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -298,7 +297,6 @@ class WarningIndicatorAdmin(TrackedAdmin):
         "citations",
         RECORD_FIELDS,
     )
-    history_list_display = ["version", "severity"]
 
     observed = _partial_date_column("observed_on", "observed_precision", "Observed")
 
@@ -371,7 +369,6 @@ class EngagementAdmin(TrackedAdmin):
         "citations",
         RECORD_FIELDS,
     )
-    history_list_display = ["version", "outcome"]
 
     started = _partial_date_column("started_on", "started_precision", "Started")
     ended = _partial_date_column("ended_on", "ended_precision", "Ended")
@@ -405,7 +402,6 @@ class AssessmentAdmin(TrackedAdmin):
         RECORD_FIELDS,
     )
     readonly_fields = ("assessed_by", *RECORD_FIELDS)
-    history_list_display = ["version", "rating", "assessed_by"]
 
     @admin.display(description="Situation", ordering="engagement__situation__title")
     def situation(self, obj: Assessment) -> str:

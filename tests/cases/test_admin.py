@@ -76,7 +76,7 @@ def form_data(response) -> dict[str, object]:
     data = _field_values(response.context["adminform"].form)
     for inline in response.context.get("inline_admin_formsets", []):
         formset = inline.formset
-        for name, bound in formset.management_form.fields.items():
+        for name in formset.management_form.fields:
             data[f"{formset.prefix}-{name}"] = str(formset.management_form[name].value() or 0)
         for form in formset.forms:
             data.update(_field_values(form))
@@ -277,14 +277,11 @@ def test_history_shows_who_changed_what_and_a_revert_restores_the_old_value(clie
     change_row = situation.history.latest()
     assert change_row.history_user == desk
     assert timezone.localtime(change_row.history_date).strftime("%Y") in html  # when
-    # what: the changed fields, in the desk officer's words, old → new
-    assert "<strong>Status:</strong>" in html
-    assert "Escalated\n                    \n                    &nbsp;&rarr;&nbsp;&nbsp;De-escalated" in (
-        html
-    ) or ("Escalated" in html and "De-escalated" in html)
-    assert "<strong>Risk level:</strong>" in html
-    assert "Critical" in html and "Medium" in html
-    assert "<strong>Title:</strong>" not in html  # unchanged fields are not listed
+    # what: each changed field, in the desk officer's words, old → new; unchanged ones not listed
+    changes = " ".join(html.split())
+    assert "<strong>Status:</strong> Escalated &nbsp;&rarr;&nbsp;&nbsp;De-escalated" in changes
+    assert "<strong>Risk level:</strong> Critical &nbsp;&rarr;&nbsp;&nbsp;Medium" in changes
+    assert "<strong>Title:</strong>" not in changes
 
     oldest = situation.history.earliest()
     revert_url = reverse(
@@ -314,16 +311,14 @@ def test_history_diff_names_the_changed_field_of_an_indicator(client, desk):
     html = client.get(
         reverse("admin:cases_warningindicator_history", args=[indicator.pk])
     ).content.decode()
-    assert "<strong>Severity:</strong>" in html
-    assert "Medium" in html and "Critical" in html
+    changes = " ".join(html.split())
+    assert "<strong>Severity:</strong> Medium &nbsp;&rarr;&nbsp;&nbsp;Critical" in changes
 
 
 # --- validation messages -------------------------------------------------------------------
 
 
-def test_engagement_ending_before_it_starts_is_a_form_error_inside_the_inline(
-    client, desk, ecowas
-):
+def test_engagement_ending_before_it_starts_is_a_form_error_inside_the_inline(client, desk, ecowas):
     data = situation_add_data(
         client,
         ecowas,
@@ -503,7 +498,7 @@ LIST_PAGES = [
 def test_list_pages_take_a_bounded_number_of_queries(
     client, desk, thirty_situations, page, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse(f"admin:{page}_changelist"))
     assert response.status_code == 200
 
@@ -535,8 +530,9 @@ def test_situation_list_shows_counts_and_countries(client, desk):
     response = client.get(reverse("admin:cases_situation_changelist"))
     row = response.context["cl"].result_list.get(pk=situation.pk)
     assert (row.indicator_count, row.engagement_count) == (3, 2)
-    html = response.content.decode()
-    assert "Congo (the Democratic Republic of the), Rwanda" in html or "Rwanda" in html
+    assert '<td class="field-country_names">Democratic Republic of the Congo, Rwanda</td>' in (
+        response.content.decode()
+    )
 
 
 def test_partial_dates_are_listed_at_their_precision(client, desk):
@@ -549,7 +545,7 @@ def test_partial_dates_are_listed_at_their_precision(client, desk):
     assert "June 2010" in indicators
     assert "14 June 2010" not in indicators
     engagements = client.get(reverse("admin:cases_engagement_changelist")).content.decode()
-    assert "<td class=\"field-started\">2009</td>" in engagements
+    assert '<td class="field-started">2009</td>' in engagements
 
 
 def test_situations_are_found_by_country_name_and_filtered(client, desk):
@@ -597,9 +593,7 @@ def test_paragraph_autocomplete_finds_a_cited_paragraph_by_number(client, desk):
         {"app_label": "cases", "model_name": "situation", "field_name": "citations", "term": "47"},
     )
     assert response.status_code == 200
-    assert [r["text"] for r in json.loads(response.content)["results"]] == [
-        "S/2011/552, para. 47"
-    ]
+    assert [r["text"] for r in json.loads(response.content)["results"]] == ["S/2011/552, para. 47"]
 
 
 def test_reference_pages_are_read_only_even_for_desk_officers(client, desk):
