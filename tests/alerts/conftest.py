@@ -16,8 +16,6 @@ ALERTS_REDIS_DB = 11
 
 def _reset_connections(app) -> None:
     """Forget pooled broker connections so a changed ``broker_url`` takes effect."""
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
@@ -38,8 +36,8 @@ class _CeleryConf:
 
 @pytest.fixture
 def eager_celery():
-    """Tasks run in the calling thread, exceptions propagate (retries run at once)."""
-    conf = _CeleryConf(celery_app, task_always_eager=True, task_eager_propagates=True)
+    """Tasks run in the calling thread; retries run at once; ``.get()`` re-raises failures."""
+    conf = _CeleryConf(celery_app, task_always_eager=True, task_eager_propagates=False)
     yield celery_app
     conf.restore()
 
