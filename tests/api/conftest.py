@@ -17,19 +17,19 @@ class Api:
         self.token = token
 
     def get(self, path, params=None, **headers):
-        return self.client.get(_url(path), params or {}, headers=headers)
+        return self.client.get(_url(path), params or {}, **headers)
 
     def post(self, path, data=None, **headers):
-        return self.client.post(_url(path), data, format="json", headers=headers)
+        return self.client.post(_url(path), data, format="json", **headers)
 
     def put(self, path, data=None, **headers):
-        return self.client.put(_url(path), data, format="json", headers=headers)
+        return self.client.put(_url(path), data, format="json", **headers)
 
     def patch(self, path, data=None, **headers):
-        return self.client.patch(_url(path), data, format="json", headers=headers)
+        return self.client.patch(_url(path), data, format="json", **headers)
 
     def delete(self, path, **headers):
-        return self.client.delete(_url(path), headers=headers)
+        return self.client.delete(_url(path), **headers)
 
 
 def _url(path: str) -> str:
