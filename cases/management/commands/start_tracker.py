@@ -18,6 +18,16 @@ from tracker.supervisor import ProcessSpec, Supervisor
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
 
 
+def broker_description() -> str:
+    """Which broker the worker and the scheduler use, said without credentials."""
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("filesystem"):
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "var/broker")
+        return f"the embedded file-system broker in {folder} (set REDIS_URL to use Redis)"
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
 def base_url_for(addrport: str) -> str:
     """The URL a browser on this machine uses to reach ``runserver``'s ``addrport``."""
     host, _, port = addrport.rpartition(":")
@@ -50,8 +60,13 @@ class Command(BaseCommand):
         )
 
     def process_specs(self, addrport: str) -> list[ProcessSpec]:
-        """The long-lived processes of the tracker; all run together and stop together."""
+        """The long-lived processes of the tracker; all run together and stop together.
+
+        The Celery worker and scheduler use ``CELERY_BROKER_URL``: Redis when ``REDIS_URL`` is
+        set, otherwise the embedded file-system broker under ``var/broker`` (no server needed).
+        """
         manage = str(settings.BASE_DIR / "manage.py")
+        celery = [sys.executable, "-m", "celery", "-A", "tracker"]
         return [
             ProcessSpec(
                 name="web",
@@ -59,12 +74,24 @@ class Command(BaseCommand):
                 argv=[sys.executable, manage, "runserver", addrport, "--noreload"],
                 cwd=str(settings.BASE_DIR),
             ),
+            ProcessSpec(
+                name="worker",
+                argv=[*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
+                cwd=str(settings.BASE_DIR),
+            ),
+            ProcessSpec(
+                # The schedule is read from the database (django-celery-beat), editable in the
+                # admin under "Periodic tasks".
+                name="beat",
+                argv=[*celery, "beat", "--loglevel=INFO"],
+                cwd=str(settings.BASE_DIR),
+            ),
         ]
 
     def step(self, title: str, command: str, *args, **options) -> None:
         if command not in get_commands():
             raise CommandError(
-                f'cannot {title}: the "{command}" management command is not installed'
+                f'stopped at "{title}": the {command} management command is not installed'
             )
         self.stdout.write(self.style.MIGRATE_HEADING(f"{title}…"))
         call_command(command, *args, stdout=self.stdout, stderr=self.stderr, **options)
@@ -91,6 +118,9 @@ class Command(BaseCommand):
             return
 
         self.stdout.write(f"\nStarting the tracker on {base_url}/ — press Ctrl-C to stop.\n")
+        self.stdout.write(
+            f"Background jobs: Celery worker and scheduler on {broker_description()}.\n"
+        )
         # Children open their own connections; do not share this process's with them.
         connections.close_all()
         outcome = Supervisor(self.process_specs(addrport), log=self.stdout).run()
