@@ -19,7 +19,8 @@ Reading. A caller is shown a change when it was cleared for the record before or
 audiences stored with the change, see ``cases.sharing.Audience``): an upsert if it may see the record
 after the change, a delete if it could before and no longer can (tightened sharing) or the record
 was deleted. An upsert carries the record's current data, read through ``restrict_to_clearance``,
-and is served only at the record's latest change — a later change of the record always follows it.
+and is served only from the record's latest change of content on — an earlier one is superseded by
+a later change that always follows it (see ``_served_q``).
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def record_change(
         after = Audience.nobody()
         version = max(version, record.version) + 1
     record.seq += 1
+    record.content_seq = record.seq
     record.version = version
     record.deleted = deleted
     record.situation_id = situation_id if type_ != RecordType.SITUATION else None
@@ -165,15 +167,16 @@ def _cascade_audience(situation_id: uuid.UUID, after: Audience) -> None:
     field = FeedRecord._meta.get_field("situation_id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {change} (position, xid, type, object_id, seq, op, version, "
+            f"INSERT INTO {change} (position, xid, type, object_id, seq, op, content, version, "
             "before_open, before_actors, after_open, after_actors, recorded_at) "
-            f"SELECT NULL, {xid}, type, object_id, seq + 1, %s, version, audience_open, "
+            f"SELECT NULL, {xid}, type, object_id, seq + 1, %s, %s, version, audience_open, "
             f"audience_actors, %s, %s, %s FROM {table} "
             "WHERE situation_id = %s AND deleted = %s AND type IN ("
             + ", ".join(["%s"] * len(CHILD_TYPES))
             + ")",
             [
                 ChangeOp.UPSERT,
+                False,
                 after.open,
                 after.encoded_actors(),
                 _now(),
@@ -274,12 +277,22 @@ class FeedPage:
 
 
 def _served_q(clearance: Clearance) -> Q:
-    latest = Q(seq=F("latest_seq"))
+    """Which changes a caller is told of (``latest_content`` annotated from ``FeedRecord``).
+
+    - an upsert where it may see the record after the change — only at or after the record's
+      last change of content (that one carries the current data; an earlier one is superseded),
+      and for a change of audience only if it could not see the record before (it comes into
+      view); an audience change it could see either side of tells it nothing new;
+    - a delete where it could see the record before and no longer can, or the record is gone.
+    """
+    upsert = Q(op=ChangeOp.UPSERT, seq__gte=F("latest_content"))
     if clearance.unrestricted:
-        return Q(op=ChangeOp.DELETE) | (Q(op=ChangeOp.UPSERT) & latest)
+        return (upsert & Q(content=True)) | Q(op=ChangeOp.DELETE)
     after = audience_q(clearance, "after_open", "after_actors")
     before = audience_q(clearance, "before_open", "before_actors")
-    return (Q(op=ChangeOp.UPSERT) & after & latest) | (before & (Q(op=ChangeOp.DELETE) | ~after))
+    return (upsert & after & (Q(content=True) | ~before)) | (
+        before & (Q(op=ChangeOp.DELETE) | ~after)
+    )
 
 
 def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
@@ -302,10 +315,10 @@ def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
     rows = list(
         Change.objects.filter(position__gt=since)
         .annotate(
-            latest_seq=Subquery(
+            latest_content=Subquery(
                 FeedRecord.objects.filter(
                     type=OuterRef("type"), object_id=OuterRef("object_id")
-                ).values("seq")[:1]
+                ).values("content_seq")[:1]
             ),
             admitted_after=models.ExpressionWrapper(after_q, output_field=models.BooleanField())
             if not clearance.unrestricted

@@ -133,6 +133,9 @@ class FeedRecord(models.Model):
     object_id = models.UUIDField()
     situation_id = models.UUIDField(null=True, blank=True, db_index=True)
     seq = models.PositiveIntegerField(default=0)
+    content_seq = models.PositiveIntegerField(
+        default=0, help_text="seq of the last change of the record itself (not of its audience)"
+    )
     version = models.PositiveIntegerField(default=0)
     deleted = models.BooleanField(default=False)
     audience_open = models.BooleanField(default=False)
@@ -156,6 +159,7 @@ class Change(models.Model):
     ``xid`` is the writing transaction's id on PostgreSQL; ``position`` is given by the feed reader
     once no older transaction can still commit (see ``partners.feed``), so it only grows in commit
     order. ``before_*``/``after_*`` are the record's audience either side of the change.
+    ``content`` is False for a change of audience only (the situation's sharing changed).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -165,6 +169,9 @@ class Change(models.Model):
     object_id = models.UUIDField()
     seq = models.PositiveIntegerField()
     op = models.CharField(max_length=8, choices=ChangeOp.choices)
+    content = models.BooleanField(
+        default=True, help_text="False when only the audience changed (its situation's sharing)"
+    )
     version = models.PositiveIntegerField()
     before_open = models.BooleanField(default=False)
     before_actors = models.TextField(blank=True, default="")
