@@ -7,4 +7,4 @@ class PartnersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the change-feed recorders)
+        from . import schema, signals  # noqa: F401  (feed recorders, OpenAPI auth scheme)

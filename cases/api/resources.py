@@ -243,5 +243,3 @@ def representations(type_: str, ids: Iterable[uuid.UUID], clearance: Clearance) 
 
         return alert_representations(ids, clearance)
     return resource.rows(resource.base_queryset(clearance).filter(pk__in=list(ids)).order_by())
-
-

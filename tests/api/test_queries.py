@@ -1,0 +1,69 @@
+"""Every list endpoint runs a fixed number of SQL queries, whatever the page size."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.choices import SharingLevel
+from tests.factories import (
+    ActorFactory,
+    AssessmentFactory,
+    EngagementPartnerFactory,
+    ParagraphFactory,
+    SituationFactory,
+    WarningIndicatorFactory,
+    success_element,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Token lookup, list query and one per many-to-many link or nested list, plus the partner's
+# last-use stamp at most once per five minutes.
+MAX_QUERIES = {
+    "situations": 6,  # + shared_with, citations, warning-to-action figures
+    "indicators": 4,
+    "actors": 4,
+    "engagements": 5,  # + partner roles
+    "assessments": 4,
+    "documents": 3,
+    "success-elements": 2,
+    "changes": 24,  # positioning, the page, then each record type as its list reads it
+}
+
+
+def populate(count: int, partner_actor):
+    paragraph = ParagraphFactory()
+    codes = ["early-warning", "flexibility", "partnerships", "sustainability", "evaluation"]
+    for n in range(count):
+        situation = SituationFactory(
+            sharing=SharingLevel.AMBER if n % 2 else SharingLevel.GREEN,
+            shared_with=[partner_actor, ActorFactory()],
+        )
+        situation.citations.add(paragraph)
+        indicator = WarningIndicatorFactory(situation=situation)
+        indicator.citations.add(paragraph)
+        assessment = AssessmentFactory(
+            engagement__situation=situation, element=success_element(codes[n % 5])
+        )
+        EngagementPartnerFactory(engagement=assessment.engagement)
+        EngagementPartnerFactory(engagement=assessment.engagement)
+
+
+@pytest.mark.parametrize("resource", list(MAX_QUERIES))
+def test_list_query_count_does_not_grow_with_the_page(api, resource, django_assert_max_num_queries):
+    api.get("actors/")  # stamp the token's last use
+    counts = []
+    for size in (2, 25):
+        populate(size - (2 if size == 25 else 0), api.partner.actor)
+        url = f"{resource}/" if resource != "changes" else "changes/?limit=1000"
+        with django_assert_max_num_queries(MAX_QUERIES[resource]):
+            with CaptureQueriesContext(connection) as queries:
+                response = api.get(url, {"limit": 1000} if resource != "changes" else None)
+        assert response.status_code == 200
+        body = response.json()
+        rows = body if isinstance(body, list) else body.get("results", body.get("changes"))
+        assert len(rows) >= (size if resource not in {"documents", "success-elements"} else 1)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
