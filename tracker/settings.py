@@ -174,6 +174,8 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or person); over it the API answers 429 with Retry-After.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/minute")
+# Requests per token (or person); over it the API answers 429 with Retry-After.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Early-warning case tracker API",
     "DESCRIPTION": "Situations, warning indicators, actors and engagements for preventive diplomacy.",
@@ -184,17 +186,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "partnerToken": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": "`Token <key>` — a partner token from `create_partner_token`",
-            }
-        }
+    # One name per shared choice set (severity and risk share the 1–4 scale).
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "cases.choices.DatePrecision",
+        "ScaleEnum": "cases.choices.Severity",
+        "SuccessElementCodeEnum": "cases.choices.SuccessElementCode",
+        "CountryEnum": "django_countries.countries",
     },
-    "SECURITY": [{"partnerToken": []}],
 }
 
 LOGGING = {

@@ -58,9 +58,11 @@ def test_list_query_count_does_not_grow_with_the_page(api, resource, django_asse
     for size in (2, 25):
         populate(size - (2 if size == 25 else 0), api.partner.actor)
         url = f"{resource}/" if resource != "changes" else "changes/?limit=1000"
-        with django_assert_max_num_queries(MAX_QUERIES[resource]):
-            with CaptureQueriesContext(connection) as queries:
-                response = api.get(url, {"limit": 1000} if resource != "changes" else None)
+        with (
+            django_assert_max_num_queries(MAX_QUERIES[resource]),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            response = api.get(url, {"limit": 1000} if resource != "changes" else None)
         assert response.status_code == 200
         body = response.json()
         rows = body if isinstance(body, list) else body.get("results", body.get("changes"))
