@@ -174,8 +174,6 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or person); over it the API answers 429 with Retry-After.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/minute")
-# Requests per token (or person); over it the API answers 429 with Retry-After.
-API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Early-warning case tracker API",
     "DESCRIPTION": "Situations, warning indicators, actors and engagements for preventive diplomacy.",
