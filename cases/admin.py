@@ -10,10 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, ManyToManyField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.forms import BaseModelFormSet, ModelForm
+from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 from django_countries import countries as all_countries
 from simple_history.admin import SimpleHistoryAdmin
@@ -138,15 +139,69 @@ class TrackedAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class RowAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that labels its selected object from the inline row already loaded.
+
+    Django's widget looks the selected object up again for every row, one query per row; the
+    inline's queryset fetches these objects with the rows instead (``select_related``).
+    """
+
+    row_object: Any = None
+
+    def optgroups(self, name, value, attr=None):
+        row = self.row_object
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if row is None or selected != {str(row.pk)}:
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        label = self.choices.field.label_from_instance(row)
+        options.append(self.create_option(name, row.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class RowPreloadingFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if i < self.initial_form_count():
+            for field in form.fields.values():
+                widget = getattr(field.widget, "widget", field.widget)
+                if isinstance(widget, RowAutocompleteSelect):
+                    name = widget.field.name
+                    if getattr(form.instance, widget.field.attname) is not None:
+                        widget.row_object = getattr(form.instance, name)
+        return form
+
+
 class TrackedInlineMixin:
-    """Inline rows saved through the same services (see ``TrackedAdmin.save_formset``)."""
+    """Inline rows saved through the same services (see ``TrackedAdmin.save_formset``).
+
+    Query counts stay constant however many rows a record has: autocomplete labels come with
+    the rows, and the choices of a small select (the six success elements) are read once.
+    """
 
     readonly_fields = ()
     show_change_link = True
+    formset = RowPreloadingFormSet
+    cached_choice_fields: tuple[str, ...] = ()
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
         # One blank row on a new parent, none when editing: "Add another" adds rows on demand.
         return 1 if obj is None else 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related(*self.autocomplete_fields)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                RowAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.cached_choice_fields:
+            # Every row's copy of the field shares this list instead of querying again.
+            field.choices = [("", field.empty_label), *((o.pk, str(o)) for o in field.queryset)]
+        return field
 
 
 def _partial_date_column(date_field: str, precision_field: str, description: str):
@@ -335,6 +390,7 @@ class AssessmentInline(TrackedInlineMixin, admin.TabularInline):
     model = Assessment
     fields = ("element", "rating", "evidence", "assessed_by")
     readonly_fields = ("assessed_by",)
+    cached_choice_fields = ("element",)
     show_change_link = True
 
 

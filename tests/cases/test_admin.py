@@ -603,3 +603,54 @@ def test_reference_pages_are_read_only_even_for_desk_officers(client, desk):
     change_url = reverse("admin:cases_document_change", args=[document.pk])
     assert 'name="_save"' not in client.get(change_url).content.decode()
     assert client.post(change_url, {"title": "Changed"}).status_code == 403
+
+
+def test_change_pages_take_the_same_queries_however_many_rows_a_record_has(client, desk):
+    situation = SituationFactory()
+    engagement = EngagementFactory(situation=situation)
+    codes = list(SuccessElementCode)
+
+    def add_rows(n: int) -> None:
+        for _ in range(n):
+            WarningIndicatorFactory(situation=situation, reported_by=ActorFactory())
+            EngagementFactory(situation=situation, lead_actor=ActorFactory())
+            EngagementPartnerFactory(engagement=engagement)
+            AssessmentFactory(
+                engagement=engagement,
+                element=success_element(codes[engagement.assessments.count()]),
+            )
+
+    pages = [
+        reverse("admin:cases_situation_change", args=[situation.pk]),
+        reverse("admin:cases_engagement_change", args=[engagement.pk]),
+    ]
+
+    def queries_per_page() -> list[int]:
+        counts = []
+        for url in pages:
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    add_rows(1)
+    few = queries_per_page()
+    add_rows(5)
+    assert queries_per_page() == few
+
+    # The rows still show whom they name and which element they rate.
+    situation_page = client.get(pages[0]).content.decode()
+    for indicator in situation.indicators.all():
+        assert f'<option value="{indicator.reported_by.pk}" selected>{indicator.reported_by}' in (
+            situation_page
+        )
+    for row in situation.engagements.all():
+        assert f'<option value="{row.lead_actor.pk}" selected>{row.lead_actor}' in situation_page
+    engagement_page = client.get(pages[1]).content.decode()
+    for assessment in engagement.assessments.all():
+        assert f'<option value="{assessment.element.pk}" selected>{assessment.element}' in (
+            engagement_page
+        )
+    for partner in engagement.partner_roles.all():
+        assert f'<option value="{partner.actor.pk}" selected>{partner.actor}' in engagement_page
