@@ -40,7 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Replace, TruncDate
 from django.utils import timezone
 
 from cases.choices import SituationStatus
@@ -61,7 +61,14 @@ class EvaluationResult:
 
 
 def _subject(prefix: str, id_field: str) -> Concat:
-    return Concat(Value(f"{prefix}:"), Cast(F(id_field), CharField()), output_field=CharField())
+    """``situation:<uuid hex>`` — the same text on every database (PostgreSQL writes UUIDs with
+    hyphens, SQLite without), so it can also be built in Python: ``subject_key``."""
+    uuid_text = Replace(Cast(F(id_field), CharField()), Value("-"), Value(""))
+    return Concat(Value(f"{prefix}:"), uuid_text, output_field=CharField())
+
+
+def subject_key(prefix: str, pk: uuid.UUID) -> str:
+    return f"{prefix}:{uuid.UUID(str(pk)).hex}"
 
 
 def _in_rule_scope(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from alerts.choices import AlertEventKind, AlertStatus, RuleKind
 from alerts.models import Alert, AlertRule
 from alerts.services import acknowledge, evaluate_rules, recompute_intervals, resolve
+from alerts.services.rules import subject_key
 from cases.choices import (
     CrisisType,
     DatePrecision,
@@ -180,7 +181,7 @@ def test_an_engagement_ended_without_all_six_assessments_raises_until_the_sixth_
     refresh()
     alert = alerts(UNASSESSED).get()
     assert (alert.engagement, alert.measure) == (ended, 5)
-    assert alert.subject_key.startswith("engagement:")
+    assert alert.subject_key == subject_key("engagement", ended.pk)
     assert "5 of the six elements" in alert.message
 
     AssessmentFactory(engagement=ended, element=success_element(codes[5]))
@@ -209,6 +210,7 @@ def test_one_condition_is_one_alert_however_often_the_job_runs():
     assert alert.notifications.count() == 1  # the e-mail, queued once
     assert first.transitions[AlertEventKind.OPENED] == Alert.objects.count()
     assert alert.situation == indicator.situation
+    assert alert.subject_key == subject_key("situation", indicator.situation_id)
 
 
 def test_the_lifecycle_acknowledge_auto_resolve_and_reopen():
