@@ -50,8 +50,9 @@ def _encode(value):
 class KeysetPagination:
     """``?limit=`` rows ordered by ``ordering`` (one field, ``-`` for descending) then id."""
 
-    def __init__(self, request, ordering: str, field_types: dict):
+    def __init__(self, request, ordering: str, field_types: dict, id_type: type = uuid.UUID):
         self.request = request
+        self.id_type = id_type
         self.descending = ordering.startswith("-")
         self.field = ordering.lstrip("-")
         self.field_type = field_types[self.field]
@@ -60,7 +61,7 @@ class KeysetPagination:
     def _decode_cursor(self, raw: str):
         try:
             payload = json.loads(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
-            value, last_id, field = payload["v"], uuid.UUID(payload["id"]), payload["f"]
+            value, last_id, field = payload["v"], self.id_type(payload["id"]), payload["f"]
             if field != ("-" if self.descending else "") + self.field:
                 raise ValueError("cursor from another ordering")
             if value is not None and self.field_type is dt.datetime:
@@ -100,7 +101,7 @@ class KeysetPagination:
                 {
                     "f": ("-" if self.descending else "") + self.field,
                     "v": _encode(value),
-                    "id": str(last["id"]),
+                    "id": _encode(last["id"]),
                 }
             )
             next_url = replace_query_param(

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import alerts, views
 from .errors import not_found_view
 
 app_name = "api"
@@ -16,6 +16,7 @@ router.register("engagements", views.EngagementViewSet, basename="engagement")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("success-elements", views.SuccessElementViewSet, basename="success-element")
 router.register("documents", views.DocumentViewSet, basename="document")
+router.register("alerts", alerts.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("changes/", views.ChangesView.as_view(), name="changes"),

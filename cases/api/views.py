@@ -566,7 +566,7 @@ class DocumentViewSet(ClearanceMixin, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        pager = KeysetPagination(request, "symbol", {"symbol": str})
+        pager = KeysetPagination(request, "symbol", {"symbol": str}, id_type=int)
         return pager.response(resources.document_rows(pager.paginate(queryset)))
 
     def retrieve(self, request, pk=None, *args, **kwargs):

@@ -1,0 +1,176 @@
+"""``/api/v1/alerts/``: alerts on the situations a caller may see, and acknowledging them.
+
+Alerts inherit their situation's sharing level (read through ``cases.sharing``); acknowledging
+goes through the alerts app's lifecycle service, as the admin's bulk action does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters as filters
+from django.db import transaction
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from alerts.choices import AlertStatus, RuleKind
+from alerts.models import Alert
+from alerts.services.lifecycle import acknowledge
+from partners.authentication import partner_of
+
+from .. import choices
+from ..sharing import restrict_to_clearance
+from .errors import ApiError
+from .filters import situation_filters
+from .pagination import KeysetPagination
+from .permissions import ApiPermission
+from .serializers import StrictMixin
+from .views import ERRORS, LIST_PARAMETERS, ClearanceMixin, _paged
+
+COLUMNS = (
+    "id",
+    "situation_id",
+    "engagement_id",
+    "rule_id",
+    "rule__kind",
+    "rule__name",
+    "level",
+    "status",
+    "measure",
+    "episode",
+    "condition_active",
+    "opened_at",
+    "last_seen_at",
+    "acknowledged_at",
+    "acknowledgement",
+    "resolved_at",
+    "resolution",
+)
+RENAMES = {
+    "situation_id": "situation",
+    "engagement_id": "engagement",
+    "rule_id": "rule",
+    "rule__kind": "rule_kind",
+    "rule__name": "rule_name",
+}
+
+
+def alert_rows(queryset) -> list[dict]:
+    rows = list(queryset.values(*COLUMNS))
+    for row in rows:
+        for column, name in RENAMES.items():
+            row[name] = row.pop(column)
+    return rows
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """An alert raised by the alerts job (read-only but for acknowledging)."""
+
+    situation = serializers.UUIDField()
+    engagement = serializers.UUIDField(allow_null=True)
+    rule = serializers.IntegerField()
+    rule_kind = serializers.ChoiceField(choices=RuleKind.choices)
+    rule_name = serializers.CharField()
+
+    class Meta:
+        model = Alert
+        fields = tuple(RENAMES.get(c, c) for c in COLUMNS)
+
+
+class AcknowledgeSerializer(StrictMixin, serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class _AlertFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=AlertStatus.choices)
+    level = filters.TypedMultipleChoiceFilter(choices=choices.Severity.choices, coerce=int)
+    rule_kind = filters.MultipleChoiceFilter(field_name="rule__kind", choices=RuleKind.choices)
+    situation = filters.UUIDFilter(field_name="situation_id")
+    opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+
+    class Meta:
+        model = Alert
+        fields: list[str] = []
+
+
+AlertFilter = type(
+    "AlertFilter",
+    (_AlertFilter,),
+    {
+        **{
+            ("situation_status" if name == "status" else name): f
+            for name, f in situation_filters("situation").items()
+        },
+        "Meta": _AlertFilter.Meta,
+    },
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Alerts on the situations shared with you",
+        parameters=LIST_PARAMETERS,
+        responses={200: _paged(AlertSerializer), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="One alert", responses={200: AlertSerializer, **ERRORS}),
+    acknowledge=extend_schema(
+        summary="Acknowledge an open alert (say what is being done)",
+        request=AcknowledgeSerializer,
+        responses={200: AlertSerializer, 409: ERRORS[400], **ERRORS},
+    ),
+)
+class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
+    permission_classes = [ApiPermission]
+    serializer_class = AlertSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AlertFilter
+    lookup_value_regex = r"[0-9]+"
+    write_model = Alert
+    write_actions = {"acknowledge": ("change",)}
+    ordering_fields = {"opened_at": dt.datetime, "last_seen_at": dt.datetime, "level": int}
+
+    def get_queryset(self):
+        return restrict_to_clearance(Alert.objects.all(), self.clearance, "situation")
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        ordering = request.query_params.get("ordering") or "-opened_at"
+        if ordering.lstrip("-") not in self.ordering_fields:
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={"ordering": [f"One of {', '.join(sorted(self.ordering_fields))}."]},
+            )
+        pager = KeysetPagination(request, ordering, self.ordering_fields, id_type=int)
+        return pager.response(alert_rows(pager.paginate(queryset)))
+
+    def _row(self, pk):
+        rows = alert_rows(self.get_queryset().filter(pk=pk))
+        if not rows:
+            raise exceptions.NotFound()
+        return rows[0]
+
+    def retrieve(self, request, pk=None, *args, **kwargs):
+        return Response(self._row(pk))
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None, *args, **kwargs):
+        body = AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        comment = body.validated_data["comment"]
+        partner = partner_of(request)
+        with transaction.atomic():
+            alert = self.get_queryset().select_for_update(of=("self",)).filter(pk=pk).first()
+            if alert is None:
+                raise exceptions.NotFound()
+            if alert.status != AlertStatus.OPEN:
+                raise ApiError(409, "not_open", f"The alert is {alert.status}, not open.")
+            if partner is not None:
+                comment = f"[{partner.name}] {comment}".strip()
+            acknowledge([alert], None if partner else request.user, comment)
+        return Response(self._row(pk))
