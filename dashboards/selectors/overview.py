@@ -1,0 +1,276 @@
+"""Figures of the overview: open situations, open alerts and the warning-to-action interval.
+
+The interval figures read the rows the alerts app stores (``SituationInterval``,
+``IndicatorInterval``); nothing here recomputes an interval.
+
+**Which value the figures use.** A date known only to a month or a year makes the interval a range
+of days, stored as ``days_min``–``days_max``. Medians, 90th percentiles and the shares "within 7 /
+30 days" use the **midpoint** of that range (for dates known to the day both bounds are equal, so the
+midpoint is the interval itself). The tables add the median of the lower and of the upper bounds,
+so the reader sees how much the imprecision could move the median.
+
+**Shares.** A situation counts as answered within N days when its first action came within N days
+(midpoint). The denominator is every situation whose outcome at N days is known: answered ones,
+and unanswered ones whose warning is already N days old; a warning still younger than N days is
+left out until it is decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, Count, F, FloatField, Max, Min, Q, QuerySet, Value, When
+from django.db.models.functions import ExtractYear, Greatest
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts.choices import ACTIVE_STATUSES, AlertStatus
+from alerts.models import Alert, IndicatorInterval, MeasureSettings, SituationInterval
+from alerts.services.sql import DaysBetween
+from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity, SituationStatus
+from cases.sharing import Clearance
+
+from ..filters import SituationFilters
+from ..stats import Percentile, summarise
+from ..tables import DAYS, NUMBER, PERCENT, Column, Table
+from .common import label, visible, visible_situations
+
+SHARE_DAYS = (7, 30)
+GROUPINGS = {
+    "region": ("Region", F("situation__region"), Region),
+    "crisis_type": ("Crisis type", F("situation__crisis_type"), CrisisType),
+    "instrument": ("Instrument of first action", F("first_action__instrument"), Instrument),
+    "year": ("Year of first warning", ExtractYear("warning_from"), None),
+}
+
+
+# --- Open situations and open alerts ---------------------------------------------------------
+
+
+def open_situations_by_region(clearance: Clearance, filters: SituationFilters) -> Table:
+    """Situations not closed, per region and risk level (one query)."""
+    rows = (
+        visible_situations(clearance, filters)
+        .exclude(status=SituationStatus.CLOSED)
+        .order_by()
+        .values("region")
+        .annotate(
+            total=Count("pk"),
+            **{
+                f"risk_{level.value}": Count("pk", filter=Q(risk_level=level))
+                for level in RiskLevel
+            },
+        )
+        .order_by("region")
+    )
+    table_rows = [{**row, "region_label": label(Region, row["region"])} for row in rows]
+    columns = [Column("region_label", "Region")]
+    columns += [Column(f"risk_{level.value}", f"{level.label} risk", NUMBER) for level in RiskLevel]
+    columns.append(Column("total", "Open situations", NUMBER))
+    return Table(
+        key="open-situations",
+        caption="Open situations by region and risk level",
+        columns=columns,
+        rows=table_rows,
+        note="Every situation whose status is not Closed.",
+    )
+
+
+def open_alerts_by_level(clearance: Clearance, filters: SituationFilters) -> Table:
+    """Alerts still needing attention, per level: open and acknowledged (one query)."""
+    counts = {
+        row["level"]: row
+        for row in visible(
+            Alert.objects.filter(status__in=ACTIVE_STATUSES), clearance, filters, "situation"
+        )
+        .order_by()
+        .values("level")
+        .annotate(
+            open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
+            acknowledged=Count("pk", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
+        )
+    }
+    # Every level is shown, highest first, also those without alerts.
+    rows = []
+    for level in sorted(Severity, reverse=True):
+        found = counts.get(level.value, {})
+        rows.append(
+            {
+                "level": level.value,
+                "level_label": level.label,
+                "open": found.get("open", 0),
+                "acknowledged": found.get("acknowledged", 0),
+                "total": found.get("open", 0) + found.get("acknowledged", 0),
+            }
+        )
+    return Table(
+        key="open-alerts",
+        caption="Open alerts by level",
+        columns=[
+            Column("level_label", "Level"),
+            Column("open", "Open", NUMBER),
+            Column("acknowledged", "Acknowledged", NUMBER),
+            Column("total", "Needing action", NUMBER),
+        ],
+        rows=rows,
+        note="Acknowledged alerts still need action until they are resolved.",
+    )
+
+
+# --- The warning-to-action interval -----------------------------------------------------------
+
+
+def interval_rows(clearance: Clearance, filters: SituationFilters) -> QuerySet:
+    """Stored situation intervals the viewer may see: one per situation with a first warning."""
+    rows = SituationInterval.objects.filter(warning_from__isnull=False)
+    return visible(rows, clearance, filters, "situation").annotate(
+        # Twice the midpoint: integer arithmetic for the "within N days" conditions.
+        span=F("days_min") + F("days_max")
+    )
+
+
+ANSWERED = Q(is_open=False, days_min__isnull=False)
+MIDPOINT = (F("days_min") + F("days_max")) / Value(2.0, output_field=FloatField())
+
+
+def _interval_spec() -> dict:
+    answered_value = {
+        "mid": _when(ANSWERED, MIDPOINT),
+        "low": _when(ANSWERED, F("days_min")),
+        "high": _when(ANSWERED, F("days_max")),
+    }
+    counts = {"answered": ANSWERED, "open": Q(is_open=True)}
+    for days in SHARE_DAYS:
+        counts[f"within_{days}"] = ANSWERED & Q(span__lte=2 * days)
+        counts[f"decided_{days}"] = ANSWERED | Q(is_open=True, span__gte=2 * days)
+    return {
+        "values": answered_value,
+        "counts": counts,
+        "percentiles": {
+            "median": Percentile("mid", 0.5),
+            "p90": Percentile("mid", 0.9),
+            "median_low": Percentile("low", 0.5),
+            "median_high": Percentile("high", 0.5),
+        },
+    }
+
+
+def _when(condition: Q, value):
+    return Case(When(condition, then=value), default=Value(None), output_field=FloatField())
+
+
+def _with_shares(row: dict) -> dict:
+    for days in SHARE_DAYS:
+        decided = row.get(f"decided_{days}") or 0
+        row[f"share_{days}"] = (row[f"within_{days}"] / decided) if decided else None
+    return row
+
+
+def interval_overall(clearance: Clearance, filters: SituationFilters) -> dict:
+    """Median, 90th percentile and shares over every visible situation (one query)."""
+    (row,) = summarise(interval_rows(clearance, filters), **_interval_spec())
+    return _with_shares(row)
+
+
+INTERVAL_COLUMNS = [
+    Column("rows", "Situations with a warning", NUMBER),
+    Column("answered", "Answered", NUMBER),
+    Column("open", "Unanswered", NUMBER),
+    Column("median", "Median (days)", DAYS),
+    Column("p90", "90th percentile (days)", DAYS),
+    Column("median_low", "Median, earliest dates (days)", DAYS),
+    Column("median_high", "Median, latest dates (days)", DAYS),
+    Column("share_7", "Action within 7 days", PERCENT),
+    Column("share_30", "Action within 30 days", PERCENT),
+]
+
+
+def interval_by(clearance: Clearance, filters: SituationFilters, grouping: str) -> Table:
+    """The interval figures per region, crisis type, instrument of first action or year."""
+    heading, expression, enum = GROUPINGS[grouping]
+    queryset = interval_rows(clearance, filters)
+    if grouping == "instrument":
+        # An unanswered warning has no first action, hence no instrument.
+        queryset = queryset.filter(first_action__isnull=False)
+    rows = summarise(queryset, group_by={"group": expression}, **_interval_spec())
+    for row in rows:
+        _with_shares(row)
+        row["group_label"] = label(enum, row["group"]) if enum else str(row["group"])
+    columns = [Column("group_label", heading), *INTERVAL_COLUMNS]
+    if grouping == "instrument":
+        columns = [c for c in columns if c.key not in ("open",)]
+    return Table(
+        key=f"interval-by-{grouping.replace('_', '-')}",
+        caption=f"Warning-to-action interval by {heading[0].lower() + heading[1:]}",
+        columns=columns,
+        rows=rows,
+    )
+
+
+def unanswered_warnings(
+    clearance: Clearance,
+    filters: SituationFilters,
+    *,
+    limit: int | None = None,
+    today: dt.date | None = None,
+) -> Table:
+    """Situations with a warning sign still unanswered, the longest wait first (one query).
+
+    Warning signs below the measure's threshold severity are left out. The wait is counted from
+    the oldest unanswered warning, as a range when its date is a month or a year.
+    """
+    today = today or timezone.localdate()
+    threshold = MeasureSettings.load().threshold_severity
+    today_value = Value(today)
+    queryset = (
+        visible(
+            IndicatorInterval.objects.filter(is_open=True, indicator__severity__gte=threshold),
+            clearance,
+            filters,
+            "situation",
+        )
+        .order_by()
+        .values("situation_id", "situation__title", "situation__slug")
+        .annotate(
+            region=F("situation__region"),
+            risk=F("situation__risk_level"),
+            warnings=Count("pk"),
+            top_severity=Max("indicator__severity"),
+            since=Min("warning_from"),
+            days_low=Greatest(DaysBetween(today_value, Min("warning_until")), Value(0)),
+            days_high=DaysBetween(today_value, Min("warning_from")),
+        )
+        .order_by("since", "situation__title")
+    )
+    if limit is not None:
+        queryset = queryset[: limit + 1]
+    rows = list(queryset)
+    more = 0
+    if limit is not None and len(rows) > limit:
+        rows, more = rows[:limit], 1
+    for row in rows:
+        row["title"] = row["situation__title"]
+        row["slug"] = row["situation__slug"]
+        row["region_label"] = label(Region, row["region"])
+        row["risk_label"] = label(RiskLevel, row["risk"])
+        row["severity_label"] = label(Severity, row["top_severity"])
+        row["url"] = reverse("dashboards:situation", args=[row["slug"]])
+    return Table(
+        key="unanswered",
+        caption="Situations with an unanswered warning, longest wait first",
+        columns=[
+            Column("title", "Situation", link="url"),
+            Column("region_label", "Region"),
+            Column("risk_label", "Risk"),
+            Column("warnings", "Unanswered warnings", NUMBER),
+            Column("severity_label", "Highest severity"),
+            Column("since", "Oldest warning from", "date"),
+            Column("days_low", "Waiting at least (days)", DAYS),
+            Column("days_high", "Waiting at most (days)", DAYS),
+        ],
+        rows=rows,
+        more=more,
+        note=f"Warning signs of {Severity(threshold).label.lower()} severity or above with no "
+        f"engagement started since; waits counted to {today:%-d %B %Y}.",
+        extra={"threshold": threshold},
+    )

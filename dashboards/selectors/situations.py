@@ -1,0 +1,92 @@
+"""The list of situations the viewer may see, with their stored warning-to-action interval."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from cases.choices import CrisisType, Region, RiskLevel, SharingLevel, SituationStatus
+from cases.sharing import Clearance
+
+from ..filters import SituationFilters
+from ..tables import DAYS, Column, Table
+from .common import label, visible_situations
+
+PAGE_SIZE = 50
+
+
+def situation_list(
+    clearance: Clearance, filters: SituationFilters, *, page: int | None = 1
+) -> Table:
+    """One row per situation, the longest warning-to-action interval first (one query).
+
+    ``page=None`` gives every row (the CSV).
+    """
+    queryset = (
+        visible_situations(clearance, filters)
+        .select_related("interval")
+        .order_by("-interval__is_open", "-interval__days_max", "title")
+        .only(
+            "title",
+            "slug",
+            "region",
+            "crisis_type",
+            "risk_level",
+            "status",
+            "sharing",
+            "interval__warning_from",
+            "interval__warning_until",
+            "interval__action_from",
+            "interval__days_min",
+            "interval__days_max",
+            "interval__is_open",
+        )
+    )
+    more = 0
+    if page is not None:
+        start = (max(page, 1) - 1) * PAGE_SIZE
+        found = list(queryset[start : start + PAGE_SIZE + 1])
+        if len(found) > PAGE_SIZE:
+            found, more = found[:PAGE_SIZE], 1
+    else:
+        found = list(queryset)
+    rows = []
+    for situation in found:
+        interval = getattr(situation, "interval", None)
+        rows.append(
+            {
+                "title": situation.title,
+                "url": reverse("dashboards:situation", args=[situation.slug]),
+                "region": label(Region, situation.region),
+                "crisis_type": label(CrisisType, situation.crisis_type),
+                "risk": label(RiskLevel, situation.risk_level),
+                "status": label(SituationStatus, situation.status),
+                "sharing": label(SharingLevel, situation.sharing),
+                "sharing_code": situation.sharing,
+                "first_warning": interval.warning_from if interval else None,
+                "first_action": interval.action_from if interval else None,
+                "days_min": interval.days_min if interval else None,
+                "days_max": interval.days_max if interval else None,
+                "interval": interval.interval_display if interval else "not computed yet",
+                "is_open": bool(interval and interval.is_open),
+            }
+        )
+    return Table(
+        key="situations",
+        caption="Situations",
+        columns=[
+            Column("title", "Situation", link="url"),
+            Column("region", "Region"),
+            Column("crisis_type", "Crisis type"),
+            Column("risk", "Risk"),
+            Column("status", "Status"),
+            Column("sharing", "Sharing"),
+            Column("first_warning", "First warning from", "date"),
+            Column("first_action", "First action from", "date"),
+            Column("days_min", "Interval at least (days)", DAYS),
+            Column("days_max", "Interval at most (days)", DAYS),
+            Column("interval", "Warning to action"),
+        ],
+        rows=rows,
+        more=more,
+        extra={"page": page},
+    )

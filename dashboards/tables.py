@@ -1,0 +1,81 @@
+"""Tables: what a page shows under each chart, and exactly what its CSV download contains."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.text import slugify
+
+# How a column's values are shown on the page (the CSV keeps the raw value).
+TEXT, NUMBER, DAYS, PERCENT, DATE, RATING = "text", "number", "days", "percent", "date", "rating"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = TEXT
+    # Row key holding a URL: the cell becomes a link (page only).
+    link: str = ""
+    # Row key holding a list of paragraph citations shown under the cell (page only).
+    citations: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in (NUMBER, DAYS, PERCENT, RATING)
+
+
+@dataclass
+class Table:
+    key: str
+    caption: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    note: str = ""
+    # Rows the page leaves out for length (the CSV has them all).
+    more: int = 0
+    csv_url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def cells(self):
+        """Rows as lists of (column, value) for templates."""
+        for row in self.rows:
+            yield row, [(column, row.get(column.key)) for column in self.columns]
+
+
+def csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1 else f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    # A spreadsheet runs cells that start with these as formulas (CSV injection).
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_response(table: Table, filename_hint: str = "") -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = slugify(filename_hint or table.key) or "table"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([column.label for column in table.columns])
+    writer.writerows(
+        [csv_value(row.get(column.key)) for column in table.columns] for row in table.rows
+    )
+    return response

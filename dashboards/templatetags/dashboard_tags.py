@@ -1,0 +1,98 @@
+"""Formatting of dashboard cells: numbers, days, shares, dates, ratings, links and citations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from ..charts import RATING, rating_color
+from ..tables import DATE, DAYS, NUMBER, PERCENT, Column
+from ..tables import RATING as RATING_KIND
+
+register = template.Library()
+
+
+def _number(value: float, decimals: int = 1) -> str:
+    # Interpolated percentiles carry float noise (58.00000000000001): round before choosing.
+    value = round(float(value), decimals) if not isinstance(value, int) else value
+    if isinstance(value, int) or float(value).is_integer():
+        return formats.number_format(int(value), force_grouping=True)
+    return formats.number_format(round(float(value), decimals), decimals, force_grouping=True)
+
+
+@register.filter
+def days(value) -> str:
+    if value is None:
+        return "–"
+    return _number(value)
+
+
+@register.filter
+def percent(value) -> str:
+    if value is None:
+        return "–"
+    return f"{round(float(value) * 100)}%"
+
+
+@register.simple_tag
+def cell(column: Column, value, row: dict) -> SafeString:
+    """One table cell's content, formatted for the page."""
+    if column.kind == RATING_KIND:
+        if value is None:
+            return mark_safe('<span class="rating rating-none" title="not assessed">–</span>')
+        return format_html(
+            '<span class="rating" style="--rating:{}" data-rating="{}">{}</span>',
+            RATING.get(int(value), "#ccc"),
+            value,
+            value,
+        )
+    if value is None or value == "":
+        text = "–" if column.numeric else ""
+    elif column.kind == DAYS:
+        text = days(value)
+    elif column.kind == PERCENT:
+        text = percent(value)
+    elif column.kind == NUMBER:
+        text = _number(value, 2 if isinstance(value, float) else 0)
+    elif column.kind == DATE and isinstance(value, dt.date):
+        text = formats.date_format(value, "j M Y")
+    elif column.kind == "datetime" and isinstance(value, dt.datetime):
+        text = formats.date_format(timezone.localtime(value), "j M Y H:i")
+    else:
+        text = str(value)
+    html = format_html("{}", text)
+    if column.link and row.get(column.link):
+        html = format_html('<a href="{}">{}</a>', row[column.link], text)
+    if column.citations and row.get(column.citations):
+        html = render_to_string("dashboards/_citations.html", {"paragraphs": row[column.citations]})
+    return mark_safe(html)
+
+
+@register.simple_tag
+def csv_url(key: str, query: str = "", slug: str = "") -> str:
+    if slug:
+        url = reverse("dashboards:situation-export", args=[slug, key])
+    else:
+        url = reverse("dashboards:export", args=[key])
+    return f"{url}?{query}" if query else url
+
+
+@register.filter
+def heat(value) -> str:
+    """Background colour for a mean rating cell."""
+    return rating_color(value) or "transparent"
+
+
+@register.simple_tag
+def page_url(query: str, page: int) -> str:
+    from django.http import QueryDict
+
+    data = QueryDict(query, mutable=True)
+    data["page"] = str(page)
+    return "?" + data.urlencode()
