@@ -549,19 +549,27 @@ def test_partial_dates_are_listed_at_their_precision(client, desk):
 
 
 def test_situations_are_found_by_country_name_and_filtered(client, desk):
-    SituationFactory(title="Guinea transition", countries=["GN"], region=Region.AFRICA)
-    SituationFactory(title="Kyrgyzstan 2010", countries=["KG"], region=Region.ASIA)
+    SituationFactory(title="Transition after the 2008 coup", countries=["GN"], region=Region.AFRICA)
+    SituationFactory(title="Osh and Jalal-Abad 2010", countries=["KG"], region=Region.ASIA)
+    SituationFactory(title="Mano River", countries=["LR", "SL", "GN"], region=Region.AFRICA)
     url = reverse("admin:cases_situation_changelist")
 
     def titles(**params):
-        return {s.title for s in client.get(url, params).context["cl"].result_list}
+        response = client.get(url, params)
+        assert response.status_code == 200
+        return {s.title for s in response.context["cl"].result_list}
 
-    assert titles(q="Kyrgyz") == {"Kyrgyzstan 2010"}
-    assert titles(q="transition") == {"Guinea transition"}
-    assert titles(region=Region.ASIA) == {"Kyrgyzstan 2010"}
+    assert titles(q="guinea") == {"Transition after the 2008 coup", "Mano River"}
+    assert titles(q="Kyrgyz") == {"Osh and Jalal-Abad 2010"}
+    assert titles(q="KG") == {"Osh and Jalal-Abad 2010"}
+    assert titles(q="coup") == {"Transition after the 2008 coup"}
+    assert titles(q="liberia", region=Region.AFRICA) == {"Mano River"}
+    assert titles(q="liberia", region=Region.ASIA) == set()
+    assert titles(region=Region.ASIA) == {"Osh and Jalal-Abad 2010"}
     assert titles(risk_level=str(RiskLevel.MEDIUM), sharing=SharingLevel.GREEN) == {
-        "Guinea transition",
-        "Kyrgyzstan 2010",
+        "Transition after the 2008 coup",
+        "Osh and Jalal-Abad 2010",
+        "Mano River",
     }
     assert titles(status=SituationStatus.CLOSED) == set()
 
