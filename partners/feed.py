@@ -373,3 +373,121 @@ def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
         top = Change.objects.aggregate(top=models.Max("position"))["top"] or 0
         cursor = max(since, top)
     return FeedPage(entries=entries, cursor=cursor, has_more=has_more)
+
+
+# --- records written without signals -----------------------------------------------------
+
+BACKFILL_CHUNK = 5000
+
+
+def _current_xid() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        return cursor.fetchone()[0]
+
+
+def _backfill_rows(type_: str, rows, audience_of, xid) -> int:
+    """Create the feed row and a first change for each (id, version, situation id) in ``rows``."""
+    from django.utils import timezone
+
+    count, records, changes = 0, [], []
+    now = timezone.now()
+
+    def flush():
+        FeedRecord.objects.bulk_create(records, ignore_conflicts=True)
+        Change.objects.bulk_create(changes)
+        records.clear()
+        changes.clear()
+
+    for object_id, version, situation_id in rows:
+        audience = audience_of(object_id, situation_id)
+        actors = audience.encoded_actors()
+        records.append(
+            FeedRecord(
+                type=type_,
+                object_id=object_id,
+                situation_id=situation_id,
+                seq=1,
+                content_seq=1,
+                version=version,
+                audience_open=audience.open,
+                audience_actors=actors,
+            )
+        )
+        changes.append(
+            Change(
+                xid=xid,
+                type=type_,
+                object_id=object_id,
+                seq=1,
+                op=ChangeOp.UPSERT,
+                version=version,
+                after_open=audience.open,
+                after_actors=actors,
+                recorded_at=now,
+            )
+        )
+        count += 1
+        if len(records) >= BACKFILL_CHUNK:
+            flush()
+    flush()
+    return count
+
+
+@transaction.atomic
+def backfill() -> dict[str, int]:
+    """Record, as created, every synced record the feed has never seen (bulk loads, imports).
+
+    Idempotent: records already in the feed are left alone. Runs in one transaction.
+    """
+    from cases.models import Actor, Assessment, Engagement, Situation, WarningIndicator
+
+    xid = _current_xid()
+    known = FeedRecord.objects.filter(type=OuterRef("type_name"), object_id=OuterRef("pk"))
+
+    def unknown(model, type_, situation_field=None):
+        queryset = model.objects.annotate(type_name=models.Value(type_)).filter(
+            ~models.Exists(known)
+        )
+        fields = ["pk", "version", situation_field] if situation_field else ["pk", "version"]
+        rows = queryset.order_by().values_list(*fields).iterator(chunk_size=BACKFILL_CHUNK)
+        return (row if situation_field else (*row, None) for row in rows)
+
+    listed: dict = {}
+    for situation_id, actor_id in Situation.shared_with.through.objects.values_list(
+        "situation_id", "actor_id"
+    ).iterator(chunk_size=BACKFILL_CHUNK):
+        listed.setdefault(situation_id, []).append(actor_id)
+    sharing = dict(
+        Situation.objects.values_list("pk", "sharing").iterator(chunk_size=BACKFILL_CHUNK)
+    )
+    counts = {
+        RecordType.SITUATION: _backfill_rows(
+            RecordType.SITUATION,
+            unknown(Situation, RecordType.SITUATION),
+            lambda pk, _: Audience.of_situation(sharing[pk], listed.get(pk, ())),
+            xid,
+        ),
+        RecordType.ACTOR: _backfill_rows(
+            RecordType.ACTOR, unknown(Actor, RecordType.ACTOR), lambda *_: Audience.everyone(), xid
+        ),
+    }
+    audiences = {
+        object_id: Audience.decode(open_, actors)
+        for object_id, open_, actors in FeedRecord.objects.filter(
+            type=RecordType.SITUATION
+        ).values_list("object_id", "audience_open", "audience_actors")
+    }
+
+    def inherited(_, situation_id):
+        return audiences.get(situation_id, Audience.nobody())
+
+    for model, type_, path in (
+        (WarningIndicator, RecordType.INDICATOR, "situation_id"),
+        (Engagement, RecordType.ENGAGEMENT, "situation_id"),
+        (Assessment, RecordType.ASSESSMENT, "engagement__situation_id"),
+    ):
+        counts[type_] = _backfill_rows(type_, unknown(model, type_, path), inherited, xid)
+    return counts

@@ -241,3 +241,53 @@ def test_transactions_committing_out_of_order_are_neither_missed_nor_repeated():
     assert Situation.objects.filter(pk__in=ids.values()).count() == 2
     assign_positions()
     assert not Change.objects.filter(position__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_backfill_records_bulk_loaded_records_once(api):
+    from django.core.management import call_command
+
+    from cases.models import Situation as SituationModel
+    from cases.models import WarningIndicator
+    from partners.feed import backfill
+
+    shared = SituationModel.objects.bulk_create(
+        [
+            SituationModel(
+                title="Bulk amber",
+                slug="bulk-amber",
+                region="africa",
+                crisis_type="political-crisis",
+                sharing="amber",
+            ),
+            SituationModel(
+                title="Bulk red",
+                slug="bulk-red",
+                region="africa",
+                crisis_type="political-crisis",
+                sharing="red",
+            ),
+        ]
+    )
+    shared[0].shared_with.add(api.partner.actor)  # the m2m signal records this one already
+    WarningIndicator.objects.bulk_create(
+        [
+            WarningIndicator(
+                situation=s,
+                category="hate-speech",
+                severity=2,
+                description="bulk",
+                observed_on="2010-01-01",
+            )
+            for s in shared
+        ]
+    )
+    counts = backfill()
+    assert counts["situation"] == 1 and counts["indicator"] == 2
+    assert backfill() == {k: 0 for k in counts}
+    call_command("backfill_change_feed")
+    seen = {e["id"] for e in api.get("changes/").json()["changes"]}
+    amber_indicator = WarningIndicator.objects.get(situation=shared[0])
+    red_indicator = WarningIndicator.objects.get(situation=shared[1])
+    assert {str(shared[0].pk), str(amber_indicator.pk)} <= seen
+    assert not {str(shared[1].pk), str(red_indicator.pk)} & seen
