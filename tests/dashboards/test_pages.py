@@ -1,0 +1,327 @@
+"""The dashboard pages as a person meets them: login, filters in the URL, sharing, CSV, acknowledge."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from alerts.choices import AlertEventKind, AlertStatus
+from alerts.models import AlertEvent
+from dashboards import pages
+from tests.factories import ParagraphFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/dashboard/", "/dashboard/situations/", "/dashboard/elements/", "/dashboard/alerts/"]
+# Names only the internal viewer may meet: hotel is RED, india AMBER shared with the partner.
+RED_NAMES = ("Hotel",)
+AMBER_NAMES = ("India",)
+
+
+def rows_of(response) -> list[dict]:
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+@pytest.mark.parametrize(
+    "url", [*PAGES, "/dashboard/situations/alpha/", "/dashboard/export/heatmap.csv"]
+)
+def test_pages_need_a_login(client, world, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("dashboards:login"))
+
+
+def test_logging_in_leads_to_the_overview(client, staff):
+    response = client.post(
+        reverse("dashboards:login"),
+        {"username": "desk", "password": "correct-horse-battery-staple"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("dashboards:overview")
+    assert b"Warning-to-action overview" in response.content
+
+
+def test_a_person_who_is_not_staff_can_log_in_too(client, outsider):
+    response = client.post(
+        reverse("dashboards:login"),
+        {"username": "outsider", "password": "correct-horse-battery-staple"},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("url", [*PAGES, "/dashboard/situations/echo/"])
+def test_every_page_answers_the_reviewer(client, world, reviewer, url):
+    client.force_login(reviewer)
+    response = client.get(url)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'href="#content"' in content  # skip link
+    assert "<svg" in content or url == "/dashboard/situations/" or url == "/dashboard/alerts/"
+
+
+def test_overview_shows_the_figures_and_their_tables(client, world, reviewer):
+    client.force_login(reviewer)
+    response = client.get("/dashboard/")
+    content = response.content.decode()
+    assert 'data-kpi="median">20<' in content
+    assert 'data-kpi="p90">58<' in content
+    assert 'data-kpi="share-7">25%<' in content
+    assert 'data-kpi="share-30">75%<' in content
+    # Every chart is a figure with a caption and its numbers in a table.
+    assert content.count("<figure") == content.count("<figcaption>") == 6
+    assert content.count('role="img"') == 6
+    assert 'id="table-interval-by-region"' in content
+    # Bars carry their values for the reader of the SVG too.
+    assert 'data-label="Africa" data-value="3"' in content
+
+
+def test_filters_stay_in_the_url_and_change_the_figures(client, world, reviewer):
+    client.force_login(reviewer)
+    response = client.get("/dashboard/", {"region": "asia"})
+    content = response.content.decode()
+    # Asia: 20, 30, 100.
+    assert 'data-kpi="median">30<' in content
+    assert 'data-kpi="p90">86<' in content
+    # The CSV links carry the same filters.
+    assert "/dashboard/export/interval-by-region.csv?region=asia" in content
+    assert "Region: <strong>Asia</strong>" in content
+
+
+def test_bad_filters_answer_400_with_the_reason(client, world, reviewer):
+    client.force_login(reviewer)
+    response = client.get("/dashboard/", {"year_from": "2012", "year_to": "2010", "region": "mars"})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Must not come before the first year." in content
+    assert "Select a valid choice" in content
+    assert 'data-kpi="median"' not in content
+    csv_response = client.get("/dashboard/export/interval-overall.csv", {"risk": "9"})
+    assert csv_response.status_code == 400
+
+
+def test_csv_holds_the_table_under_the_same_filters(client, world, reviewer):
+    client.force_login(reviewer)
+    rows = rows_of(client.get("/dashboard/export/interval-by-region.csv"))
+    assert [r["Region"] for r in rows] == ["Africa", "Asia", "Europe"]
+    africa = rows[0]
+    assert africa["Median (days)"] == "3"
+    assert africa["90th percentile (days)"] == "8.6"
+    assert africa["Action within 7 days"] == "0.5"  # alpha, hotel of 4 (foxtrot unanswered)
+    filtered = rows_of(client.get("/dashboard/export/interval-by-region.csv?region=asia"))
+    assert [r["Region"] for r in filtered] == ["Asia"]
+
+
+def test_every_table_downloads(client, world, reviewer):
+    client.force_login(reviewer)
+    for key in pages.EXPORTS:
+        response = client.get(f"/dashboard/export/{key}.csv")
+        assert response.status_code == 200, key
+        assert response["Content-Disposition"] == f'attachment; filename="{key}.csv"'
+        assert rows_of(response), key
+
+
+def test_an_unknown_table_is_404(client, world, reviewer):
+    client.force_login(reviewer)
+    assert client.get("/dashboard/export/passwords.csv").status_code == 404
+    assert client.get("/dashboard/situations/alpha/export/passwords.csv").status_code == 404
+
+
+# --- Sharing --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer", ["outsider", "partner_user"])
+def test_no_page_shows_what_the_viewer_is_not_cleared_for(client, world, viewer, request):
+    user = request.getfixturevalue(viewer)
+    client.force_login(user)
+    hidden = RED_NAMES + (AMBER_NAMES if viewer == "outsider" else ())
+    for url in [*PAGES, "/dashboard/situations/?page=1", "/dashboard/elements/?page=1"]:
+        content = client.get(url).content.decode()
+        for name in hidden:
+            assert name not in content, (url, name)
+    if viewer == "partner_user":
+        assert "India" in client.get("/dashboard/situations/").content.decode()
+
+
+@pytest.mark.parametrize("viewer", ["outsider", "partner_user"])
+def test_no_csv_holds_what_the_viewer_is_not_cleared_for(client, world, viewer, request):
+    client.force_login(request.getfixturevalue(viewer))
+    hidden = RED_NAMES + (AMBER_NAMES if viewer == "outsider" else ())
+    for key in pages.EXPORTS:
+        content = client.get(f"/dashboard/export/{key}.csv").content.decode()
+        for name in hidden:
+            assert name not in content, (key, name)
+
+
+def test_figures_count_only_what_the_viewer_may_see(client, world, outsider, partner_user):
+    client.force_login(outsider)
+    (row,) = rows_of(client.get("/dashboard/export/interval-overall.csv"))
+    assert (row["Answered"], row["Median (days)"], row["90th percentile (days)"]) == (
+        "5",
+        "30",
+        "72",
+    )
+    alerts = rows_of(client.get("/dashboard/export/open-alerts.csv"))
+    assert {r["Level"]: r["Needing action"] for r in alerts}["High"] == "0"
+
+    client.force_login(partner_user)
+    (row,) = rows_of(client.get("/dashboard/export/interval-overall.csv"))
+    assert (row["Answered"], row["Median (days)"]) == ("6", "25")
+
+
+@pytest.mark.parametrize(
+    ("viewer", "slug", "status"),
+    [
+        ("outsider", "hotel", 404),
+        ("outsider", "india", 404),
+        ("outsider", "alpha", 200),
+        ("partner_user", "hotel", 404),
+        ("partner_user", "india", 200),
+        ("reviewer", "hotel", 200),
+    ],
+)
+def test_a_situation_not_cleared_is_missing(client, world, viewer, slug, status, request):
+    client.force_login(request.getfixturevalue(viewer))
+    assert client.get(f"/dashboard/situations/{slug}/").status_code == status
+    for table in pages.SITUATION_EXPORTS:
+        response = client.get(f"/dashboard/situations/{slug}/export/{table}.csv")
+        assert response.status_code == status
+    assert client.get("/dashboard/situations/no-such-place/").status_code == 404
+
+
+# --- The situation page ------------------------------------------------------------------------
+
+
+def test_situation_page_draws_its_timeline_and_interval(client, world, reviewer):
+    client.force_login(reviewer)
+    content = client.get("/dashboard/situations/echo/").content.decode()
+    assert 'data-interval="15–45 days"' in content
+    # The month-precision warning is a span over May 2011, not a point.
+    assert 'data-start="2011-05-01" data-start-until="2011-05-31"' in content
+    assert 'class="period"' in content
+    # The engagement has no end: drawn to the edge with an arrow.
+    assert 'data-ongoing="true"' in content
+    assert 'class="interval" data-open="false" data-warning-from="2011-05-01"' in content
+    assert "Actors and their roles" in content
+
+
+def test_every_fact_links_to_its_paragraph_whose_text_opens_in_place(client, world, reviewer):
+    paragraph = ParagraphFactory(number=47, text="The difference between a successful engagement…")
+    world.echo.indicators.first().citations.add(paragraph)
+    client.force_login(reviewer)
+    content = client.get("/dashboard/situations/echo/").content.decode()
+    fragment_url = f"/dashboard/paragraphs/{paragraph.pk}/?fragment=1"
+    assert f'data-src="{fragment_url}"' in content
+    assert f"<summary>{paragraph.citation}</summary>" in content
+    fragment = client.get(fragment_url).content.decode()
+    assert "The difference between a successful engagement" in fragment
+    assert "<html" not in fragment
+    page = client.get(f"/dashboard/paragraphs/{paragraph.pk}/").content.decode()
+    assert "<html" in page and "The difference between a successful engagement" in page
+
+
+def test_situation_page_lists_alerts_with_their_history(client, world, staff):
+    from alerts.services import acknowledge
+
+    acknowledge([world.foxtrot_alert], staff, "Envoy asked to call the parties")
+    client.force_login(staff)
+    content = client.get("/dashboard/situations/foxtrot/").content.decode()
+    assert "No action, critical" in content
+    assert "Acknowledged by desk: “Envoy asked to call the parties”" in content
+    rows = rows_of(client.get("/dashboard/situations/foxtrot/export/alerts.csv"))
+    assert [r["Event"] for r in rows] == ["Acknowledged"]
+    assert rows[0]["Comment"] == "Envoy asked to call the parties"
+
+
+def test_actors_and_their_roles(client, world, reviewer):
+    from tests.factories import EngagementPartnerFactory
+
+    EngagementPartnerFactory(engagement=world.alpha_action, actor=world.partner, role="supporting")
+    client.force_login(reviewer)
+    rows = rows_of(client.get("/dashboard/situations/alpha/export/actors.csv"))
+    roles = {(r["Actor"], r["Role"]) for r in rows}
+    assert ("Partner organisation (PARTNER)", "Partner: supporting") in roles
+    assert any(role == "Lead actor" for _, role in roles)
+
+
+# --- Acknowledging alerts -------------------------------------------------------------------------
+
+
+def test_desk_officer_acknowledges_from_the_queue(world, staff):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    page = client.get("/dashboard/alerts/?level=4")
+    token = page.cookies["csrftoken"].value
+    assert (
+        f'action="/dashboard/alerts/{world.foxtrot_alert.pk}/acknowledge/"' in page.content.decode()
+    )
+    response = client.post(
+        f"/dashboard/alerts/{world.foxtrot_alert.pk}/acknowledge/",
+        {
+            "comment": "Good offices offered",
+            "next": "/dashboard/alerts/?level=4",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/alerts/?level=4"
+    world.foxtrot_alert.refresh_from_db()
+    assert world.foxtrot_alert.status == AlertStatus.ACKNOWLEDGED
+    assert world.foxtrot_alert.acknowledged_by == staff
+    event = AlertEvent.objects.get(alert=world.foxtrot_alert)
+    assert (event.kind, event.comment, event.by) == (
+        AlertEventKind.ACKNOWLEDGED,
+        "Good offices offered",
+        staff,
+    )
+    followed = client.get(response["Location"]).content.decode()
+    assert "Acknowledged:" in followed
+
+
+def test_acknowledge_needs_the_csrf_token(world, staff):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    response = client.post(f"/dashboard/alerts/{world.foxtrot_alert.pk}/acknowledge/")
+    assert response.status_code == 403
+    world.foxtrot_alert.refresh_from_db()
+    assert world.foxtrot_alert.status == AlertStatus.OPEN
+
+
+def test_a_reviewer_may_not_acknowledge(client, world, reviewer):
+    client.force_login(reviewer)
+    queue = client.get("/dashboard/alerts/").content.decode()
+    assert "ack-form" not in queue
+    assert "Desk officers acknowledge alerts." in queue
+    response = client.post(f"/dashboard/alerts/{world.foxtrot_alert.pk}/acknowledge/")
+    assert response.status_code == 403
+    world.foxtrot_alert.refresh_from_db()
+    assert world.foxtrot_alert.status == AlertStatus.OPEN
+
+
+def test_acknowledge_is_a_post(client, world, staff):
+    client.force_login(staff)
+    assert client.get(f"/dashboard/alerts/{world.foxtrot_alert.pk}/acknowledge/").status_code == 405
+
+
+def test_an_alert_the_viewer_may_not_see_cannot_be_acknowledged(client, world, staff, monkeypatch):
+    from cases.sharing import Clearance
+
+    monkeypatch.setattr("dashboards.views.clearance_for_user", lambda user: Clearance.public())
+    client.force_login(staff)
+    response = client.post(f"/dashboard/alerts/{world.hotel_alert.pk}/acknowledge/")
+    assert response.status_code == 404
+    world.hotel_alert.refresh_from_db()
+    assert world.hotel_alert.status == AlertStatus.OPEN
+
+
+def test_next_never_leads_off_site(client, world, staff):
+    client.force_login(staff)
+    response = client.post(
+        f"/dashboard/alerts/{world.foxtrot_alert.pk}/acknowledge/",
+        {"next": "https://evil.example/"},
+    )
+    assert response["Location"] == "/dashboard/alerts/"
