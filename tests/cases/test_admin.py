@@ -38,6 +38,7 @@ from tests.factories import (
     ParagraphFactory,
     ReviewerFactory,
     SituationFactory,
+    UserFactory,
     WarningIndicatorFactory,
     success_element,
 )
@@ -662,3 +663,37 @@ def test_change_pages_take_the_same_queries_however_many_rows_a_record_has(clien
         )
     for partner in engagement.partner_roles.all():
         assert f'<option value="{partner.actor.pk}" selected>{partner.actor}' in engagement_page
+
+
+def test_a_deletion_keeps_its_history_and_who_made_it(client):
+    # Desk officers may not delete ("nothing is lost"); an administrator can, and it is recorded.
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    situation = SituationFactory()
+    kept, dropped = EngagementFactory.create_batch(2, situation=situation)
+    change_url = reverse("admin:cases_situation_change", args=[situation.pk])
+    page = client.get(change_url)
+    data = form_data(page)
+    prefix = inline_prefixes(page)["engagement"]
+    row = next(i for i in range(2) if data[f"{prefix}-{i}-id"] == str(dropped.pk))
+    data[f"{prefix}-{row}-DELETE"] = "on"
+
+    response = client.post(change_url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert list(situation.engagements.all()) == [kept]
+    deletion = Engagement.history.get(id=dropped.pk, history_type="-")
+    assert deletion.history_user == admin_user
+    assert deletion.title == dropped.title
+
+    delete_url = reverse("admin:cases_situation_delete", args=[situation.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Situation.objects.exists()
+    assert Situation.history.get(id=situation.pk, history_type="-").history_user == admin_user
+
+
+def test_desk_officers_cannot_delete(client, desk):
+    situation = SituationFactory()
+    delete_url = reverse("admin:cases_situation_delete", args=[situation.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Situation.objects.filter(pk=situation.pk).exists()
