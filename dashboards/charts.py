@@ -346,8 +346,20 @@ def rating_color(value: float | None) -> str | None:
     return "#" + "".join(f"{c:02x}" for c in mix)
 
 
+# Where the six elements' names break on narrow screens.
+SPLITS = {
+    "Flexibility": ("Flexi-", "bility"),
+    "Partnerships": ("Partner-", "ships"),
+    "Sustainability": ("Sustain-", "ability"),
+    "Evaluation": ("Evalu-", "ation"),
+    "Resources": ("Re-", "sources"),
+}
+
+
 def _two_lines(name: str) -> tuple[str, str]:
     """A column heading split over two lines for narrow screens."""
+    if name in SPLITS:
+        return SPLITS[name]
     if " " in name:
         first, rest = name.split(" ", 1)
         return first, rest
