@@ -52,6 +52,8 @@ from tests.factories import (
     success_element,
 )
 
+from .browser import chromium  # noqa: F401 (the browser tests' fixture)
+
 PASSWORD = "correct-horse-battery-staple"
 D = dt.date
 

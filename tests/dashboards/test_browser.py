@@ -25,7 +25,7 @@ from dashboards.filters import SituationFilters, bind
 from dashboards.selectors import overview
 from tests.factories import DeskOfficerFactory
 
-from .browser import NARROW, WIDE, chromium, screenshot  # noqa: F401 (fixture)
+from .browser import NARROW, WIDE, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -104,8 +104,10 @@ def test_review_team_flow(live_server, chromium, seeded, tmp_path):
     expected = figures()
     kpi = page.locator('[data-kpi="median"]').inner_text()
     assert kpi.startswith(days_text(expected["overall"]["median"]))
-    assert page.locator('[data-kpi="p90"]').inner_text().startswith(
-        days_text(expected["overall"]["p90"])
+    assert (
+        page.locator('[data-kpi="p90"]')
+        .inner_text()
+        .startswith(days_text(expected["overall"]["p90"]))
     )
     region_bars = page.locator("#figure-interval-by-region g.bar")
     assert region_bars.count() == len(expected["region"]) > 0
@@ -123,8 +125,10 @@ def test_review_team_flow(live_server, chromium, seeded, tmp_path):
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(rf".*[?&]region={region}\b.*"))
     filtered = figures(f"region={region}")
-    assert page.locator('[data-kpi="median"]').inner_text().startswith(
-        days_text(filtered["overall"]["median"])
+    assert (
+        page.locator('[data-kpi="median"]')
+        .inner_text()
+        .startswith(days_text(filtered["overall"]["median"]))
     )
     assert page.locator("#figure-interval-by-region g.bar").count() == 1
     assert page.locator(".chip").first.inner_text().startswith("Region")
@@ -158,7 +162,9 @@ def test_review_team_flow(live_server, chromium, seeded, tmp_path):
     interval = SituationInterval.objects.get(situation=situation)
     if interval.warning_from:
         assert page.locator("#figure-timeline g.interval").count() == 1
-        assert interval.interval_display in page.locator("#figure-timeline g.interval").text_content()
+        assert (
+            interval.interval_display in page.locator("#figure-timeline g.interval").text_content()
+        )
         assert page.locator("[data-interval]").inner_text() == interval.interval_display
     # A fact's report paragraph opens in place.
     citation = page.locator("details.cite").first
@@ -171,9 +177,10 @@ def test_review_team_flow(live_server, chromium, seeded, tmp_path):
     page.get_by_role("link", name="Success elements").click()
     page.wait_for_url(f"{base}/dashboard/elements/")
     assert page.locator("#figure-heatmap g.heat-row").count() > 0
-    assert page.locator("#figure-heatmap rect[data-element]").count() == 6 * page.locator(
-        "#figure-heatmap g.heat-row"
-    ).count()
+    assert (
+        page.locator("#figure-heatmap rect[data-element]").count()
+        == 6 * page.locator("#figure-heatmap g.heat-row").count()
+    )
     screenshot(page, "success-elements-1280")
 
     # Acknowledge an alert from the queue.
