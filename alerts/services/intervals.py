@@ -314,9 +314,11 @@ def recompute_intervals(
             # take longer than the statement. A full pass aggregates a million rows: in memory.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
-        indicator_rows = _upsert_indicator_intervals(scope)
-        situation_rows = _upsert_situation_intervals(scope, threshold, today, started)
-        _link_first_warning_and_action(scope if mode != "full" else None, threshold, started)
+        indicator_rows = situation_rows = 0
+        if scope is None or scope:  # an incremental run may find nothing changed
+            indicator_rows = _upsert_indicator_intervals(scope)
+            situation_rows = _upsert_situation_intervals(scope, threshold, today, started)
+            _link_first_warning_and_action(scope if mode != "full" else None, threshold, started)
         if mode == "incremental":  # a full run measured every open interval to today already
             advanced = _advance_open_intervals(today)
         if mode == "full":

@@ -6,11 +6,12 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from alerts.models import IndicatorInterval, MeasureSettings, SituationInterval
 from alerts.services import intervals, recompute_intervals
 from cases.choices import DatePrecision, Severity
-from cases.models import WarningIndicator
+from cases.models import Situation, WarningIndicator
 from tests.factories import EngagementFactory, SituationFactory, WarningIndicatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +221,22 @@ def test_the_periodic_run_picks_up_changes_since_the_last_run_and_advances_open_
     assert SituationInterval.objects.get(situation=answered).days_max == 10
     row = SituationInterval.objects.get(situation=unanswered)
     assert row.measured_to == TODAY + dt.timedelta(days=1) and row.days_max == 206
+
+
+def test_a_periodic_run_with_nothing_changed_writes_nothing(django_assert_max_num_queries):
+    indicator = warning(SituationFactory(), D(2010, 6, 10))
+    recompute_intervals(today=TODAY)
+    # Everything was last touched well before the run.
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    Situation.objects.update(updated_at=an_hour_ago)
+    WarningIndicator.objects.update(updated_at=an_hour_ago)
+    WarningIndicator.history.update(history_date=an_hour_ago)
+    Situation.history.update(history_date=an_hour_ago)
+    assert indicator.situation.interval.changed_at is not None
+    with django_assert_max_num_queries(8):
+        result = recompute_intervals(today=TODAY)
+    assert (result.mode, result.indicator_rows, result.situation_rows) == ("incremental", 0, 0)
+    assert result.advanced_rows == 0
 
 
 def test_a_full_run_removes_rows_whose_records_were_deleted_behind_djangos_back():
