@@ -97,7 +97,10 @@ class SituationView(DashboardView):
     section = "situations"
 
     def build(self, request, clearance, filters, slug):
-        return pages.situation_page(clearance, slug)
+        return {
+            **pages.situation_page(clearance, slug),
+            "can_acknowledge": request.user.has_perm("alerts.change_alert"),
+        }
 
 
 class ElementsView(DashboardView):

@@ -325,3 +325,17 @@ def test_next_never_leads_off_site(client, world, staff):
         {"next": "https://evil.example/"},
     )
     assert response["Location"] == "/dashboard/alerts/"
+
+
+def test_desk_officer_acknowledges_from_the_situation_page(client, world, staff):
+    client.force_login(staff)
+    page = client.get("/dashboard/situations/foxtrot/").content.decode()
+    action = f"/dashboard/alerts/{world.foxtrot_alert.pk}/acknowledge/"
+    assert f'action="{action}"' in page
+    response = client.post(
+        action, {"comment": "Mission planned", "next": "/dashboard/situations/foxtrot/"}
+    )
+    assert response["Location"] == "/dashboard/situations/foxtrot/"
+    page = client.get("/dashboard/situations/foxtrot/").content.decode()
+    assert f'action="{action}"' not in page
+    assert "Acknowledged by desk: “Mission planned”" in page
