@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.urls import reverse
 
 from cases.choices import CrisisType, Region, RiskLevel, SharingLevel, SituationStatus
@@ -24,7 +25,11 @@ def situation_list(
     queryset = (
         visible_situations(clearance, filters)
         .select_related("interval")
-        .order_by("-interval__is_open", "-interval__days_max", "title")
+        .order_by(
+            F("interval__is_open").desc(nulls_last=True),
+            F("interval__days_max").desc(nulls_last=True),
+            "title",
+        )
         .only(
             "title",
             "slug",

@@ -339,3 +339,14 @@ def test_desk_officer_acknowledges_from_the_situation_page(client, world, staff)
     page = client.get("/dashboard/situations/foxtrot/").content.decode()
     assert f'action="{action}"' not in page
     assert "Acknowledged by desk: “Mission planned”" in page
+
+
+def test_situations_list_the_longest_wait_first(client, world, reviewer):
+    client.force_login(reviewer)
+    rows = rows_of(client.get("/dashboard/export/situations.csv"))
+    titles = [r["Situation"] for r in rows]
+    # Foxtrot is unanswered; then the answered ones by their longest possible interval; golf has
+    # no warning at the threshold and comes last, on every database.
+    assert titles[:3] == ["Foxtrot", "Delta", "Echo"]
+    assert titles[-1] == "Golf"
+    assert rows[2]["Warning to action"] == "15–45 days"
