@@ -235,9 +235,14 @@ def document_detail(document: Document) -> dict:
 SYNCED = {r.type: r for r in (SITUATIONS, INDICATORS, ACTORS, ENGAGEMENTS, ASSESSMENTS)}
 
 
-def representations(type_: str, ids: Iterable[uuid.UUID], clearance: Clearance) -> list[dict]:
-    """Current data of the records ``ids`` of feed type ``type_`` that ``clearance`` may see."""
+def representations(
+    type_: str, ids: Iterable[uuid.UUID] | QuerySet, clearance: Clearance
+) -> list[dict]:
+    """Current data of the records ``ids`` (a list or a subquery) of feed type ``type_`` that
+    ``clearance`` may see."""
     resource = SYNCED.get(type_)
     if resource is None:
         return []
-    return resource.rows(resource.base_queryset(clearance).filter(pk__in=list(ids)).order_by())
+    if not isinstance(ids, QuerySet):
+        ids = list(ids)
+    return resource.rows(resource.base_queryset(clearance).filter(pk__in=ids).order_by())
