@@ -103,7 +103,7 @@ class SituationIntervalAdmin(ReadOnlyAdmin):
 @admin.register(IndicatorInterval)
 class IndicatorIntervalAdmin(ReadOnlyAdmin):
     list_display = ["indicator", "situation", "interval", "is_open", "is_exact", "severity"]
-    list_filter = ["is_open", "is_exact", "indicator__severity", "situation__region"]
+    list_filter = ["is_open", "is_exact", "severity", "situation__region"]
     search_fields = ["situation__title", "indicator__description"]
     list_select_related = ["indicator", "situation"]
     show_full_result_count = False  # a million rows: no COUNT(*) on every page
@@ -111,10 +111,6 @@ class IndicatorIntervalAdmin(ReadOnlyAdmin):
     @admin.display(description="to next action")
     def interval(self, obj: IndicatorInterval) -> str:
         return obj.interval_display
-
-    @admin.display(description="severity", ordering="indicator__severity")
-    def severity(self, obj: IndicatorInterval) -> str:
-        return obj.indicator.get_severity_display()
 
 
 # --- Rules -------------------------------------------------------------------------------
@@ -227,7 +223,7 @@ class AlertAdmin(admin.ModelAdmin):
         "episode",
         "condition_active",
         "opened_at",
-        "last_seen_at",
+        "measured_at",
         "acknowledged_at",
         "acknowledged_by",
         "acknowledgement",

@@ -39,6 +39,18 @@ def deliver_notification(self, notification_id: int) -> str:
 
 
 @shared_task(ignore_result=True)
+def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """Deliver a batch; a failed delivery goes on as its own task, retried with backoff."""
+    outcomes: dict[str, int] = {}
+    for notification_id in notification_ids:
+        outcome = services.deliver(notification_id)
+        if outcome.retry_in is not None:
+            services.enqueue(deliver_notification, notification_id, countdown=outcome.retry_in)
+        outcomes[outcome.status] = outcomes.get(outcome.status, 0) + 1
+    return outcomes
+
+
+@shared_task(ignore_result=True)
 def deliver_pending_notifications() -> int:
     """Periodic: queue again the pending notifications whose task was lost."""
     ids = list(services.due_notifications().values_list("pk", flat=True))

@@ -183,7 +183,7 @@ class AlertFactory(factory.django.DjangoModelFactory):
     level = factory.SelfAttribute("rule.level")
     measure = 20
     opened_at = factory.LazyFunction(timezone.now)
-    last_seen_at = factory.SelfAttribute("opened_at")
+    measured_at = factory.SelfAttribute("opened_at")
 
 
 class DeskAssignmentFactory(factory.django.DjangoModelFactory):

@@ -145,7 +145,9 @@ class Alert(models.Model):
         default=True, help_text="Whether the condition held at the last evaluation"
     )
     opened_at = models.DateTimeField()
-    last_seen_at = models.DateTimeField(help_text="Last evaluation that found the condition")
+    measured_at = models.DateTimeField(
+        help_text="Last evaluation that found the condition with a new measure"
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

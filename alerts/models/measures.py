@@ -177,6 +177,9 @@ class IndicatorInterval(IntervalFields):
     )
     warning_from = models.DateField(help_text="First day of the period the warning was observed in")
     warning_until = models.DateField(help_text="Last day of that period")
+    severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices, help_text="The warning sign's, copied for the alert rules' scans"
+    )
 
     class Meta:
         verbose_name = "warning-sign interval"

@@ -160,6 +160,7 @@ def _upsert_indicator_intervals(scope) -> int:
         "situation": F("situation_id"),
         "warning_from": F("observed_on"),
         "warning_until": F("w_until"),
+        "severity": F("severity"),
         **_interval_columns("observed_on", "w_until", "a_from", "a_until", None),
     }
     return upsert_from_queryset(IndicatorInterval, indicators, columns, conflict=["indicator"])

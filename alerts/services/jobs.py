@@ -10,7 +10,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task, *args) -> bool:
+def enqueue(task, *args, countdown: float | None = None) -> bool:
     """Send ``task`` to the broker; if the broker is unreachable, log it and carry on.
 
     The periodic jobs catch up with whatever was not queued (intervals are recomputed for
@@ -18,7 +18,8 @@ def enqueue(task, *args) -> bool:
     """
     try:
         # No publish retries: a user is waiting on this request; the periodic job is the retry.
-        task.apply_async(args=args, retry=False)
+        options = {"countdown": countdown} if countdown is not None else {}
+        task.apply_async(args=args, retry=False, **options)
     except Exception:  # kombu.OperationalError, OSError, redis errors… — whatever the transport
         logger.warning(
             "Could not queue %s%r; the periodic job will catch up.",

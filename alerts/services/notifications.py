@@ -104,16 +104,25 @@ def queue_notifications(run: uuid.UUID, now: dt.datetime) -> list[int]:
     )
 
 
+BATCH_SIZE = 50
+
+
 def send_after_commit(notification_ids: list[int]) -> None:
-    """Queue one delivery task per notification once the alerts are committed."""
+    """Queue the deliveries once the alerts are committed: one task per batch (a first run on a
+    large database may open thousands of alerts), each failure then retried on its own."""
     if not notification_ids:
         return
-    from ..tasks import deliver_notification
+    from ..tasks import deliver_notifications
     from .jobs import enqueue
 
+    batches = [
+        notification_ids[start : start + BATCH_SIZE]
+        for start in range(0, len(notification_ids), BATCH_SIZE)
+    ]
+
     def send() -> None:
-        for notification_id in notification_ids:
-            enqueue(deliver_notification, notification_id)
+        for batch in batches:
+            enqueue(deliver_notifications, batch)
 
     transaction.on_commit(send)
 

@@ -55,7 +55,7 @@ from .sql import DaysBetween, compile_select, insert_from_queryset, quote
 @dataclass
 class EvaluationResult:
     run: uuid.UUID
-    raised: dict[str, int] = field(default_factory=dict)  # rule name -> alerts seen
+    written: dict[str, int] = field(default_factory=dict)  # rule name -> alerts inserted/changed
     transitions: dict[str, int] = field(default_factory=dict)  # event kind -> count
     notification_ids: list[int] = field(default_factory=list)
 
@@ -97,7 +97,7 @@ def _no_action(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet
         _not_closed(),
         is_open=True,
         warning_from__lte=today - dt.timedelta(days=rule.days),
-        indicator__severity__gte=rule.min_severity,
+        severity__gte=rule.min_severity,
     )
     rows = _in_rule_scope(rows, rule, situation_ids)
     today_value = Value(today, output_field=DateField())
@@ -197,7 +197,9 @@ def _unassessed(
 
 
 def _raise(rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UUID) -> int:
-    """Insert an alert per subject, or mark the existing one seen (reopening it if needed)."""
+    """Insert an alert per subject; update an existing one only if its measure or level moved or
+    its condition had cleared (then reopen it if it was resolved). Unchanged alerts are not
+    rewritten."""
     constants = {
         "rule": Value(rule.pk),
         "level": Value(rule.level),
@@ -205,7 +207,7 @@ def _raise(rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UU
         "episode": Value(1),
         "condition_active": Value(True),
         "opened_at": Value(now, output_field=DateTimeField()),
-        "last_seen_at": Value(now, output_field=DateTimeField()),
+        "measured_at": Value(now, output_field=DateTimeField()),
         "acknowledgement": Value(""),
         "resolution": Value(""),
         "transition_run": Value(run, output_field=UUIDField()),
@@ -231,7 +233,7 @@ def _raise(rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UU
     assignments = [
         f"{col('measure')} = excluded.{col('measure')}",
         f"{col('level')} = excluded.{col('level')}",
-        f"{col('last_seen_at')} = excluded.{col('last_seen_at')}",
+        f"{col('measured_at')} = excluded.{col('measured_at')}",
         on_reopen("status", f"excluded.{col('status')}"),
         on_reopen("episode", f"{table}.{col('episode')} + 1"),
         on_reopen("opened_at", f"excluded.{col('opened_at')}"),
@@ -246,20 +248,36 @@ def _raise(rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UU
         f"{col('condition_active')} = excluded.{col('condition_active')}",
     ]
     reopen_count = sum(1 for a in assignments if "CASE WHEN" in a)
+    changed = " OR ".join(
+        [
+            f"{table}.{col('measure')} IS DISTINCT FROM excluded.{col('measure')}",
+            f"{table}.{col('level')} IS DISTINCT FROM excluded.{col('level')}",
+            f"NOT {table}.{col('condition_active')}",
+        ]
+    )
     sql = (
         f"INSERT INTO {table} ({target}) {select_sql} "
-        f"ON CONFLICT ({col('rule')}, {col('subject_key')}) DO UPDATE SET " + ", ".join(assignments)
+        f"ON CONFLICT ({col('rule')}, {col('subject_key')}) DO UPDATE SET "
+        + ", ".join(assignments)
+        + f" WHERE {changed}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *(reopen_params * reopen_count)])
         return cursor.rowcount
 
 
-def _clear(rule: AlertRule, now: dt.datetime, run: uuid.UUID, situation_ids: list | None) -> int:
-    """Alerts of ``rule`` this run did not see: their condition cleared (or the rule is off)."""
+def _clear(
+    rule: AlertRule,
+    candidates: QuerySet | None,
+    now: dt.datetime,
+    run: uuid.UUID,
+    situation_ids: list | None,
+) -> int:
+    """Alerts of ``rule`` whose subject is no longer among the ``candidates``: the condition
+    cleared (or, without candidates, the rule is off)."""
     alerts = Alert.objects.filter(rule=rule, condition_active=True)
-    if rule.is_active:
-        alerts = alerts.filter(last_seen_at__lt=now)
+    if candidates is not None:
+        alerts = alerts.exclude(subject_key__in=candidates)
     if situation_ids is not None:
         alerts = alerts.filter(situation_id__in=situation_ids)
     was_active = Q(status__in=ACTIVE_STATUSES)
@@ -318,7 +336,12 @@ def evaluate_rules(
     rules = list(AlertRule.objects.all())
     elements = None
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Cheap statements with high estimates: JIT compilation would cost more than them.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
         for rule in rules:
+            candidates = None
             if rule.is_active:
                 if rule.kind == RuleKind.NO_ACTION:
                     queryset, subject = _no_action(rule, today, ids)
@@ -330,8 +353,9 @@ def evaluate_rules(
                     if elements is None:
                         elements = SuccessElement.objects.count()
                     queryset, subject = _unassessed(rule, today, ids, elements)
-                result.raised[rule.name] = _raise(rule, queryset, subject, now, run)
-            _clear(rule, now, run, ids)
+                result.written[rule.name] = _raise(rule, queryset, subject, now, run)
+                candidates = queryset.annotate(key=subject["subject_key"]).values("key")
+            _clear(rule, candidates, now, run, ids)
         _log_transitions(run, now)
         result.transitions = dict(
             AlertEvent.objects.filter(alert__transition_run=run, at=now)

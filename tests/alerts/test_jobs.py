@@ -49,6 +49,7 @@ def test_celery_acknowledges_late_and_requeues_work_of_a_dead_worker():
         "alerts.tasks.refresh_situation",
         "alerts.tasks.evaluate_alert_rules",
         "alerts.tasks.deliver_notification",
+        "alerts.tasks.deliver_notifications",
         "alerts.tasks.deliver_pending_notifications",
     ):
         assert name in celery_app.tasks

@@ -213,6 +213,23 @@ def test_one_condition_is_one_alert_however_often_the_job_runs():
     assert alert.subject_key == subject_key("situation", indicator.situation_id)
 
 
+def test_a_rerun_rewrites_an_alert_only_when_its_measure_moves():
+    critical_unanswered()
+    refresh()
+    alert = alerts(CRITICAL_7).get()
+    first_measured = alert.measured_at
+    result = refresh()
+    assert result.written[CRITICAL_7] == 0
+    alert.refresh_from_db()
+    assert alert.measured_at == first_measured
+
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    result = refresh(now=tomorrow)
+    assert result.written[CRITICAL_7] == 1
+    alert.refresh_from_db()
+    assert (alert.measure, alert.measured_at, alert.episode) == (10, tomorrow, 1)
+
+
 def test_the_lifecycle_acknowledge_auto_resolve_and_reopen():
     indicator = critical_unanswered()
     officer = DeskOfficerFactory()
