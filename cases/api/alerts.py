@@ -30,6 +30,13 @@ from .permissions import ApiPermission
 from .serializers import StrictMixin
 from .views import ERRORS, LIST_PARAMETERS, ClearanceMixin, _paged
 
+# The last evaluation that found the condition (renamed in the alerts app: read either name).
+MEASURED_AT = next(
+    name
+    for name in ("measured_at", "last_seen_at")
+    if any(f.name == name for f in Alert._meta.get_fields())
+)
+
 COLUMNS = (
     "id",
     "situation_id",
@@ -43,7 +50,7 @@ COLUMNS = (
     "episode",
     "condition_active",
     "opened_at",
-    "last_seen_at",
+    MEASURED_AT,
     "acknowledged_at",
     "acknowledgement",
     "resolved_at",
@@ -55,6 +62,7 @@ RENAMES = {
     "rule_id": "rule",
     "rule__kind": "rule_kind",
     "rule__name": "rule_name",
+    MEASURED_AT: "measured_at",
 }
 
 
@@ -74,6 +82,9 @@ class AlertSerializer(serializers.ModelSerializer):
     rule = serializers.IntegerField()
     rule_kind = serializers.ChoiceField(choices=RuleKind.choices)
     rule_name = serializers.CharField()
+    measured_at = serializers.DateTimeField(
+        **({"source": MEASURED_AT} if MEASURED_AT != "measured_at" else {})
+    )
 
     class Meta:
         model = Alert
@@ -131,7 +142,7 @@ class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"[0-9]+"
     write_model = Alert
     write_actions = {"acknowledge": ("change",)}
-    ordering_fields = {"opened_at": dt.datetime, "last_seen_at": dt.datetime, "level": int}
+    ordering_fields = {"opened_at": dt.datetime, "level": int}
 
     def get_queryset(self):
         return restrict_to_clearance(Alert.objects.all(), self.clearance, "situation")

@@ -97,3 +97,11 @@ def test_situations_carry_their_stored_warning_to_action_figures(api):
     assert figures["is_exact"] is False
     assert rows[str(bare.pk)]["warning_to_action"] is None
     assert api.get(f"situations/{situation.pk}/").json()["warning_to_action"] == figures
+
+
+def test_alert_responses_have_exactly_the_documented_fields(api):
+    from cases.api.alerts import AlertSerializer
+
+    AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
+    rows = api.get("alerts/").json()["results"]
+    assert rows and set(rows[0]) == set(AlertSerializer().fields)
