@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from io import StringIO
 from pathlib import Path
@@ -169,6 +172,24 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _log_in_and_open(base_url: str, username: str, password: str, path: str) -> str:
+    """Sign in through the admin's login form, as a browser would, and return ``path``'s page."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    login_url = f"{base_url}/admin/login/?next={path}"
+    with opener.open(login_url, timeout=10) as response:
+        form = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": path}
+    ).encode()
+    request = urllib.request.Request(login_url, data=body, headers={"Referer": login_url})
+    with opener.open(request, timeout=30) as response:
+        assert response.url == f"{base_url}{path}", "the login was refused"
+        return response.read().decode()
+
+
 def test_start_tracker_sets_up_a_fresh_database_and_serves_the_login(tmp_path: Path):
     port = _free_port()
     env = {
@@ -211,6 +232,16 @@ def test_start_tracker_sets_up_a_fresh_database_and_serves_the_login(tmp_path: P
         assert f"URL:      http://127.0.0.1:{port}/admin/login/" in output
         assert "Username: desk" in output
         assert "Password: Preventive-2011!" in output
+
+        # The printed login opens the desk officers' admin on the report's situations.
+        situations = _log_in_and_open(
+            f"http://127.0.0.1:{port}", "desk", "Preventive-2011!", "/admin/cases/situation/"
+        )
+        assert "Guinea" in situations and "Kyrgyzstan" in situations
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=5
+        ) as stylesheet:
+            assert stylesheet.status == 200
     finally:
         process.send_signal(signal.SIGTERM)
         returncode = process.wait(timeout=30)
