@@ -491,6 +491,10 @@ class ParagraphInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ("kind", "number", "section", "text")
     can_delete = False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row is titled with its citation, which names the document.
+        return super().get_queryset(request).select_related("document")
+
 
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

@@ -697,3 +697,19 @@ def test_desk_officers_cannot_delete(client, desk):
     delete_url = reverse("admin:cases_situation_delete", args=[situation.pk])
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     assert Situation.objects.filter(pk=situation.pk).exists()
+
+
+def test_a_report_page_lists_its_paragraphs_in_a_constant_number_of_queries(client, desk):
+    document = DocumentFactory(symbol="S/2011/552")
+    ParagraphFactory(document=document)
+    url = reverse("admin:cases_document_change", args=[document.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+
+    ParagraphFactory.create_batch(20, document=document)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert len(many) == len(few)
+    assert page.content.decode().count("S/2011/552, para.") == 21
+    assert 'name="_save"' not in page.content.decode()
