@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
+from .choices import ParagraphKind
 from .models import (
     Actor,
     Assessment,
+    Document,
     Engagement,
     EngagementPartner,
     Paragraph,
@@ -22,6 +26,7 @@ from .models import (
     TrackedModel,
     WarningIndicator,
 )
+from .report_parser import ReportError, read_report
 
 # --- Desk officers' records: one save function per model, called by the admin and the API ---
 
@@ -210,3 +215,64 @@ def _set_partner_roles(engagement: Engagement, roles: set, *, by: Any | None) ->
         save_engagement_partner(
             EngagementPartner(engagement=engagement, actor_id=actor_id, role=role), by=by
         )
+
+
+# --- Source reports: one import for both renderings --------------------------------------------
+
+
+@transaction.atomic
+def import_report(path: Path, symbol: str | None = None) -> Document:
+    """Create or update a report's Document and paragraphs from either rendering of it.
+
+    What a rendering does not carry is kept from an earlier import: the one-line text has the
+    subject terms but no footnotes or job number, the PDF text the reverse, so importing both (in
+    any order) gives the whole document. Raises ``ReportError`` (one line) and writes nothing
+    when the file is not a report.
+    """
+    report = read_report(path, symbol)
+    values: dict[str, Any] = {"title": report.title, "source_file": Path(path).name}
+    if report.job_number:
+        values["job_number"] = report.job_number
+    if report.subject_terms:
+        values["subject_terms"] = report.subject_terms
+    document, _ = Document.objects.update_or_create(symbol=report.symbol, defaults=values)
+    _replace_paragraphs(document, ParagraphKind.PARAGRAPH, report.paragraphs)
+    if report.footnotes:
+        _replace_paragraphs(document, ParagraphKind.FOOTNOTE, report.footnotes)
+    return document
+
+
+def _replace_paragraphs(document: Document, kind: str, items: list[Any]) -> None:
+    """Make the document's rows of ``kind`` match ``items``, in a constant number of queries.
+
+    A paragraph the rendering places under no chapter (the one-line text drops "I. Introduction")
+    keeps its stored headings. Rows a record cites are never removed: the citation would vanish.
+    """
+    stored = {p.number: p for p in Paragraph.objects.filter(document=document, kind=kind)}
+    wanted = {item.number for item in items}
+    stale = [p.pk for number, p in stored.items() if number not in wanted]
+    cited = Q()
+    for relation in Paragraph._meta.related_objects:
+        if relation.many_to_many:
+            cited |= Q(**{f"{relation.name}__isnull": False})
+    if stale and (still_cited := Paragraph.objects.filter(cited, pk__in=stale).first()):
+        raise ReportError(
+            f"{still_cited} is no longer in the report but records cite it; "
+            "remove those citations first"
+        )
+    Paragraph.objects.filter(pk__in=stale).delete()
+    new, changed = [], []
+    for item in items:
+        row = stored.get(item.number) or Paragraph(document=document, kind=kind, number=item.number)
+        chapter, section = getattr(item, "chapter", ""), getattr(item, "section", "")
+        values = {"text": item.text, "chapter": chapter, "section": section}
+        if not chapter:
+            values.update(chapter=row.chapter, section=row.section)
+        if row.pk is None:
+            new.append(row)
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            changed.append(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+    Paragraph.objects.bulk_create(new)
+    Paragraph.objects.bulk_update(changed, ["text", "chapter", "section"])
