@@ -1,0 +1,46 @@
+"""Load the seed data drawn from S/2011/552 (fixtures/seed/*.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cases.seed import SEED_DIR, SeedError, load_seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the seed situations, actors, engagements, partner roles, warning signs and "
+        "assessments drawn from S/2011/552, each citing its paragraphs. Imports the bundled "
+        "report first when it is not in the database. One transaction: any problem in the "
+        "files stops the load and nothing is written. Running it again leaves the same rows; "
+        "seeded records are set back to what the files say."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "directory",
+            nargs="?",
+            type=Path,
+            default=SEED_DIR,
+            metavar="DIR",
+            help=f"directory of *.yaml seed files (default: {SEED_DIR})",
+        )
+
+    def handle(self, *args, directory: Path, **options) -> None:
+        try:
+            summary = load_seed(directory)
+        except SeedError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"Seed data from {directory}: {summary.describe()}.")
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"Rows created {summary.created}, updated {summary.updated}, "
+                f"unchanged {summary.unchanged}, partner roles removed {summary.removed}."
+            )
+            if summary.held_back:
+                self.stdout.write(
+                    f"{summary.held_back} engagements held back: the report gives no start "
+                    "date for them and an engagement needs one."
+                )
