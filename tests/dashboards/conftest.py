@@ -13,6 +13,7 @@ Intervals (first warning of High severity or above → first engagement on or af
 | golf | Americas | GREEN | Low warning only | – | no interval | – |
 | hotel | Africa | RED | 2010-01-01 | 2010-01-02 | 1 | good offices |
 | india | Asia | AMBER, shared with the partner | 2010-03-01 | 2010-03-21 | 20 | démarche |
+| juliet | Oceania | AMBER+STRICT, shared with another | no warning | 2011-01-10 | no interval | good offices |
 
 Delta also has a High warning on 2011-07-01 that no engagement followed: unanswered.
 """
@@ -120,6 +121,14 @@ def build_world() -> SimpleNamespace:
         crisis_type=CrisisType.INTER_ETHNIC_VIOLENCE,
     )
     w.india.shared_with.add(partner)
+    # AMBER+STRICT, shared with another organisation only: internal eyes only in this world.
+    w.juliet = _situation(
+        "juliet",
+        Region.OCEANIA,
+        sharing=SharingLevel.AMBER_STRICT,
+        crisis_type=CrisisType.POLITICAL_CRISIS,
+    )
+    w.juliet.shared_with.add(ActorFactory(name="Other organisation", acronym="OTHER"))
 
     _warn(w.alpha, D(2010, 1, 1))
     w.alpha_action = _act(w.alpha, D(2010, 1, 4), Instrument.GOOD_OFFICES)
@@ -149,6 +158,8 @@ def build_world() -> SimpleNamespace:
     rate(w.bravo_action, SuccessElementCode.FLEXIBILITY, 2)
     rate(w.hotel_action, SuccessElementCode.EARLY_WARNING, 0)
     rate(w.hotel_action, SuccessElementCode.RESOURCES, 0)
+    w.juliet_action = _act(w.juliet, D(2011, 1, 10), Instrument.GOOD_OFFICES)
+    rate(w.juliet_action, SuccessElementCode.SUSTAINABILITY, 3)
 
     recompute_intervals(full=True)
 

@@ -17,8 +17,9 @@ from tests.factories import ParagraphFactory
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/dashboard/", "/dashboard/situations/", "/dashboard/elements/", "/dashboard/alerts/"]
-# Names only the internal viewer may meet: hotel is RED, india AMBER shared with the partner.
-RED_NAMES = ("Hotel",)
+# Names the outsider never meets: Hotel is RED, Juliet AMBER+STRICT shared with another
+# organisation, India AMBER shared with the partner (who alone of the two may see it).
+RED_NAMES = ("Hotel", "Juliet")
 AMBER_NAMES = ("India",)
 
 
@@ -181,6 +182,7 @@ def test_figures_count_only_what_the_viewer_may_see(client, world, outsider, par
         ("outsider", "alpha", 200),
         ("partner_user", "hotel", 404),
         ("partner_user", "india", 200),
+        ("partner_user", "juliet", 404),
         ("reviewer", "hotel", 200),
     ],
 )
@@ -345,8 +347,8 @@ def test_situations_list_the_longest_wait_first(client, world, reviewer):
     client.force_login(reviewer)
     rows = rows_of(client.get("/dashboard/export/situations.csv"))
     titles = [r["Situation"] for r in rows]
-    # Foxtrot is unanswered; then the answered ones by their longest possible interval; golf has
-    # no warning at the threshold and comes last, on every database.
+    # Foxtrot is unanswered; then the answered ones by their longest possible interval; golf and
+    # juliet have no warning at the threshold and come last, on every database.
     assert titles[:3] == ["Foxtrot", "Delta", "Echo"]
-    assert titles[-1] == "Golf"
+    assert titles[-2:] == ["Golf", "Juliet"]
     assert rows[2]["Warning to action"] == "15–45 days"
