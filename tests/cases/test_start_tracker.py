@@ -250,3 +250,29 @@ def test_start_tracker_sets_up_a_fresh_database_and_serves_the_login(tmp_path: P
     # The web server went down with it.
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         pass
+
+
+@pytest.mark.django_db
+def test_setting_up_twice_leaves_the_same_rows(settings, tmp_path: Path):
+    from cases.models import Actor, Engagement, Paragraph, Situation, WarningIndicator
+
+    settings.STATIC_ROOT = tmp_path / "static"
+
+    def set_up() -> tuple[str, dict[str, int]]:
+        out = StringIO()
+        call_command("start_tracker", "--setup-only", "--verbosity", "0", stdout=out)
+        counts = {
+            model.__name__: model.objects.count()
+            for model in (Situation, WarningIndicator, Actor, Engagement, Paragraph)
+        }
+        counts["users"] = get_user_model().objects.count()
+        return out.getvalue(), counts
+
+    first_output, first = set_up()
+    second_output, second = set_up()
+
+    assert first == second
+    assert first["Situation"] > 0 and first["Paragraph"] >= 72 and first["users"] == 1
+    assert "Demo login (created" in first_output
+    assert "Demo login (updated" in second_output
+    assert (tmp_path / "static" / "admin" / "css" / "base.css").exists()
