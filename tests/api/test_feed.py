@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
 
 import pytest
@@ -235,7 +236,13 @@ def test_transactions_committing_out_of_order_are_neither_missed_nor_repeated():
     release.set()
     assert done.wait(20)
     assert not errors
+    # Positions wait for every older transaction of the cluster to end (other sessions too),
+    # so the two changes may take a moment to be served — then both, in commit order.
+    deadline = time.monotonic() + 60
     late = read_page(clearance, early.cursor, 1000)
+    while not late.entries and time.monotonic() < deadline:
+        time.sleep(0.2)
+        late = read_page(clearance, early.cursor, 1000)
     assert [e["id"] for e in late.entries] == [ids["slow"], ids["fast"]]
     assert read_page(clearance, late.cursor, 1000).entries == []
     assert Situation.objects.filter(pk__in=ids.values()).count() == 2
