@@ -31,6 +31,8 @@ from cases.models import (
     WarningIndicator,
 )
 from cases.seed import SEED_DIR, SeedError, load_seed, seed_id
+from cases.services import delete_record, save_actor, save_engagement_partner, save_situation
+from tests.factories import DeskOfficerFactory
 
 SEEDED_MODELS = [Actor, Situation, WarningIndicator, Engagement, EngagementPartner, Assessment]
 CITING_MODELS = [Actor, Situation, WarningIndicator, Engagement, Assessment]
@@ -163,7 +165,7 @@ class TestSeeded:
         links = sum(model.citations.through.objects.count() for model in CITING_MODELS)
         assert seeded.citations == links
         assert seeded.created == sum(model.objects.count() for model in SEEDED_MODELS)
-        assert (seeded.updated, seeded.unchanged, seeded.removed) == (0, 0, 0)
+        assert (seeded.updated, seeded.unchanged, seeded.kept, seeded.removed) == (0, 0, 0, 0)
         assert seeded.held_back > 0  # engagements the report does not date
 
     def test_loading_twice_leaves_the_same_rows_versions_and_history(self):
@@ -173,38 +175,62 @@ class TestSeeded:
 
         assert snapshot() == before
         assert history_counts() == history
-        assert (summary.created, summary.updated, summary.removed) == (0, 0, 0)
+        assert (summary.created, summary.updated, summary.kept, summary.removed) == (0, 0, 0, 0)
         assert summary.unchanged == sum(model.objects.count() for model in SEEDED_MODELS)
 
-    def test_reloading_sets_changed_seeded_records_back_to_the_files(self):
+    def test_desk_officers_changes_to_seeded_records_survive_a_reload(self):
+        officer = DeskOfficerFactory()
         before = snapshot(versions=False)
         kenya = Situation.objects.get(slug="kenya-2008")
         kenya.status, kenya.risk_level = "escalated", 4
-        kenya.save()
-        kenya.citations.add(Paragraph.objects.get(kind=ParagraphKind.PARAGRAPH, number=1))
-        engagement = Engagement.objects.get(pk=seed_id("engagement", "kenya-annan-mediation-2008"))
-        engagement.partner_roles.get(actor__name="Department of Political Affairs").delete()
-        EngagementPartner.objects.create(
-            engagement=engagement, actor=Actor.objects.get(acronym="OSCE"), role="joint"
+        save_situation(kenya, by=officer)
+        conakry = WarningIndicator.objects.get(pk=seed_id("indicator", "guinea-2009-09-28-conakry"))
+        delete_record(conakry, by=officer)
+        mediation = Engagement.objects.get(pk=seed_id("engagement", "kenya-annan-mediation-2008"))
+        delete_record(mediation.partner_roles.get(actor__acronym="DPA"), by=officer)
+        save_engagement_partner(
+            EngagementPartner(
+                engagement=mediation, actor=Actor.objects.get(acronym="OSCE"), role="joint"
+            ),
+            by=officer,
         )
+        edited = snapshot()
 
         summary = load_seed()
 
-        # Everything as seeded again; the deleted partner role is back under its seeded id.
+        assert snapshot() == edited
+        assert summary.kept == 3  # the situation, the deleted indicator, the deleted partner role
+        assert (summary.created, summary.updated, summary.removed) == (0, 0, 0)
+
+        # --reset sets them back: the deleted rows return under their seeded ids.
+        summary = load_seed(reset=True)
+
         assert snapshot(versions=False) == before
-        assert {
-            (p.actor.name, p.role) for p in engagement.partner_roles.select_related("actor")
-        } == {
-            ("African Union", PartnerRole.LEAD),
-            ("United Nations country team in Kenya", PartnerRole.SUPPORTING),
-            ("Department of Political Affairs", PartnerRole.SUPPORTING),
-            ("Electoral Assistance Division", PartnerRole.SUPPORTING),
-        }
         kenya.refresh_from_db()
         assert (kenya.status, kenya.risk_level, kenya.version) == ("de-escalated", 2, 3)
-        assert summary.updated == 1  # the situation
-        assert summary.created == 1  # the DPA partner role
-        assert summary.removed == 1  # the OSCE partner role
+        assert (summary.updated, summary.created, summary.removed) == (1, 2, 1)
+
+    def test_a_seeded_name_created_by_a_desk_officer_is_used_not_duplicated(self):
+        officer = DeskOfficerFactory()
+        delete_record(Actor.objects.get(name="Media"), by=officer)
+        own = Actor(name="Media", kind="civil-society", description="Our press contacts")
+        save_actor(own, by=officer)
+
+        summary = load_seed()
+
+        assert Actor.objects.filter(name="Media").get() == own
+        own.refresh_from_db()
+        assert own.description == "Our press contacts"
+        assert summary.kept == 1
+
+        load_seed(reset=True)
+
+        own.refresh_from_db()
+        assert Actor.objects.filter(name="Media").get().pk == own.pk
+        assert (own.description, list(own.citations.values_list("number", flat=True))) == (
+            "",
+            [54],
+        )
 
     def test_every_seeded_record_cites_paragraphs_of_the_report(self):
         document = Document.objects.get(symbol="S/2011/552")
