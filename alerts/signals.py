@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from cases.models import Assessment, Engagement, Situation, WarningIndicator
 
 from .models import AlertRule, MeasureSettings
-from .services.jobs import enqueue_on_commit
+from .services.jobs import enqueue_on_commit, enqueue_once_on_commit
 
 _MOVABLE = (WarningIndicator, Engagement)
 
@@ -21,7 +21,7 @@ def _refresh(*situation_ids) -> None:
     from .tasks import refresh_situation
 
     for situation_id in dict.fromkeys(s for s in situation_ids if s):
-        enqueue_on_commit(refresh_situation, str(situation_id))
+        enqueue_once_on_commit(refresh_situation, str(situation_id))
 
 
 @receiver(pre_save, sender=WarningIndicator)

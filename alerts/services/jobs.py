@@ -34,3 +34,22 @@ def enqueue(task, *args, countdown: float | None = None) -> bool:
 def enqueue_on_commit(task, *args) -> None:
     """Queue ``task`` once the current transaction commits (never for a rolled-back write)."""
     transaction.on_commit(partial(enqueue, task, *args))
+
+
+def enqueue_once_on_commit(task, *args) -> None:
+    """Like ``enqueue_on_commit``, but a transaction that asks for the same task with the same
+    arguments several times (an import saving a hundred records of one situation) queues it once.
+
+    Looks for an identical callback still pending in this transaction; one discarded by a rollback
+    is gone from the list, so the next request registers it again.
+    """
+    connection = transaction.get_connection()
+    key = (task.name, args)
+    if connection.in_atomic_block and any(
+        getattr(callback, "alerts_job_key", None) == key
+        for _, callback, _ in connection.run_on_commit
+    ):
+        return
+    callback = partial(enqueue, task, *args)
+    callback.alerts_job_key = key
+    transaction.on_commit(callback)

@@ -12,7 +12,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.core import mail
-from django.db import connections
+from django.db import connections, transaction
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
@@ -231,15 +231,34 @@ def test_a_task_run_twice_leaves_the_same_state(eager_celery):
 
 
 @pytest.mark.django_db
-def test_a_save_queues_the_refresh_of_its_situation_after_commit(
-    django_capture_on_commit_callbacks,
-):
-    situation = SituationFactory()
+def test_saves_queue_one_refresh_per_situation_after_commit(django_capture_on_commit_callbacks):
     with (
         mock.patch.object(tasks.refresh_situation, "apply_async") as send,
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        django_capture_on_commit_callbacks(execute=True),
     ):
-        WarningIndicatorFactory(situation=situation)
+        situation = SituationFactory()
+        for _ in range(3):
+            WarningIndicatorFactory(situation=situation)
+        other = WarningIndicatorFactory().situation
         assert not send.called  # nothing is sent before the commit
-    assert callbacks
-    send.assert_called_with(args=(str(situation.pk),), retry=False)
+    # Five saves of one situation, two of another: one refresh each.
+    assert sorted(call.kwargs["args"] for call in send.call_args_list) == sorted(
+        [(str(situation.pk),), (str(other.pk),)]
+    )
+    assert all(call.kwargs["retry"] is False for call in send.call_args_list)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_rolled_back_save_queues_nothing_and_the_next_one_still_does():
+    with mock.patch.object(tasks.refresh_situation, "apply_async") as send:
+        situation = SituationFactory()  # autocommit: queued at once
+        assert send.call_count == 1
+        send.reset_mock()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            WarningIndicatorFactory(situation=situation)
+            raise RuntimeError("the user's write failed")
+        assert not send.called
+        with transaction.atomic():
+            WarningIndicatorFactory(situation=situation)
+            WarningIndicatorFactory(situation=situation)
+        assert send.call_count == 1
