@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from cases.models import Assessment, Engagement, Situation, WarningIndicator
 
 from .models import AlertRule, MeasureSettings
-from .services.jobs import enqueue_on_commit, enqueue_once_on_commit
+from .services.jobs import enqueue_once_on_commit
 
 _MOVABLE = (WarningIndicator, Engagement)
 
@@ -71,8 +71,8 @@ def threshold_changed(sender, instance, raw=False, **kwargs) -> None:
         return
     from .tasks import evaluate_alert_rules, recompute_intervals
 
-    enqueue_on_commit(recompute_intervals, True)
-    enqueue_on_commit(evaluate_alert_rules)
+    enqueue_once_on_commit(recompute_intervals, True)
+    enqueue_once_on_commit(evaluate_alert_rules)
 
 
 @receiver(post_save, sender=AlertRule)
@@ -82,4 +82,4 @@ def rule_changed(sender, instance, raw=False, **kwargs) -> None:
         return
     from .tasks import evaluate_alert_rules
 
-    enqueue_on_commit(evaluate_alert_rules)
+    enqueue_once_on_commit(evaluate_alert_rules)
