@@ -44,6 +44,16 @@ def _text(x, y, text, *, anchor="start", size=12, fill=INK, weight="normal", css
     )
 
 
+def _label(x, y, text: str, *, wide: int, narrow: int = 42, **style) -> str:
+    """A label cut to ``wide`` characters, and to ``narrow`` in a narrow chart (phones)."""
+    long, short = _clip(text, wide), _clip(text, narrow)
+    if long == short:
+        return _text(x, y, long, **style)
+    return _text(x, y, long, css="wide-only", **style) + _text(
+        x, y, short, css="narrow-only", **style
+    )
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -375,6 +385,7 @@ def heatmap(
     label: str,
     decimals: int = 0,
     empty: str = "No assessed engagements for these filters",
+    highlight: Callable[[dict], Iterable[str]] | None = None,
 ) -> SafeString:
     """Rows × columns of ratings (0–3); an empty cell is hatched and marked "–".
 
@@ -408,7 +419,8 @@ def heatmap(
         y = head + i * row_h
         name = row_label(r)
         body.append(f'<g class="heat-row" data-label="{escape(name)}">')
-        body.append(_text(0, y + 13, _clip(name, 70), size=12, weight="600"))
+        body.append(_label(0, y + 13, name, wide=90, size=12, weight="600"))
+        marked = set(highlight(r)) if highlight else set()
         for j, (key, col_name) in enumerate(columns):
             value = r.get(key)
             fill = rating_color(value)
@@ -419,6 +431,12 @@ def heatmap(
                 f'data-element="{escape(key)}" data-value="{escape(shown)}">'
                 f"<title>{escape(name)} — {escape(col_name)}: {escape(shown)}</title></rect>"
             )
+            if key in marked:
+                body.append(
+                    f'<rect class="weakest" x="{_pct(share * j + 0.35)}" y="{_n(y + label_h + 2)}" '
+                    f'width="{_pct(share - 0.7)}" height="{cell_h - 4}" fill="none" '
+                    f'stroke="{INK}" stroke-width="2.5"/>'
+                )
             body.append(
                 _text(
                     _pct(share * (j + 0.5)),
@@ -433,6 +451,8 @@ def heatmap(
         body.append("</g>")
     items = [(name, RATING[r]) for r, name in enumerate(RATING_NAMES)]
     items.append(("not assessed", "", "swatch-missing"))
+    if highlight:
+        items.append(("framed: the weakest element of the row", "", "swatch-frame"))
     return mark_safe(_fluid_svg(height, label, body, "heatmap") + legend(items))
 
 
@@ -453,6 +473,7 @@ class Span:
     color: str = ACCENT
     anchor: str = ""  # id of the fact's row in the page's table
     title: str = ""
+    unanswered: bool = False  # a warning no engagement has followed yet
 
 
 @dataclass
@@ -595,7 +616,7 @@ def _fact_row(fact: Span, x, y: float, right: float) -> str:
     ]
     if fact.anchor:
         parts.append(f'<a href="#{escape(fact.anchor)}" tabindex="-1">')
-    parts.append(_text(0, y + 12, _clip(fact.label, 70), size=12, weight="600"))
+    parts.append(_label(0, y + 12, fact.label, wide=110, size=12, weight="600"))
     mid = y + 26
     x0, x_until = x(fact.start), x(fact.start_until + dt.timedelta(days=1))
     if fact.lane == "warning":
@@ -611,6 +632,13 @@ def _fact_row(fact: Span, x, y: float, right: float) -> str:
                 f'<rect class="period" x="{_pct(x0)}" y="{_n(mid - 7)}" '
                 f'width="{_pct(max(x_until - x0, 0.6))}" height="14" rx="3" fill="{fact.color}" '
                 f'fill-opacity="0.5" stroke="{fact.color}" stroke-width="1.5"/>'
+            )
+        if fact.unanswered:
+            # Nothing followed: a dotted line runs on to the edge of the axis.
+            parts.append(
+                f'<line class="unanswered" x1="{_pct(x_until + 0.6)}" y1="{_n(mid)}" '
+                f'x2="{_pct(right)}" y2="{_n(mid)}" stroke="{SEVERITY[4]}" stroke-width="2" '
+                f'stroke-dasharray="1 4" stroke-linecap="round"/>'
             )
     else:
         end_x = right if fact.ongoing else x((fact.end or fact.start_until) + dt.timedelta(days=1))

@@ -169,12 +169,16 @@ def _timeline(picture: situation_selectors.SituationPicture) -> SafeString:
             charts.Span(
                 key=str(indicator.pk),
                 lane="warning",
-                label=f"{indicator.get_severity_display()} · {indicator.get_category_display()}",
+                label=f"{indicator.get_severity_display()} · {indicator.get_category_display()}"
+                f" — {indicator.observed_display}",
                 start=indicator.observed_on,
                 start_until=period_end(indicator.observed_on, indicator.observed_precision),
                 color=charts.SEVERITY[indicator.severity],
                 anchor=f"fact-{indicator.pk}",
                 title=f"{indicator.observed_display}: {indicator.description}",
+                unanswered=bool(
+                    getattr(indicator, "interval", None) and indicator.interval.is_open
+                ),
             )
         )
     for engagement in picture.engagements:
@@ -184,7 +188,7 @@ def _timeline(picture: situation_selectors.SituationPicture) -> SafeString:
             charts.Span(
                 key=str(engagement.pk),
                 lane="engagement",
-                label=f"{engagement.title} ({lead})",
+                label=f"{engagement.title} ({lead}) — {engagement.started_display}",
                 start=engagement.started_on,
                 start_until=period_end(engagement.started_on, engagement.started_precision),
                 end=engagement.ended_until,
@@ -272,7 +276,7 @@ def elements_page(clearance: Clearance, filters: ElementFilters, page: int) -> d
             "Engagements × the six elements",
             charts.heatmap(
                 heat.rows,
-                row_label=lambda r: f"{r['situation']} — {r['title']}",
+                row_label=lambda r: f"{r['title']} — {r['situation']}",
                 columns=columns,
                 label="Heat map: each engagement's rating on the six elements for success",
             ),
@@ -304,6 +308,7 @@ def elements_page(clearance: Clearance, filters: ElementFilters, page: int) -> d
                     row_label=lambda r: r["group_label"],
                     columns=columns,
                     decimals=1,
+                    highlight=lambda r: r["weakest_codes"],
                     label=f"Heat map: mean rating of each element by {grouping}",
                 ),
                 table,

@@ -23,6 +23,8 @@ class Column:
     link: str = ""
     # Row key holding a list of paragraph citations shown under the cell (page only).
     citations: str = ""
+    # False: in the CSV only (its content is shown in another column on the page).
+    on_page: bool = True
 
     @property
     def numeric(self) -> bool:
@@ -41,10 +43,15 @@ class Table:
     csv_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def page_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.on_page]
+
     def cells(self):
         """Rows as lists of (column, value) for templates."""
+        columns = self.page_columns
         for row in self.rows:
-            yield row, [(column, row.get(column.key)) for column in self.columns]
+            yield row, [(column, row.get(column.key)) for column in columns]
 
 
 def csv_value(value: Any) -> Any:

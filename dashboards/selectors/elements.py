@@ -196,13 +196,19 @@ def weakest_by(
     for row in means:
         entry = grouped.setdefault(
             row["group"],
-            {"group": row["group"], "group_label": label(enum, row["group"]), "weakest": []},
+            {
+                "group": row["group"],
+                "group_label": label(enum, row["group"]),
+                "weakest": [],
+                "weakest_codes": [],
+            },
         )
         row["mean"] = float(row["mean"]) if row["mean"] is not None else None
         entry[row["element_code"]] = row["mean"]
         entry[f"{row['element_code']}_n"] = row["assessed"]
         if row["rank"] == 1:
             entry["weakest"].append(names.get(row["element_code"], row["element_code"]))
+            entry["weakest_codes"].append(row["element_code"])
             entry["weakest_mean"] = row["mean"]
     rows = list(grouped.values())
     for entry in rows:

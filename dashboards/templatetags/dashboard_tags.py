@@ -70,7 +70,11 @@ def cell(column: Column, value, row: dict) -> SafeString:
     if column.link and row.get(column.link):
         html = format_html('<a href="{}">{}</a>', row[column.link], text)
     if column.citations and row.get(column.citations):
-        html = render_to_string("dashboards/_citations.html", {"paragraphs": row[column.citations]})
+        sources = render_to_string(
+            "dashboards/_citations.html", {"paragraphs": row[column.citations]}
+        )
+        # One box, so the text and its sources stay together in the stacked layout of phones.
+        html = format_html('<div class="cell-with-sources">{}{}</div>', html, mark_safe(sources))
     return mark_safe(html)
 
 

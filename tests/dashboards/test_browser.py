@@ -167,7 +167,7 @@ def test_review_team_flow(live_server, chromium, seeded, tmp_path):
         )
         assert page.locator("[data-interval]").inner_text() == interval.interval_display
     # A fact's report paragraph opens in place.
-    citation = page.locator("details.cite").first
+    citation = page.locator("#table-events details.cite").first
     citation.locator("summary").click()
     citation.locator("blockquote.paragraph-text").wait_for()
     assert len(citation.locator("blockquote.paragraph-text").inner_text()) > 40
