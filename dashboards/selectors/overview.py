@@ -224,7 +224,7 @@ def unanswered_warnings(
     today_value = Value(today)
     queryset = (
         visible(
-            IndicatorInterval.objects.filter(is_open=True, indicator__severity__gte=threshold),
+            IndicatorInterval.objects.filter(is_open=True, severity__gte=threshold),
             clearance,
             filters,
             "situation",
@@ -235,7 +235,7 @@ def unanswered_warnings(
             region=F("situation__region"),
             risk=F("situation__risk_level"),
             warnings=Count("pk"),
-            top_severity=Max("indicator__severity"),
+            top_severity=Max("severity"),
             since=Min("warning_from"),
             days_low=Greatest(DaysBetween(today_value, Min("warning_until")), Value(0)),
             days_high=DaysBetween(today_value, Min("warning_from")),

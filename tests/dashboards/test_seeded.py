@@ -1,0 +1,128 @@
+"""The dashboard figures on the seed data drawn from S/2011/552, with answers read off the files.
+
+After ``import_report``, ``load_seed`` and the interval job, nine seeded situations have an
+answered first warning of High severity or above. Their intervals (``fixtures/seed``; dates at the
+report's precision, so most are ranges) and midpoints:
+
+| situation | dates | days | midpoint |
+| --- | --- | --- | --- |
+| kyrgyzstan-2010 | April 2010 → April 2010 | 0–29 | 14.5 |
+| kenya-2008 | January 2008 → January 2008 | 0–30 | 15 |
+| sierra-leone-2009 | March 2009 → March 2009 | 0–30 | 15 |
+| central-africa-cross-border-threats | 2011 → March 2011 | 0–89 | 44.5 |
+| arab-spring-2011, libya | 2011 → 2011 | 0–364 | 182 |
+| southern-sudan-referendum-2011 | 2010 → 2010 | 0–364 | 182 |
+| guinea-transition-2009-2010 | 2009 (by 28 September) → 2009 | 0–364 | 182 |
+| great-lakes-eastern-drc-2008-2009 | 2008 → 2008 | 0–365 | 182.5 |
+
+Two are unanswered: the Gaza flotilla incident (31 May 2010) and Madagascar (2011).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+from django.core.management import call_command
+from django.http import QueryDict
+
+from alerts.models import SituationInterval
+from alerts.services import recompute_intervals
+from cases.sharing import Clearance
+from dashboards.filters import ElementFilters, SituationFilters, bind
+from dashboards.selectors import elements as element_selectors
+from dashboards.selectors import overview
+
+pytestmark = pytest.mark.django_db
+
+INTERNAL = Clearance.internal()
+MIDPOINTS = [14.5, 15, 15, 44.5, 182, 182, 182, 182, 182.5]
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("import_report", verbosity=0)
+    call_command("load_seed", verbosity=0)
+    recompute_intervals(full=True)
+
+
+def filters(cls=SituationFilters, query: str = ""):
+    return bind(cls, QueryDict(query))
+
+
+def test_seeded_intervals_overall(seeded):
+    row = overview.interval_overall(INTERNAL, filters())
+    assert (row["answered"], row["open"]) == (9, 2)
+    assert row["median"] == pytest.approx(182)
+    # Rank 0.9 × 8 = 7.2 between 182 and 182.5.
+    assert row["p90"] == pytest.approx(182.1)
+    assert row["median_low"] == pytest.approx(0)
+    assert row["median_high"] == pytest.approx(364)
+    # Nothing within 7 days; Kyrgyzstan, Kenya and Sierra Leone within 30; both unanswered
+    # warnings are years old, so decided.
+    assert (row["within_7"], row["decided_7"]) == (0, 11)
+    assert (row["within_30"], row["decided_30"]) == (3, 11)
+
+
+def test_seeded_figures_agree_with_an_independent_computation(seeded):
+    """The database's percentiles equal Python's on the same stored rows."""
+    rows = SituationInterval.objects.filter(is_open=False, days_min__isnull=False)
+    mids = sorted((r.days_min + r.days_max) / 2 for r in rows)
+    assert mids == MIDPOINTS
+    row = overview.interval_overall(INTERNAL, filters())
+    assert row["median"] == pytest.approx(statistics.median(mids))
+    # Python's "inclusive" quantiles interpolate as percentile_cont does.
+    assert row["p90"] == pytest.approx(statistics.quantiles(mids, n=10, method="inclusive")[-1])
+
+
+def test_seeded_intervals_by_region_year_and_instrument(seeded):
+    regions = {r["group"]: r for r in overview.interval_by(INTERNAL, filters(), "region").rows}
+    assert regions["asia"]["median"] == pytest.approx(14.5)  # Kyrgyzstan; Gaza unanswered
+    assert regions["asia"]["open"] == 1
+    assert regions["africa"]["answered"] == 8
+    years = {r["group"]: r for r in overview.interval_by(INTERNAL, filters(), "year").rows}
+    assert years[2008]["median"] == pytest.approx((15 + 182.5) / 2)
+    assert years[2009]["median"] == pytest.approx((15 + 182) / 2)
+    assert years[2010]["median"] == pytest.approx((14.5 + 182) / 2)
+    assert years[2011]["median"] == pytest.approx(182)  # 44.5, 182, 182
+    instruments = {
+        r["group"]: r for r in overview.interval_by(INTERNAL, filters(), "instrument").rows
+    }
+    # Kyrgyzstan (14.5), Central Africa (44.5), Guinea (182).
+    assert instruments["regional-office-facilitation"]["median"] == pytest.approx(44.5)
+    asia = overview.interval_overall(INTERNAL, filters(query="region=asia"))
+    assert asia["median"] == pytest.approx(14.5)
+
+
+def test_seeded_unanswered_warnings(seeded):
+    table = overview.unanswered_warnings(INTERNAL, filters())
+    slugs = [row["slug"] for row in table.rows]
+    # Gaza (31 May 2010) waits longest, then Kyrgyzstan's June 2010 violence, which came after the
+    # April engagement and was not followed by another.
+    assert slugs[:2] == ["gaza-flotilla-2010", "kyrgyzstan-2010"]
+    assert "madagascar" in slugs
+
+
+def test_seeded_success_elements(seeded):
+    element_list = element_selectors.elements()
+    ratings = {
+        r["code"]: r
+        for r in element_selectors.ratings_by_element(
+            INTERNAL, filters(ElementFilters), element_list
+        ).rows
+    }
+    # Weak early warning in Kyrgyzstan, Egypt and Tunisia (paras. 44, 22).
+    assert (ratings["early-warning"]["assessed"], ratings["early-warning"]["rating_1"]) == (3, 3)
+    assert ratings["partnerships"]["rating_3"] == 3
+    assert ratings["flexibility"]["assessed"] == 0
+    weakest = {
+        r["group"]: r
+        for r in element_selectors.weakest_by(
+            INTERNAL, filters(ElementFilters), element_list, "region"
+        ).rows
+    }
+    assert weakest["asia"]["weakest"] == "Early warning"
+    assert weakest["africa"]["weakest"] == "Early warning"
+    heat = element_selectors.heatmap(INTERNAL, filters(ElementFilters), element_list)
+    kyrgyzstan = next(r for r in heat.rows if r["situation__slug"] == "kyrgyzstan-2010")
+    assert (kyrgyzstan["early-warning"], kyrgyzstan["partnerships"]) == (1, 3)
