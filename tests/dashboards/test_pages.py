@@ -352,3 +352,13 @@ def test_situations_list_the_longest_wait_first(client, world, reviewer):
     assert titles[:3] == ["Foxtrot", "Delta", "Echo"]
     assert titles[-2:] == ["Golf", "Juliet"]
     assert rows[2]["Warning to action"] == "15–45 days"
+
+
+def test_csv_cells_are_never_run_as_spreadsheet_formulas(client, world, reviewer):
+    world.alpha.title = '=HYPERLINK("https://evil.example","Alpha")'
+    world.alpha.save()
+    client.force_login(reviewer)
+    rows = rows_of(client.get("/dashboard/export/situations.csv"))
+    titles = [r["Situation"] for r in rows]
+    assert '\'=HYPERLINK("https://evil.example","Alpha")' in titles
+    assert not any(title.startswith("=") for title in titles)
