@@ -27,7 +27,12 @@ from tests.factories import DeskOfficerFactory
 
 from .browser import NARROW, WIDE, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The live server needs committed data. ``serialized_rollback`` restores what the migrations
+# created (the six success elements, the groups) in case an earlier transactional test flushed it.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PASSWORD = "correct-horse-battery-staple"
 KYRGYZSTAN_SLUG = "kyrgyzstan-2010"
