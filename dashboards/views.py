@@ -21,6 +21,7 @@ from cases.sharing import clearance_for_user, restrict_to_clearance
 
 from . import pages
 from .filters import AlertFilters, ElementFilters, SituationFilters, bind, querystring
+from .selectors import situation as situation_selectors
 from .tables import csv_response
 
 LOGIN_URL = reverse_lazy("dashboards:login")
@@ -197,7 +198,5 @@ class SituationExportView(LoginRequiredMixin, View):
         if table not in pages.SITUATION_EXPORTS:
             raise Http404("No such table.")
         clearance = clearance_for_user(request.user)
-        from .selectors import situation as situation_selectors
-
         picture = situation_selectors.picture(clearance, slug)
         return csv_response(pages.situation_tables(clearance, picture)[table], f"{slug}-{table}")
