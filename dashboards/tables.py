@@ -25,6 +25,8 @@ class Column:
     citations: str = ""
     # False: in the CSV only (its content is shown in another column on the page).
     on_page: bool = True
+    # False: on the page only (a readable summary of columns the CSV has as numbers).
+    in_csv: bool = True
 
     @property
     def numeric(self) -> bool:
@@ -80,9 +82,8 @@ def csv_response(table: Table, filename_hint: str = "") -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = slugify(filename_hint or table.key) or "table"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    columns = [column for column in table.columns if column.in_csv]
     writer = csv.writer(response)
-    writer.writerow([column.label for column in table.columns])
-    writer.writerows(
-        [csv_value(row.get(column.key)) for column in table.columns] for row in table.rows
-    )
+    writer.writerow([column.label for column in columns])
+    writer.writerows([csv_value(row.get(column.key)) for column in columns] for row in table.rows)
     return response

@@ -255,6 +255,8 @@ def unanswered_warnings(
         row["risk_label"] = label(RiskLevel, row["risk"])
         row["severity_label"] = label(Severity, row["top_severity"])
         row["url"] = reverse("dashboards:situation", args=[row["slug"]])
+        low, high = row["days_low"], row["days_high"]
+        row["wait"] = f"{low:,}" if low == high else f"{low:,}–{high:,}"
     return Table(
         key="unanswered",
         caption="Situations with an unanswered warning, longest wait first",
@@ -265,8 +267,9 @@ def unanswered_warnings(
             Column("warnings", "Unanswered warnings", NUMBER),
             Column("severity_label", "Highest severity"),
             Column("since", "Oldest warning from", "date"),
-            Column("days_low", "Waiting at least (days)", DAYS),
-            Column("days_high", "Waiting at most (days)", DAYS),
+            Column("wait", "Waiting (days)", in_csv=False),
+            Column("days_low", "Waiting at least (days)", DAYS, on_page=False),
+            Column("days_high", "Waiting at most (days)", DAYS, on_page=False),
         ],
         rows=rows,
         more=more,
