@@ -11,6 +11,7 @@ from alerts.choices import AlertEventKind, AlertStatus, DeliveryStatus, RuleKind
 from alerts.models import Alert, AlertRule, MeasureSettings, Notification
 from alerts.services import evaluate_rules, recompute_intervals
 from cases.choices import Region, Severity
+from tests.admin_forms import admin_form_data
 from tests.factories import (
     DeskOfficerFactory,
     ReviewerFactory,
@@ -19,7 +20,7 @@ from tests.factories import (
     WebhookSubscriptionFactory,
 )
 
-from .helpers import admin_form_data, days_ago
+from .helpers import days_ago
 
 pytestmark = pytest.mark.django_db
 

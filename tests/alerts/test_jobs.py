@@ -22,6 +22,7 @@ from alerts.models import Alert, IndicatorInterval, Notification, SituationInter
 from alerts.services import rules as rules_service
 from cases.choices import Region, Severity, SharingLevel, SituationStatus
 from cases.models import Situation
+from tests.admin_forms import admin_form_data
 from tests.factories import (
     ActorFactory,
     DeskAssignmentFactory,
@@ -32,7 +33,7 @@ from tests.factories import (
 )
 from tracker.celery import app as celery_app
 
-from .helpers import Receiver, admin_form_data, closed_port, days_ago, wait_for
+from .helpers import Receiver, closed_port, days_ago, wait_for
 
 CRITICAL_7 = "No action 7 days after a critical warning"
 # The data migrations' rows (groups, rules, schedules) must survive the flush of a

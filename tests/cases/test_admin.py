@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,6 +27,7 @@ from cases.choices import (
     Track,
 )
 from cases.models import Assessment, Engagement, Situation, WarningIndicator
+from tests.admin_forms import admin_form_data as form_data
 from tests.factories import (
     ActorFactory,
     AssessmentFactory,
@@ -47,41 +47,6 @@ pytestmark = pytest.mark.django_db
 
 
 # --- helpers: submit a form as a browser would -----------------------------------------------
-
-
-def _field_values(form) -> dict[str, object]:
-    """What a browser submits for ``form`` as rendered: every field with its current value."""
-    data: dict[str, object] = {}
-    for bound in form:
-        value = bound.value()
-        if isinstance(bound.field, forms.BooleanField):
-            if value:
-                data[bound.html_name] = "on"
-        elif value is None and isinstance(
-            bound.field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
-        ):
-            continue  # an empty multiple select submits nothing
-        elif isinstance(value, list | tuple):
-            data[bound.html_name] = [str(getattr(v, "pk", v)) for v in value]
-        elif value is None:
-            data[bound.html_name] = ""
-        elif isinstance(value, dt.date):
-            data[bound.html_name] = value.isoformat()
-        else:
-            data[bound.html_name] = str(value)
-    return data
-
-
-def form_data(response) -> dict[str, object]:
-    """The POST body of an admin add/change page as rendered (main form and every inline)."""
-    data = _field_values(response.context["adminform"].form)
-    for inline in response.context.get("inline_admin_formsets", []):
-        formset = inline.formset
-        for name in formset.management_form.fields:
-            data[f"{formset.prefix}-{name}"] = str(formset.management_form[name].value() or 0)
-        for form in formset.forms:
-            data.update(_field_values(form))
-    return data
 
 
 def inline_prefixes(response) -> dict[str, str]:
