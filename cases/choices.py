@@ -84,6 +84,7 @@ class CrisisType(models.TextChoices):
     INTER_STATE_TENSION = "inter-state-tension", "Inter-State tension"
     SELF_DETERMINATION = "self-determination", "Self-determination process"
     ARMED_CONFLICT = "armed-conflict", "Armed conflict"
+    RELAPSE_RISK = "relapse-risk", "Risk of relapse after conflict"
 
 
 class ConflictStage(models.TextChoices):
@@ -92,6 +93,7 @@ class ConflictStage(models.TextChoices):
     DISPUTE_ARISING = "dispute-arising", "Preventing a dispute from arising"
     ESCALATION = "escalation", "Preventing a dispute from escalating into conflict"
     SPREAD = "spread", "Limiting the spread of conflict"
+    RELAPSE = "relapse", "Preventing relapse into violence"
 
 
 class SituationStatus(models.TextChoices):
@@ -154,6 +156,8 @@ class ActorKind(models.TextChoices):
     CIVIL_SOCIETY = "civil-society", "Civil society"
     IFI = "ifi", "International financial institution"
     PARTY = "party", "Party to a dispute"
+    COMMISSION_OF_INQUIRY = "commission-of-inquiry", "Commission of inquiry or fact-finding body"
+    NATIONAL_INSTITUTION = "national-institution", "National institution or infrastructure for peace"
 
 
 class Instrument(models.TextChoices):
@@ -200,6 +204,7 @@ class Outcome(models.TextChoices):
     AVERTED = "averted", "Averted or de-escalated"
     UNRESOLVED = "unresolved", "Unresolved"
     ESCALATED = "escalated", "Escalated"
+    NOT_STATED = "not-stated", "Not stated in the source"
 
 
 class SuccessElementCode(models.TextChoices):

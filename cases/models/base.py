@@ -5,12 +5,10 @@ import uuid
 from django.db import models
 
 
-class TrackedModel(models.Model):
-    """A record partners can sync: a stable UUID, a version that grows by one with each save."""
+class VersionedModel(models.Model):
+    """A record whose version grows by one with each save, so partners can detect stale copies."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
@@ -23,3 +21,23 @@ class TrackedModel(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
         super().save(*args, **kwargs)
+
+
+class TrackedModel(VersionedModel):
+    """A record partners can sync: a stable UUID, a version that grows by one with each save."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReferenceModel(VersionedModel):
+    """Reference data (documents, paragraphs, success elements) keeps its integer key for the
+    citation tables but shows partners a stable public UUID, like every other record."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True

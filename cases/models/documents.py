@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.db import models
 
 from ..choices import ParagraphKind
+from .base import ReferenceModel
 
 
-class Document(models.Model):
+class Document(ReferenceModel):
     """A source report, such as S/2011/552, whose paragraphs the records cite."""
 
     symbol = models.CharField(max_length=64, unique=True, help_text="UN document symbol")
@@ -22,7 +23,7 @@ class Document(models.Model):
         return f"{self.symbol} — {self.title}"
 
 
-class Paragraph(models.Model):
+class Paragraph(ReferenceModel):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="paragraphs")
     kind = models.CharField(
         max_length=16, choices=ParagraphKind.choices, default=ParagraphKind.PARAGRAPH

@@ -17,7 +17,7 @@ from ..choices import (
     Track,
 )
 from ..dates import format_partial_date, normalise, period_end
-from .base import TrackedModel
+from .base import ReferenceModel, TrackedModel
 
 
 class Engagement(TrackedModel):
@@ -35,7 +35,12 @@ class Engagement(TrackedModel):
     partners = models.ManyToManyField(
         "cases.Actor", through="EngagementPartner", related_name="partner_engagements", blank=True
     )
-    started_on = models.DateField(help_text="First day of the period when not precise to a day")
+    started_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day of the period when not precise to a day; empty when the source "
+        "gives no date",
+    )
     started_precision = models.CharField(
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
@@ -114,7 +119,7 @@ class EngagementPartner(TrackedModel):
         return f"{self.actor} — {self.get_role_display()}"
 
 
-class SuccessElement(models.Model):
+class SuccessElement(ReferenceModel):
     """One of the six elements for success of section IV of S/2011/552."""
 
     code = models.CharField(max_length=20, choices=SuccessElementCode.choices, unique=True)
