@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
 from cases.choices import CrisisType, Region, Severity
@@ -111,9 +114,40 @@ class AlertRule(models.Model):
         )
 
 
+class RandomUUID(models.Func):
+    """A new random (version 4) UUID per row, computed by the database.
+
+    The alert rules insert alerts with ``INSERT … SELECT``: a database default gives each new row
+    its own public id without the ORM (a Python default is evaluated once per statement)."""
+
+    output_field = models.UUIDField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "gen_random_uuid()", []  # PostgreSQL 13+
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # UUIDField is char(32) hex on SQLite; version 4 and variant bits set as uuid4() does.
+        return (
+            "(lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2)"
+            " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2)"
+            " || hex(randomblob(6))))",
+            [],
+        )
+
+
 class Alert(models.Model):
     """One condition on one subject: the job raises it once (unique rule + subject) however
-    often it runs, resolves it when the condition clears and reopens it if the condition returns."""
+    often it runs, resolves it when the condition clears and reopens it if the condition returns.
+
+    Partners know an alert by its public ``uuid`` (the API's ``id``); ``version`` grows by one with
+    every change, also those the rules and lifecycle services write with set-based SQL (they bump
+    it themselves: ``save()`` is not called there)."""
+
+    uuid = models.UUIDField(
+        default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
+    )
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
     subject_key = models.CharField(
@@ -173,6 +207,14 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.situation} — {self.rule}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        super().save(*args, **kwargs)
 
     @property
     def message(self) -> str:
