@@ -19,6 +19,9 @@ from ..choices import (
 from ..dates import format_partial_date, normalise, period_end
 from .base import ReferenceModel, TrackedModel
 
+# Shown wherever an engagement's start would be, when the source gives none.
+UNDATED = "date not given"
+
 
 class Engagement(TrackedModel):
     """A diplomatic step taken in a situation: good offices, an envoy, a statement of concern…"""
@@ -57,14 +60,21 @@ class Engagement(TrackedModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["situation", "started_on"]
+        # Undated engagements last on every database (SQLite sorts NULL first, PostgreSQL last).
+        ordering = ["situation", models.F("started_on").asc(nulls_last=True)]
         indexes = [models.Index(fields=["situation", "started_on"])]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.started_display})"
 
     @property
+    def is_dated(self) -> bool:
+        return self.started_on is not None
+
+    @property
     def started_display(self) -> str:
+        if self.started_on is None:
+            return UNDATED
         return format_partial_date(self.started_on, self.started_precision)
 
     @property
@@ -78,6 +88,10 @@ class Engagement(TrackedModel):
     def _normalise_dates(self) -> None:
         if self.started_on:
             self.started_on = normalise(self.started_on, self.started_precision)
+        else:
+            # A precision means nothing without a date: keep the default, so two undated
+            # engagements that say the same thing are stored the same.
+            self.started_precision = DatePrecision.DAY
         if self.ended_on:
             self.ended_on = normalise(self.ended_on, self.ended_precision)
 
