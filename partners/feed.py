@@ -514,4 +514,17 @@ def backfill() -> dict[str, int]:
         (Assessment, RecordType.ASSESSMENT, "engagement__situation_id"),
     ):
         counts[type_] = _backfill_rows(type_, unknown(model, type_, path), inherited, xid)
+    counts[RecordType.ALERT] = _backfill_alerts()
     return counts
+
+
+def _backfill_alerts() -> int:
+    """Alerts the feed has never seen, set-based (they are named by their public uuid)."""
+    from alerts.models import Alert
+
+    from .bulk import record_children
+
+    recorded = FeedRecord.objects.filter(type=RecordType.ALERT).values("object_id")
+    return record_children(
+        RecordType.ALERT, Alert.objects.exclude(uuid__in=recorded), id_field="uuid"
+    )

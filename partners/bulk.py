@@ -1,0 +1,104 @@
+"""The change feed for records written in bulk, without signals (alerts raised by the rules).
+
+``partners.feed.record_change`` appends one change per call, from ``post_save``. The alert rules
+and lifecycle services write alerts with ``INSERT … SELECT`` and ``UPDATE`` statements that fire
+no signal, so they call ``record_children`` instead, in the same transaction: two statements
+whatever the number of records — one ``INSERT … SELECT`` appending a change per record, one
+upserting their ``FeedRecord`` rows. A child takes the audience stored on its situation's feed row,
+as ``record_change`` gives it, and that row is locked first, so a concurrent change of the
+situation's sharing waits for this transaction and then cascades to these records too.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from .choices import ChangeOp, RecordType
+from .models import Change, FeedRecord
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@transaction.atomic
+def record_children(
+    type_: str,
+    queryset: QuerySet,
+    *,
+    id_field: str = "pk",
+    situation_field: str = "situation_id",
+) -> int:
+    """Append an upsert for every record of ``queryset`` (a child type: it inherits its
+    situation's audience), at the version the record now has. Returns the changes appended.
+
+    ``id_field`` is the field partners know the record by (the feed's ``object_id``).
+    """
+    from .feed import _situation_record
+
+    queryset = queryset.order_by()
+    situations = queryset.values(situation_field)
+    # A situation the feed has never seen (bulk-loaded, before a backfill) gets its feed row
+    # first, as record_change does; normally there is none.
+    missing = (
+        queryset.exclude(
+            **{
+                f"{situation_field}__in": FeedRecord.objects.filter(
+                    type=RecordType.SITUATION
+                ).values("object_id")
+            }
+        )
+        .values_list(situation_field, flat=True)
+        .distinct()
+    )
+    for situation_id in missing:
+        _situation_record(situation_id)
+    locked = FeedRecord.objects.select_for_update().filter(
+        type=RecordType.SITUATION, object_id__in=situations
+    )
+    list(locked.values_list("pk", flat=True))
+
+    model = queryset.model
+    meta = model._meta
+    table = _q(meta.db_table)
+    object_column = _q(meta.get_field(id_field).column)
+    situation_column = _q(meta.get_field(situation_field).column)
+    version_column = _q(meta.get_field("version").column)
+    ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
+    record, change = _q(FeedRecord._meta.db_table), _q(Change._meta.db_table)
+    xid = "pg_current_xact_id()::text::bigint" if connection.vendor == "postgresql" else "NULL"
+    source = (
+        f"FROM {table} a "
+        f"JOIN {record} s ON s.type = %s AND s.object_id = a.{situation_column} "
+        f"LEFT JOIN {record} r ON r.type = %s AND r.object_id = a.{object_column} "
+        f"WHERE a.{_q(meta.pk.column)} IN ({ids_sql})"
+    )
+    source_params = [RecordType.SITUATION, type_, *ids_params]
+    from django.utils import timezone
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {change} (position, xid, type, object_id, seq, op, content, version, "
+            "before_open, before_actors, after_open, after_actors, recorded_at) "
+            f"SELECT NULL, {xid}, %s, a.{object_column}, COALESCE(r.seq, 0) + 1, %s, %s, "
+            f"a.{version_column}, COALESCE(r.audience_open, %s), COALESCE(r.audience_actors, ''), "
+            f"s.audience_open, s.audience_actors, %s {source}",
+            [type_, ChangeOp.UPSERT, True, False, timezone.now(), *source_params],
+        )
+        appended = cursor.rowcount
+        if not appended:
+            return 0
+        cursor.execute(
+            f"INSERT INTO {record} (type, object_id, situation_id, seq, content_seq, version, "
+            "deleted, audience_open, audience_actors) "
+            f"SELECT %s, a.{object_column}, a.{situation_column}, COALESCE(r.seq, 0) + 1, "
+            f"COALESCE(r.seq, 0) + 1, a.{version_column}, %s, s.audience_open, "
+            f"s.audience_actors {source} "
+            "ON CONFLICT (type, object_id) DO UPDATE SET "
+            "seq = excluded.seq, content_seq = excluded.content_seq, version = excluded.version, "
+            "deleted = excluded.deleted, situation_id = excluded.situation_id, "
+            "audience_open = excluded.audience_open, audience_actors = excluded.audience_actors",
+            [type_, False, *source_params],
+        )
+    return appended
