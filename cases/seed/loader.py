@@ -15,7 +15,7 @@ from .writing import Writer, write
 
 @dataclass(frozen=True)
 class SeedSummary:
-    """Records of the files (held-back engagements apart) and what loading did to the rows."""
+    """Records of the files and what loading did to the rows."""
 
     situations: int
     actors: int
@@ -24,7 +24,7 @@ class SeedSummary:
     indicators: int
     assessments: int
     citations: int  # citation links the files give the records loaded
-    held_back: int  # engagements the report gives no start date for
+    undated: int  # engagements loaded without a start date: the report gives none
     created: int
     updated: int
     unchanged: int
@@ -75,7 +75,7 @@ def load_seed(directory: Path = SEED_DIR, *, reset: bool = False) -> SeedSummary
         indicators=counts["indicator"],
         assessments=counts["assessment"],
         citations=writer.links,
-        held_back=counts["held_back"],
+        undated=counts["undated"],
         created=status["created"],
         updated=status["updated"],
         unchanged=status["unchanged"],

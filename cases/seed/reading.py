@@ -190,8 +190,8 @@ ENGAGEMENT_FIELDS = {
     "track": (True, _choice(Track)),
     "lead": (True, _key),
     "partners": (False, None),
-    # Required but may be null: the report gives no start date, so the engagement is checked
-    # and held back (Engagement.started_on cannot be empty).
+    # Required but may be null: the report gives no start date, and the engagement is written
+    # with an empty start ("date not given") rather than a guessed one.
     "started": (True, _optional_date),
     "ended": (False, _optional_date),
     "objective": (True, _text),

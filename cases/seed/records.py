@@ -68,16 +68,6 @@ class Record:
     def pk(self) -> uuid.UUID:
         return seed_id(self.kind, self.key)
 
-    @property
-    def held_back(self) -> bool:
-        """An engagement the report gives no start date for, with its partners and ratings."""
-        engagement = self if self.kind == "engagement" else self.parent
-        return bool(
-            engagement is not None
-            and engagement.kind == "engagement"
-            and engagement.values.get("started") is None
-        )
-
 
 def letters(text: str) -> str:
     """Letters only, lower-case: compares a quotation with either rendering of the report.

@@ -188,7 +188,7 @@ def _source(record: Record) -> str:
 
 
 def write(actors: list[Record], situations: list[Record], writer: Writer) -> None:
-    """Write every record that is not held back, parents first."""
+    """Write every record, parents first."""
     writer.prepare(Actor, actors, natural_key="name")
     saved_actors: dict[str, Actor] = {}
     for record in _in_parent_order(actors):
@@ -208,7 +208,7 @@ def write(actors: list[Record], situations: list[Record], writer: Writer) -> Non
             saved_actors[record.key] = actor
 
     indicators = [i for s in situations for i in s.children["indicators"]]
-    engagements = [e for s in situations for e in s.children["engagements"] if not e.held_back]
+    engagements = [e for s in situations for e in s.children["engagements"]]
     partners = [p for e in engagements for p in e.children["partners"]]
     assessments = [a for e in engagements for a in e.children["assessments"]]
     stored_partners: dict[Any, dict[Any, EngagementPartner]] = {}
@@ -224,9 +224,7 @@ def write(actors: list[Record], situations: list[Record], writer: Writer) -> Non
     )
     writer.prepare(Assessment, assessments)
     elements = {e.code: e for e in SuccessElement.objects.all()}
-    writer.counts["held_back"] = sum(
-        1 for s in situations for e in s.children["engagements"] if e.held_back
-    )
+    writer.counts["undated"] = sum(1 for e in engagements if e.values["started"] is None)
 
     for record in situations:
         v = record.values
@@ -266,8 +264,6 @@ def write(actors: list[Record], situations: list[Record], writer: Writer) -> Non
             writer.upsert(WarningIndicator, child, values, relations)
 
         for child in record.children["engagements"]:
-            if child.held_back:
-                continue
             _write_engagement(child, situation, saved_actors, elements, stored_partners, writer)
 
 
@@ -292,8 +288,9 @@ def _write_engagement(
         "instrument": v["instrument"],
         "track": v["track"],
         "lead_actor": lead,
-        "started_on": started.start,
-        "started_precision": started.precision,
+        # No start in the report: empty ("date not given"), never a guessed day.
+        "started_on": started.start if started else None,
+        "started_precision": started.precision if started else DatePrecision.DAY,
         "ended_on": ended.start if ended else None,
         "ended_precision": ended.precision if ended else DatePrecision.DAY,
         "objective": v["objective"],

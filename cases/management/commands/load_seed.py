@@ -50,8 +50,8 @@ class Command(BaseCommand):
                     f"{summary.kept} seeded rows changed or deleted since they were seeded were "
                     "kept as they are (--reset sets them back)."
                 )
-            if summary.held_back:
+            if summary.undated:
                 self.stdout.write(
-                    f"{summary.held_back} engagements held back: the report gives no start "
-                    "date for them and an engagement needs one."
+                    f"{summary.undated} of the engagements have no start date: the report gives "
+                    "none, so it is left empty (shown as 'date not given')."
                 )
