@@ -1,7 +1,9 @@
 """Append to the change feed whenever a synced record is saved or deleted, in the same transaction.
 
 Every write path that goes through ``save()``/``delete()`` (admin, API, services, commands) is
-recorded. Bulk writes that bypass signals call ``partners.feed.backfill`` afterwards.
+recorded. Bulk writes that bypass signals call ``partners.feed.backfill`` afterwards, or — the
+alert rules and lifecycle services — ``partners.bulk.record_children`` in their own transaction.
+Alerts are known to partners by their public ``uuid`` and inherit their situation's audience.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from alerts.models import Alert
 from cases.models import (
     Actor,
     Assessment,
@@ -126,6 +129,22 @@ def engagement_partner_changed(sender, instance: EngagementPartner, raw=False, *
             version=engagement["version"],
             situation_id=engagement["situation_id"],
         )
+
+
+@receiver(post_save, sender=Alert)
+def alert_saved(sender, instance: Alert, raw=False, **kwargs):
+    if not raw:
+        record_change(
+            RecordType.ALERT,
+            instance.uuid,
+            version=instance.version,
+            situation_id=instance.situation_id,
+        )
+
+
+@receiver(post_delete, sender=Alert)
+def alert_deleted(sender, instance: Alert, **kwargs):
+    record_change(RecordType.ALERT, instance.uuid, version=instance.version, deleted=True)
 
 
 _DELETED_TYPES = {

@@ -46,6 +46,8 @@ from django.utils import timezone
 from cases.choices import SituationStatus
 from cases.dates import PeriodEnd
 from cases.models import Assessment, Engagement, Situation, SuccessElement, WarningIndicator
+from partners.bulk import record_children
+from partners.choices import RecordType
 
 from ..choices import ACTIVE_STATUSES, AlertEventKind, AlertStatus, RuleKind
 from ..models import Alert, AlertEvent, AlertRule, IndicatorInterval
@@ -196,7 +198,9 @@ def _unassessed(
     }
 
 
-def _raise(rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UUID) -> int:
+def _raise(
+    rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UUID, stamp: dt.datetime
+) -> int:
     """Insert an alert per subject; update an existing one only if its measure or level moved or
     its condition had cleared (then reopen it if it was resolved). Unchanged alerts are not
     rewritten."""
@@ -211,6 +215,9 @@ def _raise(rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UU
         "acknowledgement": Value(""),
         "resolution": Value(""),
         "transition_run": Value(run, output_field=UUIDField()),
+        # The write's own time (``now`` may be a test's clock): marks what this run wrote.
+        "updated_at": Value(stamp, output_field=DateTimeField()),
+        "version": Value(1),
     }
     columns = {**subject, **constants}
     select_sql, params, _ = compile_select(queryset, columns)
@@ -244,6 +251,8 @@ def _raise(rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UU
         on_reopen("resolved_by", "NULL"),
         on_reopen("resolution", "''"),
         on_reopen("transition_run", f"excluded.{col('transition_run')}"),
+        f"{col('version')} = {table}.{col('version')} + 1",
+        f"{col('updated_at')} = excluded.{col('updated_at')}",
         # Last: every expression above reads the row as it was before this update.
         f"{col('condition_active')} = excluded.{col('condition_active')}",
     ]
@@ -272,6 +281,7 @@ def _clear(
     now: dt.datetime,
     run: uuid.UUID,
     situation_ids: list | None,
+    stamp: dt.datetime,
 ) -> int:
     """Alerts of ``rule`` whose subject is no longer among the ``candidates``: the condition
     cleared (or, without candidates, the rule is off)."""
@@ -294,6 +304,8 @@ def _clear(
             When(was_active, then=Value(run, output_field=UUIDField())),
             default=F("transition_run"),
         ),
+        version=F("version") + 1,
+        updated_at=stamp,
     )
 
 
@@ -332,6 +344,7 @@ def evaluate_rules(
     now = now or timezone.now()
     today = timezone.localdate(now)
     run = uuid.uuid4()
+    stamp = timezone.now()  # updated_at of every alert this run writes
     result = EvaluationResult(run=run)
     rules = list(AlertRule.objects.all())
     elements = None
@@ -353,10 +366,12 @@ def evaluate_rules(
                     if elements is None:
                         elements = SuccessElement.objects.count()
                     queryset, subject = _unassessed(rule, today, ids, elements)
-                result.written[rule.name] = _raise(rule, queryset, subject, now, run)
+                result.written[rule.name] = _raise(rule, queryset, subject, now, run, stamp)
                 candidates = queryset.annotate(key=subject["subject_key"]).values("key")
-            _clear(rule, candidates, now, run, ids)
+            _clear(rule, candidates, now, run, ids, stamp)
         _log_transitions(run, now)
+        # The statements above fire no signal: tell the change feed, set-based.
+        record_children(RecordType.ALERT, Alert.objects.filter(updated_at=stamp), id_field="uuid")
         result.transitions = dict(
             AlertEvent.objects.filter(alert__transition_run=run, at=now)
             .values_list("kind")
