@@ -1,17 +1,20 @@
 """``/api/v1/alerts/``: alerts on the situations a caller may see, and acknowledging them.
 
 Alerts inherit their situation's sharing level (read through ``cases.sharing``); acknowledging
-goes through the alerts app's lifecycle service, as the admin's bulk action does.
+goes through the alerts app's lifecycle service, as the admin's bulk action does. An alert's ``id``
+is its public UUID (the integer key stays internal); its ``version`` grows with every change, and
+acknowledging honours ``If-Match`` like every other write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import django_filters as filters
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,12 +26,21 @@ from partners.authentication import partner_of
 
 from .. import choices
 from ..sharing import restrict_to_clearance
-from .errors import ApiError
+from .errors import ApiError, PreconditionFailed
 from .filters import situation_filters
 from .pagination import KeysetPagination
 from .permissions import ApiPermission
-from .serializers import StrictMixin
-from .views import ERRORS, LIST_PARAMETERS, ClearanceMixin, _paged
+from .serializers import ErrorSerializer, StrictMixin
+from .views import (
+    ERRORS,
+    IF_MATCH,
+    LIST_PARAMETERS,
+    UUID_RE,
+    ClearanceMixin,
+    _matches,
+    _paged,
+    etag,
+)
 
 # The last evaluation that found the condition (renamed in the alerts app: read either name).
 MEASURED_AT = next(
@@ -38,7 +50,9 @@ MEASURED_AT = next(
 )
 
 COLUMNS = (
-    "id",
+    "uuid",
+    "version",
+    "updated_at",
     "situation_id",
     "engagement_id",
     "rule_id",
@@ -57,6 +71,7 @@ COLUMNS = (
     "resolution",
 )
 RENAMES = {
+    "uuid": "id",
     "situation_id": "situation",
     "engagement_id": "engagement",
     "rule_id": "rule",
@@ -79,6 +94,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
     situation = serializers.UUIDField()
     engagement = serializers.UUIDField(allow_null=True)
+    id = serializers.UUIDField(source="uuid", read_only=True)
     rule = serializers.IntegerField()
     rule_kind = serializers.ChoiceField(choices=RuleKind.choices)
     rule_name = serializers.CharField()
@@ -131,7 +147,13 @@ AlertFilter = type(
     acknowledge=extend_schema(
         summary="Acknowledge an open alert (say what is being done)",
         request=AcknowledgeSerializer,
-        responses={200: AlertSerializer, 409: ERRORS[400], **ERRORS},
+        parameters=[IF_MATCH],
+        responses={
+            200: AlertSerializer,
+            409: ERRORS[400],
+            412: OpenApiResponse(ErrorSerializer, description="Stale (current version given)"),
+            **ERRORS,
+        },
     ),
 )
 class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
@@ -139,7 +161,7 @@ class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
     serializer_class = AlertSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = AlertFilter
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = UUID_RE
     write_model = Alert
     write_actions = {"acknowledge": ("change",)}
     ordering_fields = {"opened_at": dt.datetime, "level": int}
@@ -157,17 +179,18 @@ class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
                 "The request is not valid; see fields.",
                 fields={"ordering": [f"One of {', '.join(sorted(self.ordering_fields))}."]},
             )
-        pager = KeysetPagination(request, ordering, self.ordering_fields, id_type=int)
+        pager = KeysetPagination(request, ordering, self.ordering_fields, id_field="uuid")
         return pager.response(alert_rows(pager.paginate(queryset)))
 
-    def _row(self, pk):
-        rows = alert_rows(self.get_queryset().filter(pk=pk))
+    def _row(self, pk) -> dict:
+        rows = alert_rows(self.get_queryset().filter(uuid=uuid.UUID(pk)))
         if not rows:
             raise exceptions.NotFound()
         return rows[0]
 
     def retrieve(self, request, pk=None, *args, **kwargs):
-        return Response(self._row(pk))
+        row = self._row(pk)
+        return Response(row, headers={"ETag": etag(row["version"])})
 
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None, *args, **kwargs):
@@ -176,12 +199,21 @@ class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
         comment = body.validated_data["comment"]
         partner = partner_of(request)
         with transaction.atomic():
-            alert = self.get_queryset().select_for_update(of=("self",)).filter(pk=pk).first()
+            alert = (
+                self.get_queryset()
+                .select_for_update(of=("self",))
+                .filter(uuid=uuid.UUID(pk))
+                .first()
+            )
             if alert is None:
                 raise exceptions.NotFound()
+            header = request.headers.get("If-Match")
+            if header is not None and not _matches(header, alert.version):
+                raise PreconditionFailed(alert.version)
             if alert.status != AlertStatus.OPEN:
                 raise ApiError(409, "not_open", f"The alert is {alert.status}, not open.")
             if partner is not None:
                 comment = f"[{partner.name}] {comment}".strip()
             acknowledge([alert], None if partner else request.user, comment)
-        return Response(self._row(pk))
+        row = self._row(pk)
+        return Response(row, headers={"ETag": etag(row["version"])})

@@ -50,9 +50,18 @@ def _encode(value):
 class KeysetPagination:
     """``?limit=`` rows ordered by ``ordering`` (one field, ``-`` for descending) then id."""
 
-    def __init__(self, request, ordering: str, field_types: dict, id_type: type = uuid.UUID):
+    def __init__(
+        self,
+        request,
+        ordering: str,
+        field_types: dict,
+        id_type: type = uuid.UUID,
+        id_field: str = "id",
+    ):
         self.request = request
         self.id_type = id_type
+        # The model field shown as ``id`` (a public ``uuid`` where the key is an integer).
+        self.id_field = id_field
         self.descending = ordering.startswith("-")
         self.field = ordering.lstrip("-")
         self.field_type = field_types[self.field]
@@ -78,7 +87,11 @@ class KeysetPagination:
             ) from e
 
     def paginate(self, queryset: QuerySet) -> QuerySet:
-        order = (f"-{self.field}", "-id") if self.descending else (self.field, "id")
+        order = (
+            (f"-{self.field}", f"-{self.id_field}")
+            if self.descending
+            else (self.field, self.id_field)
+        )
         queryset = queryset.order_by(*order)
         raw = self.request.query_params.get("cursor")
         if raw:
@@ -86,7 +99,7 @@ class KeysetPagination:
             beyond = "lt" if self.descending else "gt"
             queryset = queryset.filter(
                 Q(**{f"{self.field}__{beyond}": value})
-                | Q(**{self.field: value, f"id__{beyond}": last_id})
+                | Q(**{self.field: value, f"{self.id_field}__{beyond}": last_id})
             )
         return queryset[: self.limit + 1]
 

@@ -240,9 +240,20 @@ def representations(
 ) -> list[dict]:
     """Current data of the records ``ids`` (a list or a subquery) of feed type ``type_`` that
     ``clearance`` may see."""
+    if not isinstance(ids, QuerySet):
+        ids = list(ids)
+    if type_ == "alert":
+        # Alerts keep an integer key; the feed names them by their public uuid.
+        from alerts.models import Alert
+
+        from .alerts import alert_rows
+
+        return alert_rows(
+            restrict_to_clearance(Alert.objects.all(), clearance, "situation")
+            .filter(uuid__in=ids)
+            .order_by()
+        )
     resource = SYNCED.get(type_)
     if resource is None:
         return []
-    if not isinstance(ids, QuerySet):
-        ids = list(ids)
     return resource.rows(resource.base_queryset(clearance).filter(pk__in=ids).order_by())

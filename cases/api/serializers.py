@@ -280,7 +280,7 @@ class ChangeDataField(serializers.JSONField):
 
 class ChangeSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        choices=["situation", "indicator", "actor", "engagement", "assessment"]
+        choices=["situation", "indicator", "actor", "engagement", "assessment", "alert"]
     )
     id = serializers.UUIDField()
     op = serializers.ChoiceField(choices=["upsert", "delete"])

@@ -33,13 +33,13 @@ pytestmark = pytest.mark.django_db
 def test_alerts_inherit_their_situations_level(api, level, listed, visible):
     situation = SituationFactory(sharing=level, shared_with=[api.partner.actor] if listed else [])
     alert = AlertFactory(situation=situation)
-    detail = api.get(f"alerts/{alert.pk}/")
+    detail = api.get(f"alerts/{alert.uuid}/")
     assert detail.status_code == (200 if visible else 404)
     listing = [a["id"] for a in api.get("alerts/").json()["results"]]
-    assert (alert.pk in listing) is visible
+    assert (str(alert.uuid) in listing) is visible
     filtered = api.get("alerts/", {"region": "africa", "status": "open"}).json()["results"]
-    assert (alert.pk in [a["id"] for a in filtered]) is visible
-    acknowledged = api.post(f"alerts/{alert.pk}/acknowledge/", {"comment": "Envoy dispatched"})
+    assert (str(alert.uuid) in [a["id"] for a in filtered]) is visible
+    acknowledged = api.post(f"alerts/{alert.uuid}/acknowledge/", {"comment": "Envoy dispatched"})
     assert acknowledged.status_code == (200 if visible else 404)
     alert.refresh_from_db()
     assert (alert.status == "acknowledged") is visible
@@ -47,14 +47,14 @@ def test_alerts_inherit_their_situations_level(api, level, listed, visible):
 
 def test_acknowledging_records_who_and_what(api, make_api):
     alert = AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
-    response = api.post(f"alerts/{alert.pk}/acknowledge/", {"comment": "Envoy dispatched"})
+    response = api.post(f"alerts/{alert.uuid}/acknowledge/", {"comment": "Envoy dispatched"})
     assert response.json()["status"] == "acknowledged"
     assert response.json()["acknowledgement"] == f"[{api.partner.name}] Envoy dispatched"
-    again = api.post(f"alerts/{alert.pk}/acknowledge/", {})
+    again = api.post(f"alerts/{alert.uuid}/acknowledge/", {})
     assert (again.status_code, again.json()["error"]["code"]) == (409, "not_open")
-    assert api.post(f"alerts/{alert.pk}/acknowledge/", {"note": "x"}).status_code == 400
+    assert api.post(f"alerts/{alert.uuid}/acknowledge/", {"note": "x"}).status_code == 400
     reader = make_api(scopes=("read",))
-    assert reader.post(f"alerts/{alert.pk}/acknowledge/", {}).status_code == 403
+    assert reader.post(f"alerts/{alert.uuid}/acknowledge/", {}).status_code == 403
 
 
 def test_desk_officer_acknowledges_by_session(client):
@@ -65,7 +65,7 @@ def test_desk_officer_acknowledges_by_session(client):
     alert = AlertFactory(situation=SituationFactory(sharing=SharingLevel.RED))
     client.force_login(officer)
     response = client.post(
-        f"/api/v1/alerts/{alert.pk}/acknowledge/",
+        f"/api/v1/alerts/{alert.uuid}/acknowledge/",
         {"comment": "On it"},
         content_type="application/json",
     )
