@@ -31,10 +31,15 @@ TRACKED = ("id", "version", "created_at", "updated_at")
 
 
 def _links(model: type[Model], name: str, ids: list) -> dict:
-    """``{record id: sorted linked ids}`` for the many-to-many field ``name``."""
+    """``{record id: sorted linked ids}`` for the many-to-many field ``name``.
+
+    A linked record with an integer key and a public ``uuid`` (paragraphs) is named by its uuid,
+    read in the same query through a join."""
     m2m = model._meta.get_field(name)
     through = m2m.remote_field.through
     source, target = f"{m2m.m2m_field_name()}_id", f"{m2m.m2m_reverse_field_name()}_id"
+    if any(f.name == "uuid" for f in m2m.related_model._meta.concrete_fields):
+        target = f"{m2m.m2m_reverse_field_name()}__uuid"
     links: dict = defaultdict(list)
     for owner, linked in through.objects.filter(**{f"{source}__in": ids}).values_list(
         source, target
@@ -195,26 +200,37 @@ ASSESSMENTS = Resource(
 )
 
 
+# Reference data keeps an integer key for the citation tables; partners see its public uuid.
+REFERENCE = ("uuid", "version", "updated_at")
+
+
+def _public(rows) -> list[dict]:
+    """Rows read with ``REFERENCE`` columns, their ``uuid`` shown as ``id`` (first)."""
+    return [{"id": row.pop("uuid"), **row} for row in rows]
+
+
+SUCCESS_ELEMENT_COLUMNS = (
+    *REFERENCE,
+    "code",
+    "order",
+    "name",
+    "description",
+    "document_symbol",
+    "first_paragraph",
+    "last_paragraph",
+)
+
+
 def success_element_rows(queryset: QuerySet) -> list[dict]:
-    return list(
-        queryset.values(
-            "code",
-            "order",
-            "name",
-            "description",
-            "document_symbol",
-            "first_paragraph",
-            "last_paragraph",
-        )
-    )
+    return _public(queryset.values(*SUCCESS_ELEMENT_COLUMNS))
 
 
-DOCUMENT_COLUMNS = ("id", "symbol", "title", "job_number", "subject_terms")
-PARAGRAPH_COLUMNS = ("id", "kind", "number", "chapter", "section", "text")
+DOCUMENT_COLUMNS = (*REFERENCE, "symbol", "title", "job_number", "subject_terms")
+PARAGRAPH_COLUMNS = (*REFERENCE, "kind", "number", "chapter", "section", "text")
 
 
 def document_rows(queryset: QuerySet) -> list[dict]:
-    return list(
+    return _public(
         queryset.annotate(paragraph_count=Count("paragraphs")).values(
             *DOCUMENT_COLUMNS, "paragraph_count"
         )
@@ -222,8 +238,8 @@ def document_rows(queryset: QuerySet) -> list[dict]:
 
 
 def document_detail(document: Document) -> dict:
-    row = {name: getattr(document, name) for name in DOCUMENT_COLUMNS}
-    row["paragraphs"] = list(
+    row = _public([{name: getattr(document, name) for name in DOCUMENT_COLUMNS}])[0]
+    row["paragraphs"] = _public(
         Paragraph.objects.filter(document=document)
         .order_by("kind", "number")
         .values(*PARAGRAPH_COLUMNS)

@@ -6,6 +6,8 @@ the same fields. Unknown fields are rejected, never silently dropped.
 
 from __future__ import annotations
 
+import uuid
+
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -47,6 +49,30 @@ class TrackedSerializer(StrictMixin, serializers.ModelSerializer):
         return restrict_to_clearance(queryset, self.clearance, situation_path)
 
 
+class ParagraphField(serializers.SlugRelatedField):
+    """A cited paragraph, named by its public UUID (the ``id`` documents show it with)."""
+
+    default_error_messages = {
+        **serializers.SlugRelatedField.default_error_messages,
+        "invalid": "Must be a paragraph id (a UUID).",
+        "does_not_exist": "No paragraph has the id {value}.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="uuid", queryset=Paragraph.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            uuid.UUID(str(data))
+        except ValueError:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def citations_field() -> serializers.ManyRelatedField:
+    return ParagraphField(many=True, required=False)
+
+
 class CountriesField(serializers.ListField):
     child = serializers.ChoiceField(choices=list(countries))
 
@@ -73,9 +99,7 @@ class SituationSerializer(TrackedSerializer):
     shared_with = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=Actor.objects.all()
     )
-    citations = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Paragraph.objects.all()
-    )
+    citations = citations_field()
     warning_to_action = WarningFiguresSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -102,9 +126,7 @@ class SituationSerializer(TrackedSerializer):
 
 class IndicatorSerializer(TrackedSerializer):
     situation = serializers.PrimaryKeyRelatedField(queryset=Situation.objects.none())
-    citations = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Paragraph.objects.all()
-    )
+    citations = citations_field()
 
     class Meta:
         model = WarningIndicator
@@ -138,9 +160,7 @@ class PartnerRoleSerializer(StrictMixin, serializers.Serializer):
 class EngagementSerializer(TrackedSerializer):
     situation = serializers.PrimaryKeyRelatedField(queryset=Situation.objects.none())
     partners = PartnerRoleSerializer(many=True, required=False)
-    citations = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Paragraph.objects.all()
-    )
+    citations = citations_field()
 
     class Meta:
         model = Engagement
@@ -176,9 +196,7 @@ class EngagementSerializer(TrackedSerializer):
 class AssessmentSerializer(TrackedSerializer):
     engagement = serializers.PrimaryKeyRelatedField(queryset=Engagement.objects.none())
     element = serializers.SlugRelatedField(slug_field="code", queryset=SuccessElement.objects.all())
-    citations = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Paragraph.objects.all()
-    )
+    citations = citations_field()
 
     class Meta:
         model = Assessment
@@ -198,9 +216,7 @@ class AssessmentSerializer(TrackedSerializer):
 
 
 class ActorSerializer(TrackedSerializer):
-    citations = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Paragraph.objects.all()
-    )
+    citations = citations_field()
 
     class Meta:
         model = Actor
@@ -217,10 +233,20 @@ class ActorSerializer(TrackedSerializer):
         read_only_fields = TRACKED_READ_ONLY
 
 
-class SuccessElementSerializer(serializers.ModelSerializer):
+REFERENCE_READ_ONLY = ("id", "version", "updated_at")
+
+
+class ReferenceSerializer(serializers.ModelSerializer):
+    """Reference data: its ``id`` is the public UUID, not the integer key."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+
+
+class SuccessElementSerializer(ReferenceSerializer):
     class Meta:
         model = SuccessElement
         fields = (
+            *REFERENCE_READ_ONLY,
             "code",
             "order",
             "name",
@@ -231,19 +257,26 @@ class SuccessElementSerializer(serializers.ModelSerializer):
         )
 
 
-class ParagraphSerializer(serializers.ModelSerializer):
+class ParagraphSerializer(ReferenceSerializer):
     class Meta:
         model = Paragraph
-        fields = ("id", "kind", "number", "chapter", "section", "text")
+        fields = (*REFERENCE_READ_ONLY, "kind", "number", "chapter", "section", "text")
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ReferenceSerializer):
     subject_terms = serializers.ListField(child=serializers.CharField())
     paragraph_count = serializers.IntegerField()
 
     class Meta:
         model = Document
-        fields = ("id", "symbol", "title", "job_number", "subject_terms", "paragraph_count")
+        fields = (
+            *REFERENCE_READ_ONLY,
+            "symbol",
+            "title",
+            "job_number",
+            "subject_terms",
+            "paragraph_count",
+        )
 
 
 class DocumentDetailSerializer(DocumentSerializer):

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -521,26 +522,39 @@ class AssessmentViewSet(ResourceViewSet):
         responses={200: s.SuccessElementSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
-        summary="One element for success", responses={200: s.SuccessElementSerializer, **ERRORS}
+        summary="One element for success",
+        parameters=[
+            OpenApiParameter(
+                "id",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The element's id (a UUID), or its code (e.g. `early-warning`)",
+            )
+        ],
+        responses={200: s.SuccessElementSerializer, **ERRORS},
     ),
 )
 class SuccessElementViewSet(ClearanceMixin, viewsets.GenericViewSet):
-    """Reference data (S/2011/552, section IV), read-only, identified by ``code``."""
+    """Reference data (S/2011/552, section IV), read-only, identified by its ``id`` (a UUID) or,
+    as before, by its ``code`` (e.g. ``early-warning``)."""
 
     permission_classes = [ApiPermission]
     serializer_class = s.SuccessElementSerializer
     queryset = SuccessElement.objects.order_by("order")
-    lookup_field = "code"
-    lookup_value_regex = r"[a-z-]+"
+    lookup_value_regex = rf"{UUID_RE}|[a-z-]+"
 
     def list(self, request, *args, **kwargs):
         return Response(resources.success_element_rows(self.get_queryset()))
 
-    def retrieve(self, request, code=None, *args, **kwargs):
-        rows = resources.success_element_rows(self.get_queryset().filter(code=code))
+    def retrieve(self, request, pk=None, *args, **kwargs):
+        try:
+            lookup = {"uuid": uuid.UUID(pk)}
+        except ValueError:
+            lookup = {"code": pk}
+        rows = resources.success_element_rows(self.get_queryset().filter(**lookup))
         if not rows:
             raise exceptions.NotFound()
-        return Response(rows[0])
+        return Response(rows[0], headers={"ETag": etag(rows[0]["version"])})
 
 
 @extend_schema_view(
@@ -555,25 +569,28 @@ class SuccessElementViewSet(ClearanceMixin, viewsets.GenericViewSet):
     ),
 )
 class DocumentViewSet(ClearanceMixin, viewsets.GenericViewSet):
-    """Source reports and their numbered paragraphs (read-only; ``citations`` name paragraph ids)."""
+    """Source reports and their numbered paragraphs (read-only; ``citations`` name paragraph ids).
+
+    A document, and each of its paragraphs, is named by its public UUID ``id``."""
 
     permission_classes = [ApiPermission]
     serializer_class = s.DocumentSerializer
     queryset = Document.objects.all()
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = UUID_RE
     filter_backends = [SearchFilter]
     search_fields = ("symbol", "title")
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        pager = KeysetPagination(request, "symbol", {"symbol": str}, id_type=int)
+        pager = KeysetPagination(request, "symbol", {"symbol": str}, id_field="uuid")
         return pager.response(resources.document_rows(pager.paginate(queryset)))
 
     def retrieve(self, request, pk=None, *args, **kwargs):
-        document = Document.objects.filter(pk=pk).first()
+        document = Document.objects.filter(uuid=uuid.UUID(pk)).first()
         if document is None:
             raise exceptions.NotFound()
-        return Response(resources.document_detail(document))
+        row = resources.document_detail(document)
+        return Response(row, headers={"ETag": etag(row["version"])})
 
 
 class ChangesView(ClearanceMixin, APIView):
@@ -614,6 +631,5 @@ class ChangesView(ClearanceMixin, APIView):
             ) from error
         limit = parse_limit(request.query_params.get("limit"), default=100, maximum=5000)
         page = feed.read_page(self.clearance, since, limit)
-        return Response(
-            {"changes": page.entries, "cursor": str(page.cursor), "has_more": page.has_more}
-        )
+        # The records' data arrive as JSON text built by the database: written out as is.
+        return HttpResponse(page.json_bytes(), content_type="application/json")

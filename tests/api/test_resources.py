@@ -197,10 +197,14 @@ def test_engagement_partner_roles_are_replaced(api):
 
 def test_citations_name_paragraphs(api):
     paragraph = ParagraphFactory()
-    created = api.post("situations/", situation_body(citations=[paragraph.pk]))
-    assert created.json()["citations"] == [paragraph.pk]
-    document = api.get(f"documents/{paragraph.document_id}/").json()
-    assert [p["id"] for p in document["paragraphs"]] == [paragraph.pk]
+    created = api.post("situations/", situation_body(citations=[str(paragraph.uuid)]))
+    assert created.json()["citations"] == [str(paragraph.uuid)]
+    document = api.get(f"documents/{paragraph.document.uuid}/").json()
+    assert [p["id"] for p in document["paragraphs"]] == [str(paragraph.uuid)]
+    for bad in ([paragraph.pk], ["not-a-uuid"], [str(uuid.uuid4())]):
+        response = api.post("situations/", situation_body(citations=bad))
+        assert response.status_code == 400, bad
+        assert "citations" in response.json()["error"]["fields"]
 
 
 @pytest.mark.parametrize(
@@ -302,7 +306,7 @@ def test_read_only_resources(api):
     paragraph = ParagraphFactory()
     documents = api.get("documents/").json()["results"]
     assert documents[0]["paragraph_count"] == 1
-    assert api.put(f"documents/{paragraph.document_id}/", {}).status_code == 405
+    assert api.put(f"documents/{paragraph.document.uuid}/", {}).status_code == 405
 
 
 def test_list_filters_search_and_ordering(api):

@@ -34,7 +34,7 @@ def test_schema_covers_every_endpoint_and_method(schema):
     paths = schema["paths"]
     expected = {"/api/v1/changes/": {"get"}, "/api/v1/alerts/{id}/acknowledge/": {"post"}}
     for prefix, _viewset, _ in router.registry:
-        lookup = "{code}" if prefix == "success-elements" else "{id}"
+        lookup = "{id}"
         expected[f"/api/v1/{prefix}/"] = {"get"} if prefix in READ_ONLY else {"get", "post"}
         expected[f"/api/v1/{prefix}/{lookup}/"] = (
             {"get"} if prefix in READ_ONLY else {"get", "put", "patch", "delete"}
