@@ -1,0 +1,156 @@
+"""``python -m bench --scale small|medium|large [--json out.json] [--fresh]``.
+
+Generates (or reuses) the scale's data set on the PostgreSQL database of ``DATABASE_URL``, runs
+every measure, prints the table and the targets, and writes the JSON (always also to
+``var/bench/<scale>.json``, from which the growth between scales is computed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench"
+MEASURES = ("intervals", "rules", "dashboard", "api", "feed")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="small", help="tiny, small, medium or large")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the data set")
+    parser.add_argument(
+        "--only", default=",".join(MEASURES), help=f"comma-separated subset of {','.join(MEASURES)}"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the full recompute with pyinstrument"
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("SMALL_JSON", "LARGE_JSON"),
+        help="print the growth between two result files and exit",
+    )
+    return parser
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    import django
+
+    django.setup()
+
+
+def _profiler(scale: str):
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit("--profile needs pyinstrument: pip install -e '.[bench]'") from None
+    from .figures import timed
+
+    def profile(name: str, function):
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        try:
+            return timed(function)
+        finally:
+            profiler.stop()
+            path = RESULTS / f"profile-{name}-{scale}.txt"
+            path.write_text(profiler.output_text(unicode=True, show_all=False))
+            print(f"profile written to {path}")
+
+    return profile
+
+
+def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = False,
+        log=print) -> dict:  # fmt: skip
+    """Every measure at one scale; returns the result (as written to JSON)."""
+    from django.db import connection
+
+    from partners.services import issue_partner_token
+
+    from . import api, dashboard, feeds, intervals, report, rules
+    from .generate import PARTNER_ACTOR, ensure_dataset
+    from .scales import SCALES
+    from .server import Server
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("the benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if scale_name not in SCALES:
+        raise SystemExit(f"unknown scale {scale_name!r}: one of {', '.join(SCALES)}")
+    scale = SCALES[scale_name]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    dataset = ensure_dataset(scale, fresh=fresh, log=log)
+    figures = []
+    started = time.perf_counter()
+    if "intervals" in only:
+        log("measuring the interval recompute …")
+        figures += intervals.measure(_profiler(scale.name) if profile else None)
+    if "rules" in only:
+        log("measuring the alert evaluation …")
+        figures += rules.measure()
+    if "dashboard" in only:
+        log("measuring the dashboard overview …")
+        figures += dashboard.measure(scale.repeats)
+    if "api" in only or "feed" in only:
+        _, token, _ = issue_partner_token(
+            "Bench partner", actor=f"BA{PARTNER_ACTOR}", scopes="read", label="benchmark"
+        )
+        with Server() as server:
+            if "api" in only:
+                log("measuring the API list under load …")
+                figures += api.measure(server.port, token, scale.load_seconds)
+            if "feed" in only:
+                log("measuring a full sync of the change feed …")
+                figures += feeds.measure(server, token)
+    values = {f.key: f.value for f in figures}
+    result = {
+        "scale": scale.name,
+        "situations": scale.situations,
+        "indicators": scale.indicators,
+        "engagements": scale.engagements,
+        "anchor": dataset.anchor.isoformat(),
+        "generated_in_s": dataset.generated_in,
+        "measured_in_s": time.perf_counter() - started,
+        "cpus": os.cpu_count(),
+        "figures": values,
+        "figure_info": {f.key: {"label": f.label, "unit": f.unit, "kind": f.kind} for f in figures},
+        "targets": report.check_targets(values),
+    }
+    baseline = RESULTS / "small.json"
+    if scale.name != "small" and scale.situations > 1000 and baseline.exists():
+        result["growth_from"] = "small"
+        result["growth"] = report.growth(json.loads(baseline.read_text()), result)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.compare:
+        from . import report
+
+        small, large = (json.loads(p.read_text()) for p in args.compare)
+        rows = report.growth(small, large)
+        print(report.render({**large, "growth": rows, "growth_from": small["scale"]}))
+        return 0
+    _setup_django()
+    only = tuple(m.strip() for m in args.only.split(",") if m.strip())
+    unknown = set(only) - set(MEASURES)
+    if unknown:
+        print(f"unknown measure(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    from . import report
+
+    result = run(args.scale, fresh=args.fresh, only=only, profile=args.profile)
+    text = json.dumps(result, indent=2, default=str)
+    (RESULTS / f"{args.scale}.json").write_text(text)
+    if args.json:
+        args.json.write_text(text)
+    print()
+    print(report.render(result))
+    return 0
