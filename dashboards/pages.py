@@ -181,7 +181,10 @@ def _timeline(picture: situation_selectors.SituationPicture) -> SafeString:
                 ),
             )
         )
+    undated = [e for e in picture.engagements if e.started_on is None]
     for engagement in picture.engagements:
+        if engagement.started_on is None:
+            continue  # no place on a time axis; listed in the table as "date not given"
         ongoing = engagement.ended_on is None
         lead = engagement.lead_actor.acronym or engagement.lead_actor.name
         facts.append(
@@ -216,9 +219,14 @@ def _timeline(picture: situation_selectors.SituationPicture) -> SafeString:
         facts,
         interval=mark,
         today=timezone.localdate(),
+        empty="No dated warning signs or engagements yet: the engagements listed below have no "
+        "start date."
+        if undated
+        else "No warning signs or engagements yet.",
         label=f"Timeline of {picture.situation.title}: {len(picture.indicators)} warning signs "
-        f"and {len(picture.engagements)} engagements; the bracket marks the warning-to-action "
-        "interval",
+        f"and {len(picture.engagements) - len(undated)} engagements; the bracket marks the "
+        "warning-to-action interval"
+        + (f"; {len(undated)} engagements without a start date are not drawn" if undated else ""),
     )
 
 

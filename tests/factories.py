@@ -220,3 +220,11 @@ def partner_token(partner=None, scopes=("read", "write"), **kwargs):
     from partners.models import PartnerToken
 
     return PartnerToken.issue(partner or PartnerFactory(), list(scopes), **kwargs)
+
+
+class UndatedEngagementFactory(EngagementFactory):
+    """An engagement whose source gives no start date (``started_on`` empty)."""
+
+    title = factory.Sequence(lambda n: f"Undated engagement {n}")
+    started_on = None
+    outcome = choices.Outcome.NOT_STATED

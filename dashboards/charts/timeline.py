@@ -69,6 +69,7 @@ def timeline(
     interval: IntervalMark | None,
     label: str,
     today: dt.date | None = None,
+    empty: str = "No warning signs or engagements yet.",
 ) -> SafeString:
     """Warning signs and engagements on one time axis.
 
@@ -86,7 +87,7 @@ def timeline(
             _fluid_svg(
                 40,
                 label,
-                [_text(0, 24, "No warning signs or engagements yet.", fill=MUTED)],
+                [_text(0, 24, empty, fill=MUTED)],
                 "timeline",
             )
         )

@@ -87,7 +87,7 @@ def heatmap(
             assessed=Count("assessments"),
             mean=Avg("assessments__rating"),
         )
-        .order_by("situation__title", "started_on", "title", "pk")
+        .order_by("situation__title", F("started_on").asc(nulls_last=True), "title", "pk")
     )
     more = 0
     if page_size is not None:

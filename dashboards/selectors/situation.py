@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import CharField, F, Prefetch, QuerySet, Value
@@ -19,6 +20,7 @@ from cases.models import (
     SuccessElement,
     WarningIndicator,
 )
+from cases.models.engagements import UNDATED
 from cases.sharing import Clearance
 
 from ..tables import Column, Table
@@ -77,7 +79,7 @@ def picture(clearance: Clearance, slug: str) -> SituationPicture:
                 queryset=Assessment.objects.select_related("element").prefetch_related(CITATIONS),
             ),
         )
-        .order_by("started_on", "created_at")
+        .order_by(F("started_on").asc(nulls_last=True), "created_at")
     )
     alerts = list(
         Alert.objects.filter(situation=situation)
@@ -128,7 +130,7 @@ def actors_and_roles(situation: Situation) -> Table:
     union: QuerySet = (
         leads.order_by()
         .union(partners.order_by(), reporters.order_by(), all=True)
-        .order_by("actor_name", "day", "role_code")
+        .order_by("actor_name", F("day").asc(nulls_last=True), "role_code")
     )
     roles = {
         "lead-actor": "Lead actor",
@@ -143,7 +145,7 @@ def actors_and_roles(situation: Situation) -> Table:
             "kind": label(ActorKind, r["actor_kind"]),
             "role": roles.get(r["role_code"], r["role_code"]),
             "in": Truncator(r["subject"]).chars(120),
-            "date": r["day"],
+            "date": r["day"] if r["day"] is not None else UNDATED,
         }
         for r in union
     ]
@@ -176,7 +178,7 @@ def events_table(picture: SituationPicture) -> Table:
         rows.append(
             {
                 "anchor": f"fact-{indicator.pk}",
-                "sort": (indicator.observed_on, 0),
+                "sort": (0, indicator.observed_on, 0),
                 "kind": "Warning sign",
                 "lane": "warning",
                 "date": indicator.observed_display,
@@ -200,17 +202,26 @@ def events_table(picture: SituationPicture) -> Table:
             for p in engagement.partner_roles.all()
         )
         lead = engagement.lead_actor
-        dates = engagement.started_display + (
-            f" – {engagement.ended_display}" if engagement.ended_on else " – no end recorded"
-        )
+        if engagement.started_on is None:
+            # Listed after every dated fact, never placed among them as if its date were known.
+            dates = UNDATED + (
+                f" (ended {engagement.ended_display})" if engagement.ended_on else ""
+            )
+            sort, precision = (1, dt.date.max, 1), ""
+        else:
+            dates = engagement.started_display + (
+                f" – {engagement.ended_display}" if engagement.ended_on else " – no end recorded"
+            )
+            sort = (0, engagement.started_on, 1)
+            precision = engagement.get_started_precision_display()
         rows.append(
             {
                 "anchor": f"fact-{engagement.pk}",
-                "sort": (engagement.started_on, 1),
+                "sort": sort,
                 "kind": "Engagement",
                 "lane": "engagement",
                 "date": dates,
-                "precision": engagement.get_started_precision_display(),
+                "precision": precision,
                 "what": f"{engagement.get_instrument_display()}: {engagement.title}",
                 "detail": f"Led by {lead}" + (f"; with {partners}" if partners else ""),
                 "outcome": engagement.get_outcome_display(),
@@ -231,7 +242,9 @@ def events_table(picture: SituationPicture) -> Table:
             Column("sources_text", "Sources", on_page=False),
         ],
         rows=rows,
-        note="A date known only to a month or a year is the whole period, drawn as a span.",
+        note="A date known only to a month or a year is the whole period, drawn as a span. An "
+        'engagement whose start the source does not give is listed last as "date not given" '
+        "and not drawn.",
     )
 
 
