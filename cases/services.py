@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from .choices import ParagraphKind
 from .models import (
@@ -228,22 +229,42 @@ def import_report(path: Path, symbol: str | None = None) -> Document:
     subject terms but no footnotes or job number, the PDF text the reverse, so importing both (in
     any order) gives the whole document. Raises ``ReportError`` (one line) and writes nothing
     when the file is not a report.
+
+    Versions move only with content: a paragraph's when its text or headings change, the
+    document's when its title, job number, subject terms or any of its paragraphs do (partners
+    read the paragraphs inside the document). Importing the same file again changes no version.
     """
     report = read_report(path, symbol)
-    values: dict[str, Any] = {"title": report.title, "source_file": Path(path).name}
+    values: dict[str, Any] = {"title": report.title}
     if report.job_number:
         values["job_number"] = report.job_number
     if report.subject_terms:
         values["subject_terms"] = report.subject_terms
-    document, _ = Document.objects.update_or_create(symbol=report.symbol, defaults=values)
-    _replace_paragraphs(document, ParagraphKind.PARAGRAPH, report.paragraphs)
+    source_file = Path(path).name
+    document = Document.objects.select_for_update().filter(symbol=report.symbol).first()
+    created = document is None
+    if created:
+        document = Document.objects.create(symbol=report.symbol, source_file=source_file, **values)
+    changed = any(getattr(document, name) != value for name, value in values.items())
+    changed |= _replace_paragraphs(document, ParagraphKind.PARAGRAPH, report.paragraphs)
     if report.footnotes:
-        _replace_paragraphs(document, ParagraphKind.FOOTNOTE, report.footnotes)
+        changed |= _replace_paragraphs(document, ParagraphKind.FOOTNOTE, report.footnotes)
+    if changed and not created:  # a new document is at version 1, with its paragraphs
+        for name, value in values.items():
+            setattr(document, name, value)
+        document.source_file = source_file
+        document.save()  # version + 1
+    else:
+        # Which file was read last, and when, is not content: no new version.
+        Document.objects.filter(pk=document.pk).update(
+            source_file=source_file, imported_at=timezone.now()
+        )
     return document
 
 
-def _replace_paragraphs(document: Document, kind: str, items: list[Any]) -> None:
-    """Make the document's rows of ``kind`` match ``items``, in a constant number of queries.
+def _replace_paragraphs(document: Document, kind: str, items: list[Any]) -> bool:
+    """Make the document's rows of ``kind`` match ``items``, in a constant number of queries;
+    True if any row was added, changed (its version grows by one) or removed.
 
     A paragraph the rendering places under no chapter (the one-line text drops "I. Introduction")
     keeps its stored headings. Rows a record cites are never removed: the citation would vanish.
@@ -274,5 +295,11 @@ def _replace_paragraphs(document: Document, kind: str, items: list[Any]) -> None
             changed.append(row)
         for name, value in values.items():
             setattr(row, name, value)
+    now = timezone.now()
+    for row in changed:
+        # bulk_update calls no save(): bump the version as VersionedModel.save() would.
+        row.version = F("version") + 1
+        row.updated_at = now
     Paragraph.objects.bulk_create(new)
-    Paragraph.objects.bulk_update(changed, ["text", "chapter", "section"])
+    Paragraph.objects.bulk_update(changed, ["text", "chapter", "section", "version", "updated_at"])
+    return bool(stale or new or changed)
