@@ -25,16 +25,19 @@ a later change that always follows it (see ``_served_q``).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
-from django.db.models import F, Func, OuterRef, Subquery
+from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from cases.sharing import Audience, Clearance, audience_q
 
 from .choices import ChangeOp, RecordType
+from .feed_json import json_rows
 from .models import Change, FeedRecord
 
 ADVISORY_LOCK_KEY = 0x45575446  # "EWTF": the feed positioner
@@ -271,25 +274,45 @@ def assign_positions() -> int:
 
 @dataclass
 class FeedPage:
-    entries: list[dict]
+    """One page of the feed. ``rows`` hold each entry's record data as JSON text (built by the
+    database where it can), so the view writes them out without decoding and encoding again."""
+
+    rows: list[tuple[str, uuid.UUID, str, int, str | None]]  # type, id, op, version, data
     cursor: int
     has_more: bool
+
+    @property
+    def entries(self) -> list[dict]:
+        """The entries as dicts (``data`` decoded), for callers inside the process."""
+        return [
+            {
+                "type": type_,
+                "id": object_id,
+                "op": op,
+                "version": version,
+                "data": None if data is None else json.loads(data),
+            }
+            for type_, object_id, op, version, data in self.rows
+        ]
+
+    def json_bytes(self) -> bytes:
+        """The page as the API answers it: ``{"changes": [...], "cursor", "has_more"}``."""
+        # type and op are our own identifiers and id a UUID: nothing here needs escaping.
+        changes = ",".join(
+            f'{{"type":"{type_}","id":"{object_id}","op":"{op}","version":{version},'
+            f'"data":{"null" if data is None else data}}}'
+            for type_, object_id, op, version, data in self.rows
+        )
+        more = "true" if self.has_more else "false"
+        return f'{{"changes":[{changes}],"cursor":"{self.cursor}","has_more":{more}}}'.encode()
 
 
 MAX_SCAN_FACTOR = 10  # a page reads at most this many times ``limit`` log rows
 
 
-def _admits(clearance: Clearance, prefix: str):
-    if clearance.unrestricted:
-        return models.Value(True)
-    return models.ExpressionWrapper(
-        audience_q(clearance, f"{prefix}_open", f"{prefix}_actors"),
-        output_field=models.BooleanField(),
-    )
-
-
-def _told(row: dict) -> str | None:
-    """What the caller is told of a change: ``upsert``, ``delete`` or nothing.
+def _told(clearance: Clearance) -> Case:
+    """What the caller is told of a change, computed by the database: ``upsert``, ``delete`` or
+    NULL (nothing).
 
     - an upsert where it may see the record after the change — only from the record's last
       change of content on (that one carries the current data; an earlier one is superseded by a
@@ -297,16 +320,21 @@ def _told(row: dict) -> str | None:
       see the record before (it comes into view): otherwise that tells it nothing new;
     - a delete where it could see the record before and no longer can, or the record is gone.
     """
-    if (
-        row["op"] == ChangeOp.UPSERT
-        and row["after_ok"]
-        and row["seq"] >= (row["latest_content"] or 0)
-        and (row["content"] or not row["before_ok"])
-    ):
-        return ChangeOp.UPSERT
-    if row["before_ok"] and (row["op"] == ChangeOp.DELETE or not row["after_ok"]):
-        return ChangeOp.DELETE
-    return None
+    fresh = Q(op=ChangeOp.UPSERT, seq__gte=F("latest_content"))
+    if clearance.unrestricted:
+        # Cleared before and after every change: only content and deletes tell it anything.
+        upsert, delete = fresh & Q(content=True), Q(op=ChangeOp.DELETE)
+    else:
+        after = audience_q(clearance, "after_open", "after_actors")
+        before = audience_q(clearance, "before_open", "before_actors")
+        upsert = fresh & after & (Q(content=True) | ~before)
+        delete = before & (Q(op=ChangeOp.DELETE) | ~after)
+    return Case(
+        When(upsert, then=Value(ChangeOp.UPSERT)),
+        When(delete, then=Value(ChangeOp.DELETE)),
+        default=Value(None),
+        output_field=models.CharField(),
+    )
 
 
 def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
@@ -323,80 +351,106 @@ def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
         return _read(clearance, since, limit)
 
 
-def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
+def _data(
+    type_: str, ids: list[uuid.UUID], named, clearance: Clearance
+) -> dict[uuid.UUID, tuple[int, str]]:
+    """``{id: (version, data as JSON text)}`` of the records ``ids`` (also given as the subquery
+    ``named``) of one type that ``clearance`` may see now: built by the database where
+    ``feed_json`` can, else here."""
     from cases.api.resources import representations
 
-    log = Change.objects.annotate(
-        latest_content=Subquery(
-            FeedRecord.objects.filter(
-                type=OuterRef("type"), object_id=OuterRef("object_id")
-            ).values("content_seq")[:1]
-        ),
-        after_ok=_admits(clearance, "after"),
-        before_ok=_admits(clearance, "before"),
-    ).values(
-        "position",
-        "type",
-        "object_id",
-        "seq",
-        "op",
-        "content",
-        "version",
-        "latest_content",
-        "after_ok",
-        "before_ok",
+    rows = json_rows(type_, ids, clearance)
+    if rows is not None:
+        return {object_id: (version, data) for object_id, version, data in rows}
+    return {
+        item["id"]: (item["version"], _dumps(item))
+        for item in representations(type_, named, clearance)
+    }
+
+
+def _dumps(item: dict) -> str:
+    from rest_framework.utils.encoders import JSONEncoder
+
+    return json.dumps(item, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
+
+
+def _told_log(clearance: Clearance, since: int, limit: int, scan: int) -> list[tuple]:
+    """Up to ``limit`` changes told to ``clearance`` among the ``scan`` log rows after ``since``.
+
+    One query along the position index: the database decides what each change tells and stops
+    reading at the ``limit``-th change told, so only those rows travel.
+    """
+    window = (
+        Change.objects.filter(position__gt=since)
+        .annotate(
+            latest_content=Coalesce(
+                Subquery(
+                    FeedRecord.objects.filter(
+                        type=OuterRef("type"), object_id=OuterRef("object_id")
+                    ).values("content_seq")[:1]
+                ),
+                0,
+            ),
+            told=_told(clearance),
+        )
+        .order_by("position")
+        .values_list("position", "type", "object_id", "version", "told")[:scan]
     )
-    told: list[tuple[dict, str]] = []
-    cursor, scanned, at_end, stopped_early = since, 0, False, False
-    # Read the log in windows along the position index; each window is a plain range scan.
-    while len(told) < limit and scanned < MAX_SCAN_FACTOR * limit and not at_end:
-        window = list(log.filter(position__gt=cursor).order_by("position")[:limit])
-        at_end = len(window) < limit
-        scanned += len(window)
-        for index, row in enumerate(window):
-            cursor = row["position"]
-            op = _told(row)
-            if op is not None:
-                told.append((row, op))
-                if len(told) == limit:
-                    stopped_early = index < len(window) - 1
-                    break
-    has_more = not at_end or stopped_early
-    wanted = {row["type"] for row, op in told if op == ChangeOp.UPSERT}
-    data: dict[tuple[str, uuid.UUID], dict] = {}
-    for type_ in wanted:
-        # The records named in the window read, as a subquery: no thousand-parameter IN list.
+    inner, params = window.query.sql_with_params()
+    columns = ", ".join(
+        connection.ops.quote_name(name) for name in ("position", "type", "object_id", "version")
+    )
+    told = connection.ops.quote_name("told")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, {told} FROM ({inner}) w WHERE {told} IS NOT NULL "
+            f"ORDER BY {connection.ops.quote_name('position')} LIMIT %s",
+            [*params, limit],
+        )
+        rows = cursor.fetchall()
+    # Raw SQL returns the database's spelling of a UUID (SQLite: hex text).
+    convert = Change._meta.get_field("object_id").to_python
+    return [
+        (position, type_, convert(object_id), version, op)
+        for position, type_, object_id, version, op in rows
+    ]
+
+
+def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
+    scan = MAX_SCAN_FACTOR * limit
+    # One more than asked: if it exists, the page is full and more follow.
+    log = _told_log(clearance, since, limit + 1, scan)
+    if len(log) > limit:
+        log = log[:limit]
+        cursor, has_more = log[-1][0], True
+    else:
+        # Every log row of the scan was read: resume after the last one.
+        positions = Change.objects.filter(position__gt=since).order_by("position")
+        last = positions.values_list("position", flat=True)[scan - 1 : scan].first()
+        if last is not None:
+            cursor, has_more = last, True
+        else:
+            top = positions.aggregate(top=models.Max("position"))["top"]
+            cursor, has_more = (top if top is not None else since), False
+    told = [(type_, object_id, op, version) for _, type_, object_id, version, op in log]
+    data: dict[str, dict[uuid.UUID, tuple[int, str]]] = {}
+    for type_ in {type_ for type_, _, op, _ in told if op == ChangeOp.UPSERT}:
+        ids = [object_id for t, object_id, op, _ in told if t == type_ and op == ChangeOp.UPSERT]
+        # The records named in the page, as a subquery: no thousand-parameter IN list.
         named = Change.objects.filter(
             position__gt=since, position__lte=cursor, type=type_, op=ChangeOp.UPSERT
         ).values("object_id")
-        for item in representations(type_, named, clearance):
-            data[(type_, item["id"])] = item
-    entries = []
-    for row, op in told:
+        data[type_] = _data(type_, ids, named, clearance)
+    rows = []
+    for type_, object_id, op, version in told:
         if op == ChangeOp.UPSERT:
-            item = data.get((row["type"], row["object_id"]))
-            if item is None:
+            current = data[type_].get(object_id)
+            if current is None:
                 continue  # no longer visible: the change that hid it follows
-            entries.append(
-                {
-                    "type": row["type"],
-                    "id": row["object_id"],
-                    "op": op,
-                    "version": item["version"],
-                    "data": item,
-                }
-            )
+            rows.append((type_, object_id, op, *current))
         else:
-            entries.append(
-                {
-                    "type": row["type"],
-                    "id": row["object_id"],
-                    "op": op,
-                    "version": row["version"],
-                    "data": None,
-                }
-            )
-    return FeedPage(entries=entries, cursor=cursor, has_more=has_more)
+            rows.append((type_, object_id, op, version, None))
+    return FeedPage(rows=rows, cursor=cursor, has_more=has_more)
 
 
 # --- records written without signals -----------------------------------------------------

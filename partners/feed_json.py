@@ -1,0 +1,192 @@
+"""The change feed's record data, as JSON text built by PostgreSQL in one query per record type.
+
+A full sync moves every record once; building each one's dict in Python (``values()``, a query per
+many-to-many field, then the JSON encoder) cost more than everything else the feed does. Here the
+shape of ``cases.api.resources`` (columns, renames, many-to-many fields and the two known extras)
+is turned into one ``json_build_object`` per row, so a page of thousands of records is one query
+and the rows arrive as finished JSON text that the view writes out as is.
+
+The output must equal what ``resources.representations`` gives after JSON encoding (UUIDs as
+strings, datetimes as DRF writes them: ISO 8601, ``Z``, microseconds only when not zero; dates
+ISO; many-to-many ids sorted as text). ``tests/api/test_feed_json.py`` compares the two for every
+type. A resource this module does not know how to build (another database, a new extra, an
+unknown column type) returns ``None`` and the caller uses ``representations``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import connection, models
+from django.db.models import F
+
+from cases.sharing import Clearance
+
+# PostgreSQL spells a UTC datetime as DRF's encoder does: ``…T12:00:00Z`` or ``…T12:00:00.5Z``
+# with six digits (Python's isoformat); to_json would drop trailing zeros of the fraction.
+_DATETIME = (
+    "to_char({col} AT TIME ZONE 'UTC', CASE WHEN date_part('microseconds', {col})::bigint "
+    '%% 1000000 = 0 THEN \'YYYY-MM-DD"T"HH24:MI:SS"Z"\' '
+    'ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\' END)'
+)
+_NATIVE = (
+    models.UUIDField,
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.IntegerField,
+    models.DateField,  # to_json writes dates as ISO 8601 whatever the DateStyle
+)
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _field_at(model: type[models.Model], path: str) -> models.Field:
+    """The model field a ``values()`` path (``element__code``, ``situation_id``) ends on."""
+    *relations, last = path.split("__")
+    for name in relations:
+        model = model._meta.get_field(name).related_model
+    field = model._meta.get_field(last)
+    if field.is_relation:
+        field = field.target_field
+    return field
+
+
+def _value(field: models.Field, column: str) -> str | None:
+    """SQL for one column's JSON value, or None when its type is not one we spell like DRF."""
+    if isinstance(field, models.DateTimeField):
+        return _DATETIME.format(col=column)
+    if isinstance(field, _NATIVE) and not isinstance(field, models.DurationField):
+        return column
+    return None
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> str:
+    """``json_build_object`` arguments; keys are our own identifiers, never input."""
+    return ", ".join(f"'{key}', {value}" for key, value in pairs)
+
+
+def _m2m(model: type[models.Model], name: str, owner: str) -> str:
+    """The linked ids, sorted as text (as ``resources._links`` sorts them), ``[]`` if none.
+
+    A linked record with an integer key and a public ``uuid`` (paragraphs) is named by its uuid,
+    as ``resources._links`` names it."""
+    m2m = model._meta.get_field(name)
+    through = m2m.remote_field.through
+    source = _q(through._meta.get_field(m2m.m2m_field_name()).column)
+    target = f"m.{_q(through._meta.get_field(m2m.m2m_reverse_field_name()).column)}"
+    related = m2m.related_model._meta
+    join = ""
+    if any(field.name == "uuid" for field in related.concrete_fields):
+        join = f"JOIN {_q(related.db_table)} r ON r.{_q(related.pk.column)} = {target} "
+        target = f"r.{_q(related.get_field('uuid').column)}"
+    return (
+        f'COALESCE((SELECT json_agg({target} ORDER BY {target}::text COLLATE "C") '
+        f"FROM {_q(through._meta.db_table)} m {join}WHERE m.{source} = {owner}), '[]'::json)"
+    )
+
+
+def _countries(column: str) -> str:
+    return (
+        f"CASE WHEN {column} = '' THEN '[]'::json ELSE to_json(string_to_array({column}, ',')) END"
+    )
+
+
+def _warning_figures(owner: str) -> str | None:
+    from alerts.models import SituationInterval
+    from cases.api.figures import FIGURE_COLUMNS
+
+    pairs = []
+    for name in FIGURE_COLUMNS:
+        field = SituationInterval._meta.get_field(name.removesuffix("_id"))
+        value = _value(field.target_field if field.is_relation else field, f"f.{_q(field.column)}")
+        if value is None:
+            return None
+        pairs.append((name.removesuffix("_id"), value))
+    situation = _q(SituationInterval._meta.get_field("situation").column)
+    return (
+        f"(SELECT json_build_object({_pairs(pairs)}) "
+        f"FROM {_q(SituationInterval._meta.db_table)} f WHERE f.{situation} = {owner})"
+    )
+
+
+def _engagement_partners(owner: str) -> str:
+    from cases.models import EngagementPartner
+
+    meta = EngagementPartner._meta
+    actor, role = _q(meta.get_field("actor").column), _q(meta.get_field("role").column)
+    engagement = _q(meta.get_field("engagement").column)
+    return (
+        f"COALESCE((SELECT json_agg(json_build_object('actor', p.{actor}, 'role', p.{role}) "
+        f"ORDER BY p.{role}, p.{actor}) FROM {_q(meta.db_table)} p "
+        f"WHERE p.{engagement} = {owner}), '[]'::json)"
+    )
+
+
+def _extras(resource, columns: dict[str, str], owner: str) -> list[tuple[str, str]] | None:
+    """The JSON of ``resource.extra``; None for an extra this module does not reproduce."""
+    from cases.api import resources
+
+    if resource.extra is None:
+        return []
+    if resource.extra is resources._situation_extra:
+        figures = _warning_figures(owner)
+        if figures is None:
+            return None
+        columns["countries"] = _countries(columns["countries"])
+        return [("warning_to_action", figures)]
+    if resource.extra is resources._engagement_extra:
+        # The source gives no start date: no date, so no precision either.
+        columns["started_precision"] = (
+            f"CASE WHEN {columns['started_on']} IS NULL THEN NULL "
+            f"ELSE {columns['started_precision']} END"
+        )
+        return [("partners", _engagement_partners(owner))]
+    return None
+
+
+def json_rows(type_: str, ids: list[uuid.UUID], clearance: Clearance) -> list[tuple] | None:
+    """``[(id, version, data as JSON text)]`` of the records ``ids`` of feed type ``type_`` that
+    ``clearance`` may see; None when this type must be built in Python."""
+    from cases.api.resources import SYNCED
+
+    resource = SYNCED.get(type_)
+    if connection.vendor != "postgresql" or resource is None:
+        return None
+    aliases = {column: f"c{index}" for index, column in enumerate(resource.columns)}
+    if "id" not in aliases or "version" not in aliases:
+        return None
+    values: dict[str, str] = {}
+    for column, alias in aliases.items():
+        value = _value(_field_at(resource.model, column), f"t.{alias}")
+        if value is None:
+            return None
+        values[column] = value
+    owner = f"t.{aliases['id']}"
+    extras = _extras(resource, values, owner)
+    if extras is None:
+        return None
+    # Key order as ``Resource.rows`` leaves it: plain columns, many-to-many, renamed, extras.
+    pairs = [
+        (column, values[column]) for column in resource.columns if column not in resource.renames
+    ]
+    pairs += [(name, _m2m(resource.model, name, owner)) for name in resource.m2m]
+    pairs += [(resource.renames[column], values[column]) for column in resource.renames]
+    pairs += extras
+    queryset = (
+        resource.base_queryset(clearance)
+        .order_by()
+        .values(**{alias: F(column) for column, alias in aliases.items()})
+    )
+    inner, params = queryset.query.sql_with_params()
+    # The ids as one array parameter: PostgreSQL pulls the condition into the subquery and reads
+    # the page's rows by primary key, whatever the size of the table.
+    sql = (
+        f"SELECT {owner}, t.{aliases['version']}, json_build_object({_pairs(pairs)})::text "
+        f"FROM ({inner}) t WHERE {owner} = ANY(%s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, list(ids)])
+        return cursor.fetchall()
