@@ -5,7 +5,8 @@ Every list, detail, dashboard, export and notification narrows its queryset thro
 
 - Internal staff (desk officers, reviewers) see every level.
 - A partner organisation sees CLEAR and GREEN; AMBER and AMBER+STRICT only where its actor is on
-  the situation's ``shared_with`` list; RED never.
+  the situation's ``shared_with`` list; RED never. So do the people who belong to it
+  (``partners.PartnerMember``), logged in by session.
 - Anyone else sees CLEAR and GREEN.
 """
 
@@ -120,12 +121,29 @@ def audience_q(clearance: Clearance, open_field: str, actors_field: str) -> Q:
 
 
 def clearance_for_user(user) -> Clearance:
-    """Clearance of a logged-in person."""
+    """Clearance of a logged-in person: staff see everything; a member of an active partner
+    organisation is cleared as its actor; anyone else sees CLEAR and GREEN."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Clearance.public()
     if user.is_staff or user.is_superuser:
         return Clearance.internal()
-    partner_actor_ids = getattr(user, "partner_actor_ids", None)
-    if callable(partner_actor_ids):
-        return Clearance.for_actors(partner_actor_ids())
-    return Clearance.public()
+    return Clearance.for_actors(partner_actor_ids(user))
+
+
+def partner_actor_ids(user) -> list[uuid.UUID]:
+    """The actor of the active partner organisation ``user`` belongs to (none or one).
+
+    Read once per user object, i.e. once per request: pages call the clearance several times.
+    """
+    cached = getattr(user, "_partner_actor_ids", None)
+    if cached is None:
+        from django.apps import apps
+
+        member = apps.get_model("partners", "PartnerMember")
+        cached = list(
+            member.objects.filter(user_id=user.pk, partner__is_active=True).values_list(
+                "partner__actor_id", flat=True
+            )
+        )
+        user._partner_actor_ids = cached
+    return cached

@@ -3,9 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import Scope
-from .models import Partner, PartnerToken
+from .models import Partner, PartnerMember, PartnerToken
 
 
 class PartnerTokenInline(admin.TabularInline):
@@ -20,13 +21,33 @@ class PartnerTokenInline(admin.TabularInline):
         return False
 
 
+class PartnerMemberInline(admin.TabularInline):
+    """The people who belong to the organisation: logged in, they see what it is cleared for."""
+
+    model = PartnerMember
+    extra = 0
+    fields = ("user", "added_at")
+    readonly_fields = ("added_at",)
+    autocomplete_fields = ("user",)
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ("name", "actor", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "actor__name", "actor__acronym")
     autocomplete_fields = ("actor",)
-    inlines = [PartnerTokenInline]
+    inlines = [PartnerMemberInline, PartnerTokenInline]
+
+
+@admin.register(PartnerMember)
+class PartnerMemberAdmin(SimpleHistoryAdmin):
+    """Memberships with their history (who belonged where, and when)."""
+
+    list_display = ("user", "partner", "added_at")
+    list_filter = ("partner",)
+    search_fields = ("user__username", "user__email", "partner__name")
+    autocomplete_fields = ("user", "partner")
 
 
 class PartnerTokenForm(forms.ModelForm):

@@ -1,4 +1,5 @@
-"""Partner organisations, their API tokens, and the change feed they sync from.
+"""Partner organisations, the people who belong to them, their API tokens, and the change feed
+they sync from.
 
 A token's key is shown once; the database keeps only its prefix (to find it) and its SHA-256
 (to check it). The change feed is an append-only log (``Change``) with one ``FeedRecord`` per
@@ -12,8 +13,10 @@ import hashlib
 import hmac
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from .choices import ChangeOp, RecordType, Scope
 
@@ -43,6 +46,30 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PartnerMember(models.Model):
+    """A person who belongs to a partner organisation: logged in by session, they are cleared as
+    the partner's actor (``cases.sharing.clearance_for_user``), exactly as its systems' tokens are.
+    One organisation per person; the history keeps who belonged where, and when."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="partner_membership",
+        help_text="A person belongs to one partner organisation at most",
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="members")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partner", "user"]
+        verbose_name = "partner member"
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.partner}"
 
 
 class PartnerTokenQuerySet(models.QuerySet):
@@ -194,4 +221,4 @@ class Change(models.Model):
         return f"{self.op} {self.type} {self.object_id} v{self.version}"
 
 
-__all__ = ["Change", "FeedRecord", "Partner", "PartnerToken", "Scope"]
+__all__ = ["Change", "FeedRecord", "Partner", "PartnerMember", "PartnerToken", "Scope"]

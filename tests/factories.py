@@ -228,3 +228,10 @@ class UndatedEngagementFactory(EngagementFactory):
     title = factory.Sequence(lambda n: f"Undated engagement {n}")
     started_on = None
     outcome = choices.Outcome.NOT_STATED
+
+
+def partner_member(user, partner=None):
+    """Make ``user`` a member of ``partner`` (a new partner organisation if None)."""
+    from partners.models import PartnerMember
+
+    return PartnerMember.objects.create(user=user, partner=partner or PartnerFactory())

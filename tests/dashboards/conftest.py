@@ -24,7 +24,6 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from alerts.choices import AlertStatus
 from alerts.services import recompute_intervals
@@ -46,10 +45,12 @@ from tests.factories import (
     AssessmentFactory,
     DeskOfficerFactory,
     EngagementFactory,
+    PartnerFactory,
     ReviewerFactory,
     SituationFactory,
     UserFactory,
     WarningIndicatorFactory,
+    partner_member,
     success_element,
 )
 
@@ -195,17 +196,9 @@ def outsider(db):
 
 
 @pytest.fixture
-def partner_user(db, world, monkeypatch):
-    """A partner organisation's person, not staff: cleared for AMBER where the partner is listed.
-
-    ``cases.sharing.clearance_for_user`` reads ``user.partner_actor_ids()``; no app links people
-    to partner organisations yet, so the test gives users that method.
-    """
+def partner_user(db, world):
+    """A partner organisation's person, not staff: cleared for AMBER where the partner is listed
+    (a ``partners.PartnerMember`` of the partner organisation whose actor is ``world.partner``)."""
     user = UserFactory(username="partner", password=PASSWORD)
-    partner_id = world.partner.pk
-
-    def partner_actor_ids(self):
-        return [partner_id] if self.username == "partner" else []
-
-    monkeypatch.setattr(get_user_model(), "partner_actor_ids", partner_actor_ids, raising=False)
+    partner_member(user, PartnerFactory(name="Partner organisation", actor=world.partner))
     return user
