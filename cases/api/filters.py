@@ -118,8 +118,15 @@ EngagementFilter = _filterset(
         "outcome": _multi(choices.Outcome, "outcome", "Outcome"),
         "lead_actor": filters.UUIDFilter(field_name="lead_actor_id"),
         "partner": filters.UUIDFilter(field_name="partner_roles__actor_id", distinct=True),
+        # Date ranges leave out engagements with no start date; ``dated=false`` lists those.
         "started_after": filters.DateFilter(field_name="started_on", lookup_expr="gte"),
         "started_before": filters.DateFilter(field_name="started_on", lookup_expr="lt"),
+        "dated": filters.BooleanFilter(
+            field_name="started_on",
+            lookup_expr="isnull",
+            exclude=True,
+            label="Whether the source gives a start date (false: 'date not given')",
+        ),
     },
 )
 

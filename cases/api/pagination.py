@@ -12,7 +12,8 @@ import json
 import uuid
 from collections import OrderedDict
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Q, QuerySet
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -87,6 +88,8 @@ class KeysetPagination:
             ) from e
 
     def paginate(self, queryset: QuerySet) -> QuerySet:
+        if self._nullable(queryset):
+            return self._paginate_nulls_last(queryset)
         order = (
             (f"-{self.field}", f"-{self.id_field}")
             if self.descending
@@ -101,6 +104,35 @@ class KeysetPagination:
                 Q(**{f"{self.field}__{beyond}": value})
                 | Q(**{self.field: value, f"{self.id_field}__{beyond}": last_id})
             )
+        return queryset[: self.limit + 1]
+
+    def _nullable(self, queryset: QuerySet) -> bool:
+        try:
+            return queryset.model._meta.get_field(self.field).null
+        except FieldDoesNotExist:
+            return False
+
+    def _paginate_nulls_last(self, queryset: QuerySet) -> QuerySet:
+        """Rows without a value (an engagement with no start date) come after all the others in
+        either direction, on every database; a cursor may point into either part."""
+        column = F(self.field)
+        order = column.desc(nulls_last=True) if self.descending else column.asc(nulls_last=True)
+        last = F(self.id_field).desc() if self.descending else F(self.id_field).asc()
+        queryset = queryset.order_by(order, last)
+        raw = self.request.query_params.get("cursor")
+        if raw:
+            value, last_id = self._decode_cursor(raw)
+            beyond = "lt" if self.descending else "gt"
+            if value is None:
+                queryset = queryset.filter(
+                    Q(**{f"{self.field}__isnull": True, f"{self.id_field}__{beyond}": last_id})
+                )
+            else:
+                queryset = queryset.filter(
+                    Q(**{f"{self.field}__{beyond}": value})
+                    | Q(**{self.field: value, f"{self.id_field}__{beyond}": last_id})
+                    | Q(**{f"{self.field}__isnull": True})
+                )
         return queryset[: self.limit + 1]
 
     def response(self, rows: list[dict], key=None) -> Response:

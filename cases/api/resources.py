@@ -110,6 +110,9 @@ def _engagement_extra(rows: list[dict], ids: list) -> None:
         roles[engagement_id].append({"actor": actor_id, "role": role})
     for row in rows:
         row["partners"] = roles.get(row["id"], [])
+        if row["started_on"] is None:
+            # The source gives no start date: no date, so no precision either.
+            row["started_precision"] = None
 
 
 SITUATIONS = Resource(

@@ -12,6 +12,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..choices import DatePrecision
 from ..models import (
     Actor,
     Assessment,
@@ -161,6 +162,14 @@ class EngagementSerializer(TrackedSerializer):
     situation = serializers.PrimaryKeyRelatedField(queryset=Situation.objects.none())
     partners = PartnerRoleSerializer(many=True, required=False)
     citations = citations_field()
+    # Null with a null ``started_on`` (the source gives no start date), so a record read from
+    # the API can be written back as it is.
+    started_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        allow_null=True,
+        required=False,
+        help_text="Precision of started_on; null when started_on is null (no date given)",
+    )
 
     class Meta:
         model = Engagement
@@ -185,6 +194,10 @@ class EngagementSerializer(TrackedSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["situation"].queryset = self.visible(Situation.objects.all(), "")
+
+    def validate_started_precision(self, value):
+        # The model keeps its default precision for an undated engagement.
+        return DatePrecision.DAY if value is None else value
 
     def validate_partners(self, value):
         actors = [item["actor"].pk for item in value]
