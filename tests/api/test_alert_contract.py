@@ -1,0 +1,250 @@
+"""Alerts keep the API's contract: a UUID ``id``, a ``version`` that grows with every change,
+``If-Match`` on acknowledge, and a place in the change feed — also when the alert rules and the
+lifecycle services write them with set-based SQL that fires no signal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from alerts.choices import AlertStatus
+from alerts.models import Alert, AlertEvent
+from alerts.services import evaluate_rules, recompute_intervals, resolve
+from cases.choices import Severity, SharingLevel
+from cases.models import Situation
+from partners.feed import backfill
+from partners.models import Change, FeedRecord
+from tests.factories import (
+    ActorFactory,
+    AlertFactory,
+    SituationFactory,
+    WarningIndicatorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CRITICAL_7 = "No action 7 days after a critical warning"
+
+TLP = [
+    ("clear", False, True),
+    ("green", False, True),
+    ("amber", True, True),
+    ("amber", False, False),
+    ("amber+strict", True, True),
+    ("amber+strict", False, False),
+    ("red", True, False),
+    ("red", False, False),
+]
+
+
+def is_uuid(value) -> bool:
+    return isinstance(value, str) and str(uuid.UUID(value)) == value
+
+
+def warned_situation(api, level: str, listed: bool) -> Situation:
+    """A situation with a critical warning left unanswered for ten days."""
+    situation = SituationFactory(
+        sharing=level, shared_with=[api.partner.actor] if listed else [ActorFactory()]
+    )
+    WarningIndicatorFactory(
+        situation=situation,
+        severity=Severity.CRITICAL,
+        observed_on=timezone.localdate() - dt.timedelta(days=10),
+    )
+    return situation
+
+
+def run_rules():
+    recompute_intervals()
+    return evaluate_rules()
+
+
+def feed(api, since: str = "0") -> tuple[list[dict], str]:
+    page = api.get("changes/", {"since": since, "limit": 5000}).json()
+    assert not page["has_more"]
+    return page["changes"], page["cursor"]
+
+
+def alert_entries(entries: list[dict], alert: Alert) -> list[tuple[str, int]]:
+    return [
+        (e["op"], e["version"])
+        for e in entries
+        if e["type"] == "alert" and e["id"] == str(alert.uuid)
+    ]
+
+
+# --- ids, versions, If-Match -----------------------------------------------------------------
+
+
+def test_alert_ids_are_uuids_with_a_version(api):
+    alert = AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
+    (row,) = api.get("alerts/").json()["results"]
+    assert row["id"] == str(alert.uuid) and is_uuid(row["id"])
+    assert row["version"] == 1 and row["updated_at"]
+    detail = api.get(f"alerts/{alert.uuid}/")
+    assert detail.status_code == 200 and detail.json() == row
+    assert detail["ETag"] == '"1"'
+    # The integer key is no route, and alerts have distinct ids.
+    assert api.get(f"alerts/{alert.pk}/").status_code == 404
+    other = AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
+    assert other.uuid != alert.uuid
+
+
+def test_acknowledging_grows_the_version_by_one_and_answers_an_etag(api):
+    alert = AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
+    before = Alert.objects.get(pk=alert.pk).updated_at
+    response = api.post(
+        f"alerts/{alert.uuid}/acknowledge/", {"comment": "Envoy sent"}, HTTP_IF_MATCH='"1"'
+    )
+    assert response.status_code == 200
+    assert response.json()["version"] == 2
+    assert response["ETag"] == '"2"'
+    stored = Alert.objects.get(pk=alert.pk)
+    assert (stored.version, stored.status) == (2, AlertStatus.ACKNOWLEDGED)
+    assert stored.updated_at > before
+    # Resolving (lifecycle service, an UPDATE) is a change too.
+    assert resolve(Alert.objects.filter(pk=alert.pk), None, "Done") == 1
+    assert api.get(f"alerts/{alert.uuid}/").json()["version"] == 3
+
+
+def test_a_stale_if_match_on_acknowledge_is_a_412_and_changes_nothing(api):
+    alert = AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
+    alert.measure = 25
+    alert.save()  # version 2
+    changes = Change.objects.count()
+    response = api.post(f"alerts/{alert.uuid}/acknowledge/", {"comment": "x"}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 412
+    error = response.json()["error"]
+    assert (error["code"], error["current_version"]) == ("precondition_failed", 2)
+    stored = Alert.objects.get(pk=alert.pk)
+    assert (stored.status, stored.version, stored.acknowledgement) == (AlertStatus.OPEN, 2, "")
+    assert not AlertEvent.objects.filter(alert=alert).exists()
+    assert Change.objects.count() == changes
+    ok = api.post(f"alerts/{alert.uuid}/acknowledge/", {}, HTTP_IF_MATCH='W/"2"')
+    assert ok.status_code == 200 and ok["ETag"] == '"3"'
+
+
+# --- the change feed ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("level", "listed", "visible"), TLP)
+def test_alerts_raised_by_the_rules_reach_cleared_partners_only(api, level, listed, visible):
+    situation = warned_situation(api, level, listed)
+    run_rules()
+    alert = Alert.objects.get(situation=situation, rule__name=CRITICAL_7)
+    entries, cursor = feed(api)
+    if not visible:
+        assert alert_entries(entries, alert) == []
+        assert all(e["id"] != str(alert.uuid) for e in entries)
+        return
+    assert alert_entries(entries, alert) == [("upsert", 1)]
+    data = next(e["data"] for e in entries if e["id"] == str(alert.uuid))
+    assert data == api.get(f"alerts/{alert.uuid}/").json()
+
+    # Acknowledging (API → lifecycle UPDATE): one more upsert at version 2.
+    api.post(f"alerts/{alert.uuid}/acknowledge/", {"comment": "On it"})
+    entries, cursor = feed(api, cursor)
+    assert alert_entries(entries, alert) == [("upsert", 2)]
+    # The rules see a new measure (ON CONFLICT DO UPDATE): version 3.
+    WarningIndicatorFactory(
+        situation=situation,
+        severity=Severity.CRITICAL,
+        observed_on=timezone.localdate() - dt.timedelta(days=20),
+    )
+    run_rules()
+    entries, cursor = feed(api, cursor)
+    assert alert_entries(entries, alert) == [("upsert", 3)]
+    assert Alert.objects.get(pk=alert.pk).version == 3
+    # Running again with nothing new writes nothing and tells nothing.
+    run_rules()
+    entries, cursor = feed(api, cursor)
+    assert alert_entries(entries, alert) == []
+
+
+def test_tightening_the_situations_sharing_turns_its_alerts_into_deletes(api, make_api):
+    situation = warned_situation(api, SharingLevel.AMBER, listed=True)
+    run_rules()
+    alert = Alert.objects.get(situation=situation, rule__name=CRITICAL_7)
+    staying = make_api()
+    situation.shared_with.add(staying.partner.actor)
+    entries, cursor = feed(api)
+    assert alert_entries(entries, alert) == [("upsert", 1)]
+    _, staying_cursor = feed(staying)
+
+    situation.shared_with.remove(api.partner.actor)
+    entries, cursor = feed(api, cursor)
+    assert alert_entries(entries, alert) == [("delete", 1)]
+    assert api.get(f"alerts/{alert.uuid}/").status_code == 404
+    # The partner still listed is told nothing new.
+    entries, _ = feed(staying, staying_cursor)
+    assert alert_entries(entries, alert) == []
+
+    # Loosened again, the alert comes back into view; RED hides it from everyone.
+    situation.shared_with.add(api.partner.actor)
+    entries, cursor = feed(api, cursor)
+    assert alert_entries(entries, alert) == [("upsert", 1)]
+    situation.sharing = SharingLevel.RED
+    situation.save()
+    entries, cursor = feed(api, cursor)
+    assert alert_entries(entries, alert) == [("delete", 1)]
+
+
+def test_a_deleted_alert_is_a_tombstone(api):
+    alert = AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
+    entries, cursor = feed(api)
+    assert alert_entries(entries, alert) == [("upsert", 1)]
+    alert.delete()
+    entries, _ = feed(api, cursor)
+    assert alert_entries(entries, alert) == [("delete", 2)]
+
+
+def test_the_rules_record_the_feed_in_a_fixed_number_of_statements(api):
+    """Set-based: the number of statements of a run does not grow with the alerts it raises."""
+    counts = []
+    for n in (2, 8):
+        for _ in range(n):
+            warned_situation(api, SharingLevel.GREEN, listed=False)
+        recompute_intervals()
+        before = Alert.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            evaluate_rules()
+        assert Alert.objects.count() == before + n
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert FeedRecord.objects.filter(type="alert").count() == Alert.objects.count() == 10
+    entries, _ = feed(api)
+    assert {e["id"] for e in entries if e["type"] == "alert"} == {
+        str(u) for u in Alert.objects.values_list("uuid", flat=True)
+    }
+
+
+def test_backfill_records_alerts_written_without_signals(api):
+    green = SituationFactory(sharing=SharingLevel.GREEN)
+    red = SituationFactory(sharing=SharingLevel.RED)
+    rule = AlertFactory(situation=green).rule
+    now = timezone.now()
+    Alert.objects.bulk_create(
+        Alert(
+            rule=rule,
+            situation=situation,
+            subject_key=f"bulk:{situation.pk.hex}",
+            level=rule.level,
+            opened_at=now,
+            measured_at=now,
+        )
+        for situation in (green, red)
+    )
+    bulk = list(Alert.objects.filter(subject_key__startswith="bulk:"))
+    assert len({a.uuid for a in bulk}) == 2
+    assert not FeedRecord.objects.filter(object_id__in=[a.uuid for a in bulk]).exists()
+    assert backfill()["alert"] == 2
+    assert backfill()["alert"] == 0
+    entries, _ = feed(api)
+    told = {e["id"] for e in entries if e["type"] == "alert"}
+    by_situation = {a.situation_id: str(a.uuid) for a in bulk}
+    assert by_situation[green.pk] in told and by_situation[red.pk] not in told
