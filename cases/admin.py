@@ -12,7 +12,15 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, ManyToManyField, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    ManyToManyField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest
@@ -394,6 +402,23 @@ class AssessmentInline(TrackedInlineMixin, admin.TabularInline):
     show_change_link = True
 
 
+class UndatedFilter(admin.EmptyFieldListFilter):
+    """Start date given or not: the report leaves many engagements undated."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "start date"
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            display = str(choice["display"])  # "Empty (3)" with facets on
+            for old, new in (("Not empty", "Dated"), ("Empty", "Date not given")):
+                if display.startswith(old):
+                    display = new + display[len(old) :]
+                    break
+            yield {**choice, "display": display}
+
+
 @admin.register(Engagement)
 class EngagementAdmin(TrackedAdmin):
     list_display = (
@@ -408,8 +433,15 @@ class EngagementAdmin(TrackedAdmin):
         "partner_count",
     )
     list_select_related = ("situation", "lead_actor")
-    list_filter = ("instrument", "track", "outcome", "situation__region")
+    list_filter = (
+        "instrument",
+        "track",
+        "outcome",
+        "situation__region",
+        ("started_on", UndatedFilter),
+    )
     search_fields = ("title", "objective", "situation__title", "lead_actor__name")
+    # Drilling down by year or month leaves out engagements with no start date.
     date_hierarchy = "started_on"
     autocomplete_fields = ("situation", "lead_actor", "citations")
     inlines = (EngagementPartnerInline, AssessmentInline)
@@ -426,8 +458,12 @@ class EngagementAdmin(TrackedAdmin):
         RECORD_FIELDS,
     )
 
-    started = _partial_date_column("started_on", "started_precision", "Started")
     ended = _partial_date_column("ended_on", "ended_precision", "Ended")
+
+    # Sorting by start puts undated engagements last on every database.
+    @admin.display(description="Started", ordering=F("started_on").asc(nulls_last=True))
+    def started(self, obj: Engagement) -> str:
+        return obj.started_display
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
