@@ -104,3 +104,27 @@ def test_partner_sees_exactly_its_tlp_clearance(level, listed, visible):
     indicators = restrict_to_clearance(WarningIndicator.objects.all(), clearance, "situation")
     assert indicators.exists() is visible
     assert restrict_to_clearance(Situation.objects.all(), Clearance.internal()).exists()
+
+
+def test_an_engagement_may_have_no_start_date():
+    from cases.models import Engagement
+    from tests.factories import UndatedEngagementFactory
+
+    engagement = UndatedEngagementFactory.build(
+        situation=SituationFactory(),
+        lead_actor=ActorFactory(),
+        title="Quiet good offices",
+        started_precision=DatePrecision.YEAR,
+        ended_on=dt.date(2010, 3, 1),
+        ended_precision=DatePrecision.MONTH,
+    )
+    engagement.full_clean()  # no start to end before
+    engagement.save()
+    engagement.refresh_from_db()
+    assert engagement.started_on is None
+    assert engagement.started_precision == DatePrecision.DAY  # nothing to be precise about
+    assert engagement.started_display == "date not given"
+    assert str(engagement) == "Quiet good offices (date not given)"
+    # Undated engagements sort after the dated ones of their situation, on every database.
+    dated = EngagementFactory(situation=engagement.situation, started_on=dt.date(2011, 1, 1))
+    assert list(Engagement.objects.filter(situation=engagement.situation)) == [dated, engagement]
