@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.choices import SharingLevel
 from tests.factories import (
     ActorFactory,
+    AlertFactory,
     AssessmentFactory,
     EngagementPartnerFactory,
     ParagraphFactory,
@@ -29,6 +30,7 @@ MAX_QUERIES = {
     "assessments": 4,
     "documents": 3,
     "success-elements": 2,
+    "alerts": 2,
     "changes": 24,  # positioning, the page, then each record type as its list reads it
 }
 
@@ -49,6 +51,7 @@ def populate(count: int, partner_actor):
         )
         EngagementPartnerFactory(engagement=assessment.engagement)
         EngagementPartnerFactory(engagement=assessment.engagement)
+        AlertFactory(situation=situation)
 
 
 @pytest.mark.parametrize("resource", list(MAX_QUERIES))

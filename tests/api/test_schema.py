@@ -104,3 +104,19 @@ def test_responses_have_exactly_the_documented_fields(api, resource, serializer)
     assert rows
     for row in rows:
         assert set(row) == set(serializer().fields), resource
+
+
+def test_schema_names_every_record_by_a_uuid_with_a_version(schema):
+    components = schema["components"]["schemas"]
+    for name in ("Alert", "Document", "DocumentDetail", "Paragraph", "SuccessElement"):
+        properties = components[name]["properties"]
+        assert properties["id"]["format"] == "uuid", name
+        assert properties["version"]["type"] == "integer", name
+        assert properties["updated_at"]["format"] == "date-time", name
+    citations = components["Situation"]["properties"]["citations"]["items"]
+    assert citations["format"] == "uuid"
+    acknowledge = schema["paths"]["/api/v1/alerts/{id}/acknowledge/"]["post"]
+    assert "412" in acknowledge["responses"]
+    assert "If-Match" in {p["name"] for p in acknowledge["parameters"]}
+    change_type = components["Change"]["properties"]["type"]["$ref"].rsplit("/", 1)[1]
+    assert "alert" in components[change_type]["enum"]
