@@ -127,9 +127,10 @@ class RandomUUID(models.Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # UUIDField is char(32) hex on SQLite; version 4 and variant bits set as uuid4() does.
+        # No "%" (modulo) here: the schema editor formats a column default with "%".
         return (
             "(lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2)"
-            " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2)"
+            " || substr('89ab', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2)"
             " || hex(randomblob(6))))",
             [],
         )
