@@ -75,6 +75,7 @@ def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = 
     from partners.services import issue_partner_token
 
     from . import api, dashboard, feeds, intervals, report, rules
+    from .figures import STATEMENTS
     from .generate import PARTNER_ACTOR, ensure_dataset
     from .scales import SCALES
     from .server import Server
@@ -121,6 +122,7 @@ def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = 
         "figures": values,
         "figure_info": {f.key: {"label": f.label, "unit": f.unit, "kind": f.kind} for f in figures},
         "targets": report.check_targets(values),
+        "statements": dict(STATEMENTS),
     }
     baseline = RESULTS / "small.json"
     if scale.name != "small" and scale.situations > 1000 and baseline.exists():

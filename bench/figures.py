@@ -6,7 +6,7 @@ import statistics
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -33,6 +33,16 @@ class Timed:
     seconds: float
     queries: int
     result: object
+    statements: list = field(default_factory=list)  # [seconds, start of the SQL] per query
+
+
+# Where the time of the main measures went, statement by statement (written to the JSON).
+STATEMENTS: dict[str, list] = {}
+
+
+def keep_statements(name: str, run: Timed) -> Timed:
+    STATEMENTS[name] = sorted(run.statements, reverse=True)
+    return run
 
 
 @contextmanager
@@ -47,7 +57,10 @@ def timed(function: Callable[[], object]) -> Timed:
         started = time.perf_counter()
         result = function()
         seconds = time.perf_counter() - started
-    return Timed(seconds, len(captured.captured_queries), result)
+    statements = [
+        [float(q["time"]), " ".join(q["sql"].split())[:160]] for q in captured.captured_queries
+    ]
+    return Timed(seconds, len(captured.captured_queries), result, statements)
 
 
 def median_timed(function: Callable[[], object], repeats: int) -> Timed:

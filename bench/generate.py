@@ -42,6 +42,7 @@ from cases.choices import (
 from .scales import Scale
 
 SEED = 20110826  # the date of S/2011/552
+LAYOUT = 2  # bumped when the generated rows change: an older data set is then regenerated
 ACTORS = 200
 PARTNER_ACTOR = 1  # the benchmark partner's organisation (acronym BA1)
 MARKER = "bench_dataset"
@@ -104,9 +105,9 @@ def current_dataset() -> Dataset | None:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [MARKER])
         if not cursor.fetchone()[0]:
             return None
-        cursor.execute(f"SELECT scale, situations, anchor FROM {MARKER} LIMIT 1")
+        cursor.execute(f"SELECT scale, situations, anchor, seed FROM {MARKER} LIMIT 1")
         row = cursor.fetchone()
-        if row is None:
+        if row is None or row[3] != SEED + LAYOUT:
             return None
         cursor.execute("SELECT count(*) FROM cases_situation")
         if cursor.fetchone()[0] != row[1]:
@@ -169,6 +170,9 @@ def generate(scale: Scale, anchor: dt.date, *, log=print) -> None:
         "epers": scale.engagements_per_situation,
         "anchor": anchor,
         "now": now,
+        # Every record was last touched a day before the run at the latest: a data set at rest
+        # (the first incremental recompute finds nothing changed, nothing is dated in the future).
+        "rest": now - dt.timedelta(days=1),
         "actors": ACTORS,
         "countries": COUNTRIES,
         "regions": list(Region.values),
@@ -206,7 +210,7 @@ def generate(scale: Scale, anchor: dt.date, *, log=print) -> None:
         _step(cursor, log, "feed changes", FEED_CHANGES_SQL, params)
         cursor.execute(
             f"INSERT INTO {MARKER} VALUES (%s, %s, %s, %s, %s)",
-            [scale.name, scale.situations, anchor, SEED, now],
+            [scale.name, scale.situations, anchor, SEED + LAYOUT, now],
         )
 
 
@@ -248,8 +252,8 @@ SITUATIONS_SQL = f"""
 INSERT INTO cases_situation (id, version, created_at, updated_at, title, slug, countries, region,
                              subregion, crisis_type, conflict_stage, status, risk_level, sharing,
                              summary)
-SELECT id, 1, created,
-       LEAST(created + make_interval(days => {rnd("'s-upd-' || n", 400)}), %(now)s::timestamptz),
+SELECT id, 1, LEAST(created, %(rest)s::timestamptz),
+       LEAST(created + make_interval(days => {rnd("'s-upd-' || n", 400)}), %(rest)s::timestamptz),
        'Bench situation ' || n, 'bench-s-' || n, {pick("countries", "'s-c-' || n")},
        {pick("regions", "'s-r-' || n")}, '', {pick("crises", "'s-t-' || n")},
        {pick("stages", "'s-g-' || n")}, {pick("statuses", "'s-st-' || n")},
@@ -279,7 +283,8 @@ INDICATORS_SQL = f"""
 INSERT INTO cases_warningindicator (id, version, created_at, updated_at, category, severity,
                                     description, observed_on, observed_precision,
                                     threshold_moment, source, reported_by_id, situation_id)
-SELECT md5(rkey)::uuid, 1, stamp, stamp, {pick("categories", "'i-c-' || rkey")},
+SELECT md5(rkey)::uuid, 1, LEAST(stamp0, %(rest)s::timestamptz),
+       LEAST(stamp0, %(rest)s::timestamptz), {pick("categories", "'i-c-' || rkey")},
        CASE WHEN sev < 30 THEN 1 WHEN sev < 60 THEN 2 WHEN sev < 85 THEN 3 ELSE 4 END,
        'Synthetic warning sign',
        CASE prec WHEN 'year' THEN date_trunc('year', obs_day)::date
@@ -296,7 +301,7 @@ FROM (
            {rnd("'i-s-' || rkey", 100)} AS sev,
            LEAST(%(anchor)s::date,
                  p.start + {rnd("'i-d-' || rkey", "CASE WHEN p.active THEN 60 ELSE 720 END")})
-               ::timestamptz + make_interval(secs => {rnd("'i-sec-' || rkey", 86400)}) AS stamp
+               ::timestamptz + make_interval(secs => {rnd("'i-sec-' || rkey", 86400)}) AS stamp0
     FROM bench_plan p CROSS JOIN generate_series(1, %(ipers)s) i
     CROSS JOIN LATERAL (SELECT 'bench-i-' || p.n || '-' || i AS rkey) k
     CROSS JOIN LATERAL (SELECT {rnd("'i-p-' || rkey", 100)} AS pr) r
@@ -307,7 +312,8 @@ ENGAGEMENTS_SQL = f"""
 INSERT INTO cases_engagement (id, version, created_at, updated_at, title, instrument, track,
                               started_on, started_precision, ended_on, ended_precision, objective,
                               outcome, lead_actor_id, situation_id)
-SELECT md5(rkey)::uuid, 1, stamp, stamp, 'Bench engagement ' || n || '-' || j,
+SELECT md5(rkey)::uuid, 1, LEAST(stamp0, %(rest)s::timestamptz),
+       LEAST(stamp0, %(rest)s::timestamptz), 'Bench engagement ' || n || '-' || j,
        {pick("instruments", "'e-i-' || rkey")}, {pick("tracks", "'e-t-' || rkey")},
        CASE WHEN unknown THEN NULL
             WHEN prec = 'year' THEN date_trunc('year', obs_day)::date
@@ -329,7 +335,7 @@ FROM (
            {rnd("'e-u-' || rkey", 100)} < 5 AS unknown,
            {rnd("'e-x-' || rkey", 2)} = 0 AS ended,
            (p.start - 30)::timestamptz + make_interval(days => {rnd("'e-d-' || rkey", 900)})
-               AS stamp
+               AS stamp0
     FROM bench_plan p CROSS JOIN generate_series(1, %(epers)s) j
     CROSS JOIN LATERAL (SELECT 'bench-e-' || p.n || '-' || j AS rkey) k
     CROSS JOIN LATERAL (SELECT {rnd("'e-p-' || rkey", 100)} AS pr) r

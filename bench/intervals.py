@@ -17,7 +17,7 @@ from django.utils import timezone
 from alerts import tasks
 from alerts.models import MeasureSettings
 
-from .figures import COUNT, RATIO, Figure, timed
+from .figures import COUNT, RATIO, Figure, keep_statements, timed
 
 BASELINE_TABLE = "bench_interval_baseline"
 COMPARED = (
@@ -144,8 +144,8 @@ def measure(profile=None) -> list[Figure]:
     _reset_intervals()
     # The periodic task, as beat sends it: with nothing computed yet it runs in full.
     run = profile("recompute-full", tasks.recompute_intervals) if profile else None
-    cold = run or timed(tasks.recompute_intervals)
-    warm = timed(lambda: tasks.recompute_intervals(full=True))
+    cold = keep_statements("recompute.full", run or timed(tasks.recompute_intervals))
+    warm = keep_statements("recompute.warm", timed(lambda: tasks.recompute_intervals(full=True)))
     drop_baseline()
     baseline = timed(lambda: run_baseline(settings.threshold_severity, today))
     differing = compare_sample(today)
@@ -154,7 +154,7 @@ def measure(profile=None) -> list[Figure]:
             f"the recompute and the SQL baseline disagree on {differing} of {SAMPLE} situations"
         )
     _touch(0.01)
-    incremental = timed(tasks.recompute_intervals)
+    incremental = keep_statements("recompute.incremental", timed(tasks.recompute_intervals))
     if "incremental" not in str(incremental.result):
         raise AssertionError(f"expected an incremental run, got {incremental.result}")
     return [

@@ -95,6 +95,10 @@ def render(result: dict) -> str:
     lines += ["", f"Targets (defined for the large scale; this run: {result['scale']})", "-" * 76]
     for row in result["targets"]:
         lines.append(f"{row['target']:<60} {_fmt(row['value']):>10}  {verdict(row['met'])}")
+    for name, statements in (result.get("statements") or {}).items():
+        lines += ["", f"Slowest statements of {name}", "-" * 76]
+        for seconds, sql in statements[:4]:
+            lines.append(f"{float(seconds):>8.3f} s  {sql[:64]}")
     if result.get("growth"):
         g = result["growth"]
         base = result.get("growth_from", "small")

@@ -1,0 +1,90 @@
+"""The benchmark at its tiny scale (50 situations): every measure runs — the gunicorn server, the
+load client, the feed client — and the JSON holds every figure as a number. Figures are not
+asserted against targets here: they are for people, on the large scale."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from bench import cli, report
+
+# The server and the feed client are other processes: the data must be committed. The migrations'
+# rows (alert rules, success elements) are restored afterwards for the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+EXPECTED = {
+    "recompute.full.seconds",
+    "recompute.full.queries",
+    "recompute.warm.seconds",
+    "recompute.incremental.seconds",
+    "recompute.baseline.seconds",
+    "recompute.ratio",
+    "rules.first.seconds",
+    "rules.first.queries",
+    "rules.alerts",
+    "rules.second.seconds",
+    "rules.second.new",
+    "dashboard.seconds",
+    "dashboard.queries",
+    "api.rps",
+    "api.p50_ms",
+    "api.p95_ms",
+    "api.baseline.rps",
+    "api.ratio",
+    "feed.changes",
+    "feed.seconds",
+    "feed.changes_per_s",
+    "feed.client_peak_rss_mb",
+    "feed.server_peak_rss_mb",
+    "feed.memory_flat",
+}
+
+
+def test_a_tiny_run_writes_every_figure(requires_postgres, tmp_path, capsys):
+    out = tmp_path / "tiny.json"
+    assert cli.main(["--scale", "tiny", "--json", str(out)]) == 0
+
+    result = json.loads(out.read_text())
+    figures = result["figures"]
+    assert set(figures) >= EXPECTED
+    for key, value in figures.items():
+        assert isinstance(value, int | float) and math.isfinite(value), key
+    assert result["situations"] == 50 and result["indicators"] == 500
+    assert figures["rules.alerts"] > 0 and figures["rules.second.new"] == 0
+    assert figures["feed.changes"] > 0 and figures["api.rps"] > 0
+    assert {row["key"] for row in result["targets"]} == {t.key for t in report.TARGETS}
+    printed = capsys.readouterr().out
+    assert "MET" in printed and "recompute" in printed
+
+
+def test_a_second_run_reuses_the_data_set(requires_postgres, tmp_path, capsys):
+    from bench.generate import ensure_dataset
+    from bench.scales import SCALES
+
+    first = ensure_dataset(SCALES["tiny"], log=lambda *_: None)
+    again = ensure_dataset(SCALES["tiny"], log=lambda *_: None)
+    assert first.generated_in is not None and again.generated_in is None
+
+
+def test_growth_compares_costs_and_rates_with_the_data():
+    small = {
+        "situations": 1000,
+        "figures": {"a": 1.0, "r": 100.0, "n": 5},
+        "figure_info": {},
+    }
+    large = {
+        "situations": 100_000,
+        "figures": {"a": 150.0, "r": 2.0, "n": 500},
+        "figure_info": {
+            "a": {"label": "a", "unit": "s", "kind": "cost"},
+            "r": {"label": "r", "unit": "req/s", "kind": "rate"},
+            "n": {"label": "n", "unit": "", "kind": "count"},
+        },
+    }
+    rows = report.growth(small, large)
+    assert set(rows) == {"a", "r"}
+    assert rows["a"]["factor"] == 150 and not rows["a"]["met"]
+    assert rows["r"]["factor"] == 50 and rows["r"]["met"]
