@@ -54,10 +54,11 @@ def record_children(
     )
     for situation_id in missing:
         _situation_record(situation_id)
+    # In key order: two writers locking overlapping sets never wait for each other in a cycle.
     locked = FeedRecord.objects.select_for_update().filter(
         type=RecordType.SITUATION, object_id__in=situations
     )
-    list(locked.values_list("pk", flat=True))
+    list(locked.order_by("pk").values_list("pk", flat=True))
 
     model = queryset.model
     meta = model._meta

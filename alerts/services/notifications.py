@@ -161,7 +161,8 @@ def webhook_payload(notification: Notification, sent_at: dt.datetime) -> dict:
         "delivery": str(notification.pk),
         "sent_at": sent_at.isoformat(),
         "alert": {
-            "id": alert.pk,
+            "id": str(alert.uuid),  # as the API and the change feed name it
+            "version": alert.version,
             "level": alert.get_level_display().lower(),
             "status": alert.status,
             "episode": notification.episode,

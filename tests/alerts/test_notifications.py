@@ -109,7 +109,8 @@ def test_a_partner_system_receives_a_webhook_it_can_verify():
     assert headers["Content-Type"] == "application/json"
     payload = json.loads(request["body"])
     assert payload["event"] == "alert.opened"
-    assert payload["alert"]["id"] == alert.pk
+    assert payload["alert"]["id"] == str(alert.uuid)
+    assert payload["alert"]["version"] == alert.version
     assert payload["alert"]["situation"]["id"] == str(situation.pk)
     assert payload["alert"]["situation"]["tlp"] == "TLP:AMBER"
     assert payload["alert"]["level"] == "critical"
