@@ -230,13 +230,20 @@ WITH horizon AS (
     SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
            pg_current_xact_id_if_assigned()::text::bigint AS own
 ),
+-- Records with a change of a transaction that may still be running (few, short-lived): their
+-- later changes wait. Read first, once, so the check below is a hash lookup per change rather
+-- than a scan of every unpositioned change for each one (quadratic after a bulk load).
+blocked AS MATERIALIZED (
+    SELECT e.type, e.object_id, MIN(e.seq) AS seq FROM {change} e, horizon h
+    WHERE e.position IS NULL AND NOT (e.xid < h.xmin OR e.xid IS NOT DISTINCT FROM h.own)
+    GROUP BY e.type, e.object_id
+),
 ready AS (
     SELECT c.id FROM {change} c, horizon h
     WHERE c.position IS NULL AND (c.xid < h.xmin OR c.xid = h.own)
       AND NOT EXISTS (
-        SELECT 1 FROM {change} e
-        WHERE e.position IS NULL AND e.type = c.type AND e.object_id = c.object_id
-          AND e.seq < c.seq AND NOT (e.xid < h.xmin OR e.xid IS NOT DISTINCT FROM h.own)
+        SELECT 1 FROM blocked b
+        WHERE b.type = c.type AND b.object_id = c.object_id AND b.seq < c.seq
       )
 ),
 numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM ready),
@@ -455,119 +462,145 @@ def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
 
 # --- records written without signals -----------------------------------------------------
 
-BACKFILL_CHUNK = 5000
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
-def _current_xid() -> int | None:
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
-        return cursor.fetchone()[0]
+def _situation_audience_sql(alias: str) -> tuple[str, str, list]:
+    """SQL for the audience of situation ``alias`` as ``Audience.of_situation`` stores it:
+    ``(open, actors, params)``; actors are the sharing list's hex ids, sorted, comma-separated."""
+    from cases.choices import LISTED_SHARING_LEVELS, OPEN_SHARING_LEVELS
+    from cases.models import Situation
+
+    through = Situation.shared_with.through._meta
+    table = _qn(through.db_table)
+    owner, actor = _qn("situation_id"), _qn("actor_id")
+    sharing = f"{alias}.{_qn(Situation._meta.get_field('sharing').column)}"
+    pk = f"{alias}.{_qn(Situation._meta.pk.column)}"
+    if connection.vendor == "postgresql":
+        # uuid order is the order of the hex strings Python sorts.
+        listed = (
+            f"(SELECT string_agg(replace(l.{actor}::text, '-', ''), ',' ORDER BY l.{actor}) "
+            f"FROM {table} l WHERE l.{owner} = {pk})"
+        )
+    else:
+        # SQLite keeps a UUID as its hex string; group_concat follows the inner order.
+        listed = (
+            f"(SELECT group_concat(x.{actor}, ',') FROM (SELECT l.{actor} FROM {table} l "
+            f"WHERE l.{owner} = {pk} ORDER BY l.{actor}) x)"
+        )
+    open_levels = ", ".join(["%s"] * len(OPEN_SHARING_LEVELS))
+    listed_levels = ", ".join(["%s"] * len(LISTED_SHARING_LEVELS))
+    return (
+        f"({sharing} IN ({open_levels}))",
+        f"CASE WHEN {sharing} IN ({listed_levels}) THEN COALESCE({listed}, '') ELSE '' END",
+        [*OPEN_SHARING_LEVELS, *LISTED_SHARING_LEVELS],
+    )
 
 
-def _backfill_rows(type_: str, rows, audience_of, xid) -> int:
-    """Create the feed row and a first change for each (id, version, situation id) in ``rows``."""
+def _backfill_type(type_: str, model, situation_path: str | None) -> int:
+    """Record, in two statements whatever their number, every ``model`` row the feed has never
+    seen: its feed row and a first change (an upsert, position to be given). Returns how many.
+
+    ``situation_path``: None for a situation (its audience is computed from its sharing and
+    sharing list) and for a record outside TLP (everyone); else how the record reaches its
+    situation, whose feed row's audience it inherits (a situation the feed has not recorded:
+    nobody).
+    """
     from django.utils import timezone
 
-    count, records, changes = 0, [], []
-    now = timezone.now()
-
-    def flush():
-        FeedRecord.objects.bulk_create(records, ignore_conflicts=True)
-        Change.objects.bulk_create(changes)
-        records.clear()
-        changes.clear()
-
-    for object_id, version, situation_id in rows:
-        audience = audience_of(object_id, situation_id)
-        actors = audience.encoded_actors()
-        records.append(
-            FeedRecord(
-                type=type_,
-                object_id=object_id,
-                situation_id=situation_id,
-                seq=1,
-                content_seq=1,
-                version=version,
-                audience_open=audience.open,
-                audience_actors=actors,
+    meta = model._meta
+    record, change = _qn(FeedRecord._meta.db_table), _qn(Change._meta.db_table)
+    pk, version = f"a.{_qn(meta.pk.column)}", f"a.{_qn(meta.get_field('version').column)}"
+    # Parameters in the order they appear: the SELECT list's, then the joins'.
+    joins, select_params, join_params = "", [], []
+    no_situation = f"CAST(NULL AS {FeedRecord._meta.get_field('situation_id').db_type(connection)})"
+    if type_ == RecordType.SITUATION:
+        situation = no_situation
+        open_, actors, select_params = _situation_audience_sql("a")
+    elif situation_path is None:
+        situation, open_, actors = no_situation, "%s", "''"
+        select_params = [True]
+    else:
+        # ``engagement__situation_id`` -> join the engagement, read its situation_id.
+        *hops, last = situation_path.split("__")
+        holder, holder_meta = "a", meta
+        for index, hop in enumerate(hops):
+            field = holder_meta.get_field(hop)
+            target = field.related_model._meta
+            joins += (
+                f"JOIN {_qn(target.db_table)} j{index} ON j{index}.{_qn(target.pk.column)} = "
+                f"{holder}.{_qn(field.column)} "
             )
-        )
-        changes.append(
-            Change(
-                xid=xid,
-                type=type_,
-                object_id=object_id,
-                seq=1,
-                op=ChangeOp.UPSERT,
-                version=version,
-                after_open=audience.open,
-                after_actors=actors,
-                recorded_at=now,
+            holder, holder_meta = f"j{index}", target
+        situation = f"{holder}.{_qn(holder_meta.get_field(last).column)}"
+        joins += f"LEFT JOIN {record} s ON s.type = %s AND s.object_id = {situation} "
+        join_params = [RecordType.SITUATION]
+        open_, actors = "COALESCE(s.audience_open, %s)", "COALESCE(s.audience_actors, '')"
+        select_params = [False]
+    # Column order of the SELECT: object_id, situation_id, version, audience open, actors.
+    source = (
+        f"SELECT {pk} AS object_id, {situation} AS situation_id, {version} AS version, "
+        f"{open_} AS audience_open, {actors} AS audience_actors "
+        f"FROM {_qn(meta.db_table)} a {joins}"
+        f"WHERE NOT EXISTS (SELECT 1 FROM {record} r WHERE r.type = %s AND r.object_id = {pk})"
+    )
+    source_params = [*select_params, *join_params, type_]
+    insert_record = (
+        f"INSERT INTO {record} (type, object_id, situation_id, seq, content_seq, version, "
+        "deleted, audience_open, audience_actors) "
+        "SELECT %s, object_id, situation_id, 1, 1, version, %s, audience_open, audience_actors "
+    )
+    change_columns = (
+        f"INSERT INTO {change} (position, xid, type, object_id, seq, op, content, version, "
+        "before_open, before_actors, after_open, after_actors, recorded_at) "
+    )
+    change_values = "%s, object_id, 1, %s, %s, version, %s, '', audience_open, audience_actors, %s"
+    change_params = [type_, ChangeOp.UPSERT, True, False, timezone.now()]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement: the feed rows inserted are the ones given a change, even if
+            # another transaction records some of these records meanwhile.
+            cursor.execute(
+                f"WITH new AS ({insert_record} FROM ({source}) src "
+                "ON CONFLICT (type, object_id) DO NOTHING "
+                "RETURNING object_id, version, audience_open, audience_actors) "
+                f"{change_columns} SELECT NULL, pg_current_xact_id()::text::bigint, "
+                f"{change_values} FROM new",
+                [type_, False, *source_params, *change_params],
             )
+            return cursor.rowcount
+        # SQLite serialises writers: the changes first, then the rows that mark them recorded.
+        cursor.execute(
+            f"{change_columns} SELECT NULL, NULL, {change_values} FROM ({source}) src",
+            [*change_params, *source_params],
         )
-        count += 1
-        if len(records) >= BACKFILL_CHUNK:
-            flush()
-    flush()
-    return count
+        count = cursor.rowcount
+        cursor.execute(f"{insert_record} FROM ({source}) src", [type_, False, *source_params])
+        return count
 
 
 @transaction.atomic
 def backfill() -> dict[str, int]:
     """Record, as created, every synced record the feed has never seen (bulk loads, imports).
 
-    Idempotent: records already in the feed are left alone. Runs in one transaction.
+    Set-based: two statements per record type (one on PostgreSQL) whatever the number of
+    records; audiences are computed in SQL as ``Audience`` stores them. Idempotent: records
+    already in the feed are left alone. Runs in one transaction. Situations come first, so their
+    children inherit the audience just recorded.
     """
     from cases.models import Actor, Assessment, Engagement, Situation, WarningIndicator
 
-    xid = _current_xid()
-    known = FeedRecord.objects.filter(type=OuterRef("type_name"), object_id=OuterRef("pk"))
-
-    def unknown(model, type_, situation_field=None):
-        queryset = model.objects.annotate(type_name=models.Value(type_)).filter(
-            ~models.Exists(known)
-        )
-        fields = ["pk", "version", situation_field] if situation_field else ["pk", "version"]
-        rows = queryset.order_by().values_list(*fields).iterator(chunk_size=BACKFILL_CHUNK)
-        return (row if situation_field else (*row, None) for row in rows)
-
-    listed: dict = {}
-    for situation_id, actor_id in Situation.shared_with.through.objects.values_list(
-        "situation_id", "actor_id"
-    ).iterator(chunk_size=BACKFILL_CHUNK):
-        listed.setdefault(situation_id, []).append(actor_id)
-    sharing = dict(
-        Situation.objects.values_list("pk", "sharing").iterator(chunk_size=BACKFILL_CHUNK)
-    )
-    counts = {
-        RecordType.SITUATION: _backfill_rows(
-            RecordType.SITUATION,
-            unknown(Situation, RecordType.SITUATION),
-            lambda pk, _: Audience.of_situation(sharing[pk], listed.get(pk, ())),
-            xid,
-        ),
-        RecordType.ACTOR: _backfill_rows(
-            RecordType.ACTOR, unknown(Actor, RecordType.ACTOR), lambda *_: Audience.everyone(), xid
-        ),
-    }
-    audiences = {
-        object_id: Audience.decode(open_, actors)
-        for object_id, open_, actors in FeedRecord.objects.filter(
-            type=RecordType.SITUATION
-        ).values_list("object_id", "audience_open", "audience_actors")
-    }
-
-    def inherited(_, situation_id):
-        return audiences.get(situation_id, Audience.nobody())
-
+    counts = {}
     for model, type_, path in (
+        (Situation, RecordType.SITUATION, None),
+        (Actor, RecordType.ACTOR, None),
         (WarningIndicator, RecordType.INDICATOR, "situation_id"),
         (Engagement, RecordType.ENGAGEMENT, "situation_id"),
         (Assessment, RecordType.ASSESSMENT, "engagement__situation_id"),
     ):
-        counts[type_] = _backfill_rows(type_, unknown(model, type_, path), inherited, xid)
+        counts[type_] = _backfill_type(type_, model, path)
     counts[RecordType.ALERT] = _backfill_alerts()
     return counts
 
