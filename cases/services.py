@@ -37,18 +37,7 @@ def _save_tracked(
 ) -> None:
     """Validate, save with its author for the history, then set the many-to-many links given."""
     record.full_clean()
-    if not record._state.adding:
-        # Count from the stored version, under a row lock: an instance rebuilt from an old history
-        # record (a revert) or read before someone else's save must still move the version on.
-        stored = (
-            type(record)
-            ._default_manager.select_for_update()
-            .filter(pk=record.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if stored is not None:
-            record.version = stored
+    # ``save()`` counts the version on from the stored one under a row lock (VersionedModel).
     if by is not None and getattr(by, "is_authenticated", False):
         record._history_user = by
     record.save()

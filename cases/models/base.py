@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import models
+from django.db import models, router, transaction
 
 
 class VersionedModel(models.Model):
@@ -15,12 +15,28 @@ class VersionedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            self.version += 1
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
-        super().save(*args, **kwargs)
+        if self._state.adding or kwargs.get("force_insert"):
+            super().save(*args, **kwargs)
+            return
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # One more than the version *stored*, read under a row lock kept to the end of the
+        # transaction: two saves of one row at once queue on the lock and the second counts on
+        # from the first. ``version += 1`` in memory let both write the same number, and an
+        # instance read before someone else's save (or rebuilt from history) went backwards.
+        with transaction.atomic(using=using, savepoint=False):
+            stored = (
+                type(self)
+                ._base_manager.using(using)
+                .select_for_update()
+                .filter(pk=self.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            self.version = (self.version if stored is None else stored) + 1
+            super().save(*args, **kwargs)
 
 
 class TrackedModel(VersionedModel):
