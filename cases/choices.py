@@ -157,7 +157,10 @@ class ActorKind(models.TextChoices):
     IFI = "ifi", "International financial institution"
     PARTY = "party", "Party to a dispute"
     COMMISSION_OF_INQUIRY = "commission-of-inquiry", "Commission of inquiry or fact-finding body"
-    NATIONAL_INSTITUTION = "national-institution", "National institution or infrastructure for peace"
+    NATIONAL_INSTITUTION = (
+        "national-institution",
+        "National institution or infrastructure for peace",
+    )
 
 
 class Instrument(models.TextChoices):
