@@ -1,8 +1,21 @@
-"""Per-token request rate: a partner system that floods the API gets 429 with Retry-After."""
+"""Per-token request rate: a partner system that floods the API gets 429 with Retry-After.
+
+The count lives in the shared cache (``settings.CACHES``: Redis when ``REDIS_URL`` is set, else a
+database table), so every web process — gunicorn's workers, several hosts — adds to one count
+per token. It is a fixed window: one counter per token and window, created with ``add`` and
+raised with ``incr``, which Redis does atomically, so concurrent requests are neither lost nor
+double-counted, and a request costs one small round trip whatever the rate (DRF's own throttle
+rewrites a list of every request's time in the window). ``Retry-After`` is the time left in the
+window. A client may send up to twice the rate across a window boundary; the rate is a guard
+against floods, not a quota.
+"""
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
+from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
 from .authentication import PartnerPrincipal
@@ -12,20 +25,51 @@ class ApiRateThrottle(SimpleRateThrottle):
     """One bucket per partner token, per person, or per address for the anonymous."""
 
     scope = "api"
+    cache_format = "throttle_%(scope)s_%(ident)s"
+
+    def __init__(self) -> None:
+        # The rate is read at each request (deployments and tests change it), not here.
+        self.window_end = 0.0
+        self.now = 0.0
+
+    @property
+    def cache(self):
+        return caches[getattr(settings, "API_THROTTLE_CACHE", "default")]
 
     def get_rate(self) -> str | None:
         return getattr(settings, "API_THROTTLE_RATE", None)
 
     def allow_request(self, request, view) -> bool:
-        # Read the rate at each request so deployments and tests can change it.
         self.rate = self.get_rate()
+        if self.rate is None:
+            return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_end = (window + 1) * self.duration
+        key = f"{ident}:{window}"
+        cache = self.cache
+        # Kept a little past the window's end so a late increment still finds it.
+        cache.add(key, 0, timeout=self.duration + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=self.duration + 5)
+            count = 1
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        """Seconds until the window ends (``Retry-After``), at least one."""
+        return max(1, math.ceil(self.window_end - self.now))
 
     def get_cache_key(self, request, view) -> str:
         user = request.user
         if isinstance(user, PartnerPrincipal):
-            ident = f"token-{user.token.pk}"
+            # The token's public prefix: unique, random, and the same in every process.
+            ident = f"token-{user.token.prefix}"
         elif user is not None and user.is_authenticated:
             ident = f"user-{user.pk}"
         else:

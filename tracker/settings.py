@@ -130,6 +130,26 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 
 # --- Celery: Redis when REDIS_URL is set, otherwise an embedded file-system broker ---
 REDIS_URL = env.str("REDIS_URL", default="")
+
+# --- Cache, shared by every process (web workers, hosts): the API's per-token request count is
+# one count, not one per gunicorn worker. Redis when REDIS_URL is set (CACHE_URL overrides it);
+# otherwise a table in the database (``createcachetable``; start_tracker and the test database
+# create it).
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "ewt",
+        }
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache",
+        }
+    )
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {}
@@ -176,6 +196,7 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or person); over it the API answers 429 with Retry-After.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/minute")
+API_THROTTLE_CACHE = "default"  # the CACHES alias holding the counts
 SPECTACULAR_SETTINGS = {
     "TITLE": "Early-warning case tracker API",
     "DESCRIPTION": "Situations, warning indicators, actors and engagements for preventive diplomacy.",
