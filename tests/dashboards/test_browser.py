@@ -157,9 +157,13 @@ def test_review_team_flow(live_server, chromium, seeded, tmp_path):
     page.get_by_role("link", name=situation.title).click()
     page.wait_for_url(f"{base}/dashboard/situations/{seeded.slug}/")
     indicators = WarningIndicator.objects.filter(situation=situation)
-    engagements = Engagement.objects.filter(situation=situation)
+    engagements = Engagement.objects.filter(situation=situation, started_on__isnull=False)
     facts = page.locator("#figure-timeline g.fact")
     assert facts.count() == indicators.count() + engagements.count() > 0
+    # The election-related good offices mission (para. 40) has no date: listed, not drawn.
+    undated = Engagement.objects.get(situation=situation, started_on__isnull=True)
+    assert page.locator(f'#figure-timeline g.fact[data-key="{undated.pk}"]').count() == 0
+    assert "date not given" in page.locator(f"#table-events tr#fact-{undated.pk}").inner_text()
     assert page.locator("#figure-timeline g.fact-warning").count() == indicators.count()
     for indicator in indicators:
         mark = page.locator(f'#figure-timeline g.fact[data-key="{indicator.pk}"]')
