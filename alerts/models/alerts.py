@@ -12,6 +12,7 @@ from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
 from cases.choices import CrisisType, Region, Severity
+from cases.models.base import VersionedModel
 
 from ..choices import AlertEventKind, AlertStatus, RuleKind
 
@@ -136,17 +137,18 @@ class RandomUUID(models.Func):
         )
 
 
-class Alert(models.Model):
+class Alert(VersionedModel):
     """One condition on one subject: the job raises it once (unique rule + subject) however
     often it runs, resolves it when the condition clears and reopens it if the condition returns.
 
     Partners know an alert by its public ``uuid`` (the API's ``id``); ``version`` grows by one with
-    every change, also those the rules and lifecycle services write with set-based SQL (they bump
-    it themselves: ``save()`` is not called there)."""
+    every change: ``save()`` counts on from the stored version (``VersionedModel``), and the rules
+    and lifecycle services, which write with set-based SQL, bump it in their statements."""
 
     uuid = models.UUIDField(
         default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
     )
+    # As VersionedModel's, with database defaults for rows inserted by INSERT … SELECT.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
@@ -208,14 +210,6 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.situation} — {self.rule}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            self.version += 1
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
-        super().save(*args, **kwargs)
 
     @property
     def message(self) -> str:
