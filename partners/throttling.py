@@ -1,17 +1,19 @@
 """Per-token request rate: a partner system that floods the API gets 429 with Retry-After.
 
-The count lives in the shared cache (``settings.CACHES``: Redis when ``REDIS_URL`` is set, else a
-database table), so every web process — gunicorn's workers, several hosts — adds to one count
-per token. It is a fixed window: one counter per token and window, created with ``add`` and
+The count lives in the shared cache (``settings.CACHES``: Redis when ``REDIS_URL`` is set, else
+files under ``var/cache``), so every web process — gunicorn's workers, and with Redis several
+hosts — adds to one count per token. It is a fixed window: one counter per token and window, created with ``add`` and
 raised with ``incr``, which Redis does atomically, so concurrent requests are neither lost nor
 double-counted, and a request costs one small round trip whatever the rate (DRF's own throttle
 rewrites a list of every request's time in the window). ``Retry-After`` is the time left in the
 window. A client may send up to twice the rate across a window boundary; the rate is a guard
-against floods, not a quota.
+against floods, not a quota. If the cache cannot be reached the request is let through (and
+logged): the guard must not take the API down with it.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 from django.conf import settings
@@ -19,6 +21,8 @@ from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
 from .authentication import PartnerPrincipal
+
+logger = logging.getLogger(__name__)
 
 
 class ApiRateThrottle(SimpleRateThrottle):
@@ -51,15 +55,22 @@ class ApiRateThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
         key = f"{ident}:{window}"
+        try:
+            count = self._count(key)
+        except Exception:  # the cache is down: serve rather than fail every request
+            logger.warning("API throttle: the cache is unreachable; request let through")
+            return True
+        return count <= self.num_requests
+
+    def _count(self, key: str) -> int:
         cache = self.cache
         # Kept a little past the window's end so a late increment still finds it.
         cache.add(key, 0, timeout=self.duration + 5)
         try:
-            count = cache.incr(key)
+            return cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.add(key, 1, timeout=self.duration + 5)
-            count = 1
-        return count <= self.num_requests
+            return 1
 
     def wait(self) -> float:
         """Seconds until the window ends (``Retry-After``), at least one."""

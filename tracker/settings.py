@@ -131,10 +131,9 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 # --- Celery: Redis when REDIS_URL is set, otherwise an embedded file-system broker ---
 REDIS_URL = env.str("REDIS_URL", default="")
 
-# --- Cache, shared by every process (web workers, hosts): the API's per-token request count is
-# one count, not one per gunicorn worker. Redis when REDIS_URL is set (CACHE_URL overrides it);
-# otherwise a table in the database (``createcachetable``; start_tracker and the test database
-# create it).
+# --- Cache, shared by every process: the API's per-token request count is one count, not one per
+# gunicorn worker. Redis when REDIS_URL is set (CACHE_URL overrides it), across hosts; otherwise
+# files under var/cache, shared by the processes of one host, with nothing to set up.
 CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 CACHES = {
     "default": (
@@ -145,11 +144,12 @@ CACHES = {
         }
         if CACHE_URL
         else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "tracker_cache",
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(env.path("CACHE_DIR", default=VAR_DIR / "cache")),
         }
     )
 }
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.core.management import call_command
 
 from tests.factories import PartnerFactory, partner_token
 
@@ -43,13 +42,12 @@ def _assert_one_count(settings, make_api) -> None:
 
 
 @pytest.mark.django_db
-def test_two_processes_share_one_count_in_the_database_cache(settings, make_api):
+def test_two_processes_share_one_count_in_the_file_cache(settings, make_api, tmp_path):
     backend = {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "tracker_cache_test",
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path / "cache"),
     }
     _two_processes(settings, backend)
-    call_command("createcachetable", verbosity=0)
     _assert_one_count(settings, make_api)
 
 
@@ -66,14 +64,14 @@ def test_two_processes_share_one_count_in_redis(settings, make_api, redis_url):
 
 
 def test_the_cache_is_shared_across_processes_by_configuration():
-    """Redis when REDIS_URL is set, else a database table: never a per-process memory cache."""
+    """Redis when REDIS_URL is set, else files: never a per-process memory cache."""
     from django.conf import settings
 
     backend = settings.CACHES[settings.API_THROTTLE_CACHE]["BACKEND"]
     expected = (
         "django.core.cache.backends.redis.RedisCache"
         if settings.CACHE_URL
-        else "django.core.cache.backends.db.DatabaseCache"
+        else "django.core.cache.backends.filebased.FileBasedCache"
     )
     assert backend == expected
 
@@ -91,3 +89,19 @@ def test_the_throttle_counts_a_token_by_its_prefix(settings):
 
     cache_key = ApiRateThrottle().get_cache_key(Request(), None)
     assert token.prefix in cache_key and key not in cache_key
+
+
+@pytest.mark.django_db
+def test_an_unreachable_cache_lets_requests_through(settings, make_api):
+    settings.CACHES = {
+        **settings.CACHES,
+        "down": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        },
+    }
+    settings.API_THROTTLE_CACHE = "down"
+    settings.API_THROTTLE_RATE = "1/minute"
+    api = make_api()
+    assert [api.get("actors/").status_code for _ in range(2)] == [200, 200]

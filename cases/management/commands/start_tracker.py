@@ -101,8 +101,6 @@ class Command(BaseCommand):
         base_url = base_url_for(addrport)
 
         self.step("Migrating the database", "migrate", interactive=False, verbosity=verbosity)
-        # The shared cache (API request counts) is a database table unless Redis is set.
-        self.step("Creating the cache table", "createcachetable", verbosity=verbosity)
         self.step("Importing the report", "import_report", verbosity=verbosity)
         self.step("Loading the seed data", "load_seed", verbosity=verbosity)
         login = StringIO()
