@@ -190,7 +190,11 @@ class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, pk=None, *args, **kwargs):
         row = self._row(pk)
-        return Response(row, headers={"ETag": etag(row["version"])})
+        headers = {"ETag": etag(row["version"])}
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match and _matches(if_none_match, row["version"]):
+            return Response(status=304, headers=headers)
+        return Response(row, headers=headers)
 
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None, *args, **kwargs):

@@ -89,6 +89,7 @@ def test_alert_ids_are_uuids_with_a_version(api):
     detail = api.get(f"alerts/{alert.uuid}/")
     assert detail.status_code == 200 and detail.json() == row
     assert detail["ETag"] == '"1"'
+    assert api.get(f"alerts/{alert.uuid}/", HTTP_IF_NONE_MATCH='"1"').status_code == 304
     # The integer key is no route, and alerts have distinct ids.
     assert api.get(f"alerts/{alert.pk}/").status_code == 404
     other = AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
@@ -201,6 +202,18 @@ def test_a_deleted_alert_is_a_tombstone(api):
     alert.delete()
     entries, _ = feed(api, cursor)
     assert alert_entries(entries, alert) == [("delete", 2)]
+
+
+def test_deleting_the_situation_leaves_tombstones_of_its_alerts(api):
+    situation = SituationFactory(sharing=SharingLevel.GREEN)
+    alert = AlertFactory(situation=situation)
+    entries, cursor = feed(api)
+    assert alert_entries(entries, alert) == [("upsert", 1)]
+    situation_id = str(situation.pk)
+    situation.delete()
+    entries, _ = feed(api, cursor)
+    assert alert_entries(entries, alert) == [("delete", 2)]
+    assert ("situation", situation_id, "delete") in {(e["type"], e["id"], e["op"]) for e in entries}
 
 
 def test_the_rules_record_the_feed_in_a_fixed_number_of_statements(api):
