@@ -5,10 +5,12 @@ lifecycle services write them with set-based SQL that fires no signal."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,7 +19,8 @@ from alerts.models import Alert, AlertEvent
 from alerts.services import evaluate_rules, recompute_intervals, resolve
 from cases.choices import Severity, SharingLevel
 from cases.models import Situation
-from partners.feed import backfill
+from cases.sharing import Clearance
+from partners.feed import backfill, read_page
 from partners.models import Change, FeedRecord
 from tests.factories import (
     ActorFactory,
@@ -261,3 +264,65 @@ def test_backfill_records_alerts_written_without_signals(api):
     told = {e["id"] for e in entries if e["type"] == "alert"}
     by_situation = {a.situation_id: str(a.uuid) for a in bulk}
     assert by_situation[green.pk] in told and by_situation[red.pk] not in told
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_alerts_raised_in_a_transaction_that_commits_late_are_not_missed():
+    """The rules' set-based feed rows carry their transaction's id like every change: a run that
+    commits after a younger writer and after a reader paged past it is still served, once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
+    public = Clearance.public()
+    situation = SituationFactory(sharing=SharingLevel.GREEN)
+    WarningIndicatorFactory(
+        situation=situation,
+        severity=Severity.CRITICAL,
+        observed_on=timezone.localdate() - dt.timedelta(days=10),
+    )
+    recompute_intervals()
+    start = read_page(public, 0, 5000).cursor
+    written, release, done = threading.Event(), threading.Event(), threading.Event()
+    ids, errors = {}, []
+
+    def slow_rules():
+        try:
+            with transaction.atomic():
+                evaluate_rules()
+                ids["alert"] = Alert.objects.get(situation=situation, rule__name=CRITICAL_7).uuid
+                written.set()
+                assert release.wait(20)
+        except Exception as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+            done.set()
+
+    def fast_writer():
+        try:
+            ids["fast"] = SituationFactory(sharing=SharingLevel.GREEN, title="Fast").pk
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=slow_rules)
+    slow.start()
+    assert written.wait(30), errors
+    fast = threading.Thread(target=fast_writer)
+    fast.start()
+    fast.join(20)
+    early = read_page(public, start, 5000)
+    assert early.entries == [] and early.cursor == start
+
+    release.set()
+    assert done.wait(20)
+    assert not errors
+    # Positions wait for every older transaction of the cluster: poll, keeping what is served.
+    deadline = time.monotonic() + 60
+    told, cursor = [], early.cursor
+    while len(told) < 2 and time.monotonic() < deadline:
+        page = read_page(public, cursor, 5000)
+        told += [(e["type"], e["id"], e["op"]) for e in page.entries]
+        cursor = page.cursor
+        time.sleep(0.2)
+    assert told.count(("alert", ids["alert"], "upsert")) == 1, told
+    assert told.count(("situation", ids["fast"], "upsert")) == 1, told
+    assert read_page(public, cursor, 5000).entries == []
