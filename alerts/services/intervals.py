@@ -39,6 +39,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Func,
     IntegerField,
     Min,
     OuterRef,
@@ -49,7 +50,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest
-from django.db.models.lookups import Exact, GreaterThanOrEqual
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 
 from cases.dates import PeriodEnd
@@ -167,21 +168,44 @@ def _upsert_indicator_intervals(scope) -> int:
 
 
 def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: dt.datetime) -> int:
-    situations = _in_scope(Situation.objects.all(), "pk", scope)
-    at_threshold = Q(indicators__severity__gte=threshold)
-    # The per-indicator rows were written just before, in the same transaction: the earliest
-    # warning's next action is the earliest "next action" of all the warnings at the threshold.
-    situations = situations.annotate(
-        w_from=Min("indicators__observed_on", filter=at_threshold),
-        w_until=Min(
-            PeriodEnd("indicators__observed_on", "indicators__observed_precision"),
-            filter=at_threshold,
-        ),
-        a_from=Min("indicators__interval__action_from", filter=at_threshold),
-        a_until=Min("indicators__interval__action_until", filter=at_threshold),
+    """One row per situation, read from the warning-sign rows written just before.
+
+    Those rows carry the sign's severity and period and its next action, so the situation's
+    first warning and first action are their minimums at the threshold: one pass over them, no
+    join back to the indicators. (The earliest warning's next action is the earliest "next
+    action" of all the warnings at the threshold: an engagement answering a later warning
+    answers an earlier one too.) Situations without a warning at the threshold get their row
+    from the second half of the same statement.
+    """
+    at_threshold = IndicatorInterval.objects.filter(severity__gte=threshold)
+    if scope is not None:
+        # A raw delete may have left a row behind (a full run removes those first).
+        at_threshold = at_threshold.filter(situation_id__in=scope).filter(
+            Exists(
+                WarningIndicator.objects.filter(
+                    pk=OuterRef("indicator_id"), situation_id=OuterRef("situation_id")
+                )
+            )
+        )
+    warned = (
+        at_threshold.order_by()
+        .values("situation_id")
+        .annotate(
+            key=F("situation_id"),
+            w_from=Min("warning_from"),
+            w_until=Min("warning_until"),
+            a_from=Min("action_from"),
+            a_until=Min("action_until"),
+        )
+    )
+    no_date = Value(None, output_field=DateField())
+    unwarned = (
+        _in_scope(Situation.objects.all(), "pk", scope)
+        .exclude(pk__in=at_threshold.values("situation_id"))
+        .annotate(key=F("pk"), w_from=no_date, w_until=no_date, a_from=no_date, a_until=no_date)
     )
     columns = {
-        "situation": F("pk"),
+        "situation": F("key"),
         "threshold_severity": Value(threshold),
         "warning_from": F("w_from"),
         "warning_until": F("w_until"),
@@ -189,7 +213,7 @@ def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: 
     }
     return upsert_from_queryset(
         SituationInterval,
-        situations,
+        [warned, unwarned],
         columns,
         conflict=["situation"],
         stamp={"changed_at": Value(started, output_field=DateTimeField())},
@@ -245,19 +269,24 @@ def _advance_open_intervals(today: dt.date) -> int:
     )
 
 
-def _delete_orphans() -> int:
-    """Rows whose indicator or situation was deleted without Django (raw SQL, restores)."""
-    indicator_rows = IndicatorInterval.objects.exclude(
-        Exists(
-            WarningIndicator.objects.filter(
-                pk=OuterRef("indicator_id"), situation_id=OuterRef("situation_id")
-            )
-        )
+def _count(model) -> Subquery:
+    return Subquery(
+        model.objects.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
     )
-    situation_rows = SituationInterval.objects.exclude(
-        Exists(Situation.objects.filter(pk=OuterRef("situation_id")))
-    )
-    return indicator_rows.delete()[0] + situation_rows.delete()[0]
+
+
+def _delete_orphans(model, source, **match) -> int:
+    """Rows of ``model`` whose ``source`` record was deleted without Django (raw SQL, restores).
+
+    Run after the upsert that gave every ``source`` record its row: there are orphans only if
+    there are more rows than records. That comparison is evaluated once, before any row is read,
+    so the usual run does not scan a million rows for nothing.
+    """
+    rows = model.objects.filter(GreaterThan(_count(model), _count(source)))
+    return rows.exclude(
+        Exists(source.objects.filter(**{k: OuterRef(v) for k, v in match.items()}))
+    ).delete()[0]
 
 
 def changed_situations(since: dt.datetime, threshold: int) -> QuerySet:
@@ -318,12 +347,19 @@ def recompute_intervals(
         indicator_rows = situation_rows = 0
         if scope is None or scope:  # an incremental run may find nothing changed
             indicator_rows = _upsert_indicator_intervals(scope)
+            if mode == "full":  # before the situation rows, which are read from these
+                deleted = _delete_orphans(
+                    IndicatorInterval,
+                    WarningIndicator,
+                    pk="indicator_id",
+                    situation_id="situation_id",
+                )
             situation_rows = _upsert_situation_intervals(scope, threshold, today, started)
+            if mode == "full":
+                deleted += _delete_orphans(SituationInterval, Situation, pk="situation_id")
             _link_first_warning_and_action(scope if mode != "full" else None, threshold, started)
         if mode == "incremental":  # a full run measured every open interval to today already
             advanced = _advance_open_intervals(today)
-        if mode == "full":
-            deleted = _delete_orphans()
         if mode != "situations":
             # A queryset update: the watermark is bookkeeping, not a settings change for history.
             MeasureSettings.objects.filter(pk=settings.pk).update(intervals_computed_at=started)

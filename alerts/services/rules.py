@@ -51,7 +51,7 @@ from partners.choices import RecordType
 
 from ..choices import ACTIVE_STATUSES, AlertEventKind, AlertStatus, RuleKind
 from ..models import Alert, AlertEvent, AlertRule, IndicatorInterval
-from .sql import DaysBetween, compile_select, insert_from_queryset, quote
+from .sql import DaysBetween, compile_inner, insert_from_queryset, quote
 
 
 @dataclass
@@ -220,12 +220,27 @@ def _raise(
         "version": Value(1),
     }
     columns = {**subject, **constants}
-    select_sql, params, _ = compile_select(queryset, columns)
+    inner_sql, params, aliases = compile_inner(queryset, columns)
     meta = Alert._meta
     table = quote(meta.db_table)
 
     def col(name: str) -> str:
         return quote(meta.get_field(name).column)
+
+    def out(name: str) -> str:
+        return f"sub.{quote(aliases[list(columns).index(name)])}"
+
+    # Subjects whose alert is there, active, with the same measure and level are dropped before
+    # the insert: ``ON CONFLICT … DO UPDATE … WHERE`` alone would lock (so write) every one of
+    # them, each run, though the WHERE leaves them unchanged.
+    select_sql = (
+        f"SELECT {', '.join(f'sub.{quote(alias)}' for alias in aliases)} FROM ({inner_sql}) sub "
+        f"LEFT JOIN {table} cur ON cur.{col('rule')} = {out('rule')} "
+        f"AND cur.{col('subject_key')} = {out('subject_key')} "
+        f"WHERE cur.{col('id')} IS NULL OR NOT cur.{col('condition_active')} "
+        f"OR cur.{col('measure')} IS DISTINCT FROM {out('measure')} "
+        f"OR cur.{col('level')} IS DISTINCT FROM {out('level')}"
+    )
 
     target = ", ".join(col(name) for name in columns)
     # Reopen only an alert that was resolved *and* whose condition had cleared since: one a person

@@ -7,7 +7,7 @@ SQLite (3.35+) both support it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.db import connection, models
 from django.db.models import Func, Lookup, QuerySet
@@ -49,6 +49,16 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def compile_inner(queryset: QuerySet, columns: Mapping[str, object]) -> tuple[str, list, list]:
+    """The queryset with ``columns`` as annotations, each under its own alias ``out_<name>``;
+    returns the SQL, its parameters and the aliases in the order of ``columns``."""
+    aliases = {name: f"out_{name}" for name in columns}
+    annotated = queryset.annotate(**{aliases[n]: expr for n, expr in columns.items()})
+    inner = annotated.values(*aliases.values()).order_by()
+    sql, params = inner.query.sql_with_params()
+    return sql, list(params), list(aliases.values())
+
+
 def compile_select(queryset: QuerySet, columns: Mapping[str, object]) -> tuple[str, list, list]:
     """``SELECT sub.c1, sub.c2 … FROM (<queryset>) sub`` with ``columns`` as annotations.
 
@@ -56,18 +66,15 @@ def compile_select(queryset: QuerySet, columns: Mapping[str, object]) -> tuple[s
     output is an annotation with its own alias, so the column order never depends on how Django
     orders a ``values()`` list.
     """
-    aliases = {name: f"out_{name}" for name in columns}
-    annotated = queryset.annotate(**{aliases[n]: expr for n, expr in columns.items()})
-    inner = annotated.values(*aliases.values()).order_by()
-    sql, params = inner.query.sql_with_params()
-    select = ", ".join(f"sub.{quote(alias)}" for alias in aliases.values())
+    sql, params, aliases = compile_inner(queryset, columns)
+    select = ", ".join(f"sub.{quote(alias)}" for alias in aliases)
     # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as a join condition.
-    return f"SELECT {select} FROM ({sql}) sub WHERE 1 = 1", list(params), list(aliases.values())
+    return f"SELECT {select} FROM ({sql}) sub WHERE 1 = 1", params, aliases
 
 
 def upsert_from_queryset(
     model: type[models.Model],
-    queryset: QuerySet,
+    queryset: QuerySet | Sequence[QuerySet],
     columns: Mapping[str, object],
     *,
     conflict: list[str],
@@ -75,23 +82,47 @@ def upsert_from_queryset(
 ) -> int:
     """Insert one row of ``model`` per row of ``queryset``; on a key conflict update the row, but
     only when a value actually changed (unchanged rows are not rewritten). ``stamp`` columns are
-    written with the others but never count as a change. Returns the rows written."""
+    written with the others but never count as a change. Returns the rows written.
+
+    Several querysets (each annotated so that ``columns`` applies to it) are read as one
+    ``UNION ALL``: one statement however the rows are found.
+
+    Rows whose stored values are all equal are dropped *before* the insert (an anti-join on the
+    key with ``IS DISTINCT FROM``): ``ON CONFLICT … DO UPDATE … WHERE`` alone would still lock,
+    and so write, every conflicting row, which is most of the table on a full recompute. The
+    ``ON CONFLICT`` clause stays for rows a concurrent run inserted in the meantime.
+    """
     meta = model._meta
     stamp = stamp or {}
     all_columns = {**columns, **stamp}
     column_of = {name: meta.get_field(name).column for name in all_columns}
-    select_sql, params, _ = compile_select(queryset, all_columns)
+    parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
+    compiled = [compile_inner(part, all_columns) for part in parts]
+    inner_sql = " UNION ALL ".join(sql for sql, _, _ in compiled)
+    params = [param for _, part_params, _ in compiled for param in part_params]
+    aliases = compiled[0][2]
+    alias_of = dict(zip(all_columns, aliases, strict=True))
     table = quote(meta.db_table)
     target = ", ".join(quote(column_of[n]) for n in all_columns)
     keys = ", ".join(quote(meta.get_field(n).column) for n in conflict)
-    compared = [column_of[n] for n in columns if n not in conflict]
-    updated = [*compared, *(column_of[n] for n in stamp)]
+    compared = [n for n in columns if n not in conflict]
+    updated = [column_of[n] for n in [*compared, *stamp]]
     assignments = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
     changed = " OR ".join(
-        f"{table}.{quote(c)} IS DISTINCT FROM excluded.{quote(c)}" for c in compared
+        f"{table}.{quote(column_of[n])} IS DISTINCT FROM excluded.{quote(column_of[n])}"
+        for n in compared
     )
+    # Joined to the stored rows: only new rows and rows with a value changed go on to the insert.
+    joined = " AND ".join(f"cur.{quote(column_of[n])} = sub.{quote(alias_of[n])}" for n in conflict)
+    differs = " OR ".join(
+        [f"cur.{quote(column_of[conflict[0]])} IS NULL"]
+        + [f"cur.{quote(column_of[n])} IS DISTINCT FROM sub.{quote(alias_of[n])}" for n in compared]
+    )
+    select = ", ".join(f"sub.{quote(alias_of[n])}" for n in all_columns)
     sql = (
-        f"INSERT INTO {table} ({target}) {select_sql} "
+        f"INSERT INTO {table} ({target}) "
+        f"SELECT {select} FROM ({inner_sql}) sub LEFT JOIN {table} cur ON {joined} "
+        f"WHERE {differs} "
         f"ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}"
     )
     with connection.cursor() as cursor:
