@@ -284,7 +284,7 @@ class FeedPage:
     """One page of the feed. ``rows`` hold each entry's record data as JSON text (built by the
     database where it can), so the view writes them out without decoding and encoding again."""
 
-    rows: list[tuple[str, uuid.UUID, str, int, str | None]]  # type, id, op, version, data
+    rows: list[tuple[str, str, str, int, str | None]]  # type, id (as text), op, version, data
     cursor: int
     has_more: bool
 
@@ -294,7 +294,7 @@ class FeedPage:
         return [
             {
                 "type": type_,
-                "id": object_id,
+                "id": uuid.UUID(object_id),
                 "op": op,
                 "version": version,
                 "data": None if data is None else json.loads(data),
@@ -366,9 +366,7 @@ def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
         return _read(clearance, since, limit)
 
 
-def _data(
-    type_: str, ids: list[uuid.UUID], named, clearance: Clearance
-) -> dict[uuid.UUID, tuple[int, str]]:
+def _data(type_: str, ids: list[str], named, clearance: Clearance) -> dict[str, tuple[int, str]]:
     """``{id: (version, data as JSON text)}`` of the records ``ids`` (also given as the subquery
     ``named``) of one type that ``clearance`` may see now: built by the database where
     ``feed_json`` can, else here."""
@@ -378,7 +376,7 @@ def _data(
     if rows is not None:
         return {object_id: (version, data) for object_id, version, data in rows}
     return {
-        item["id"]: (item["version"], _dumps(item))
+        str(item["id"]): (item["version"], _dumps(item))
         for item in representations(type_, named, clearance)
     }
 
@@ -412,23 +410,23 @@ def _told_log(clearance: Clearance, since: int, limit: int, scan: int) -> list[t
         .values_list("position", "type", "object_id", "version", "told")[:scan]
     )
     inner, params = window.query.sql_with_params()
-    columns = ", ".join(
-        connection.ops.quote_name(name) for name in ("position", "type", "object_id", "version")
+    position, type_, object_id, version, told = (
+        connection.ops.quote_name(name)
+        for name in ("position", "type", "object_id", "version", "told")
     )
-    told = connection.ops.quote_name("told")
+    if connection.vendor == "postgresql":
+        object_id += "::text"  # ids travel as text: no UUID objects made and printed again
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns}, {told} FROM ({inner}) w WHERE {told} IS NOT NULL "
-            f"ORDER BY {connection.ops.quote_name('position')} LIMIT %s",
+            f"SELECT {position}, {type_}, {object_id}, {version}, {told} FROM ({inner}) w "
+            f"WHERE {told} IS NOT NULL ORDER BY {position} LIMIT %s",
             [*params, limit],
         )
         rows = cursor.fetchall()
-    # Raw SQL returns the database's spelling of a UUID (SQLite: hex text).
-    convert = Change._meta.get_field("object_id").to_python
-    return [
-        (position, type_, convert(object_id), version, op)
-        for position, type_, object_id, version, op in rows
-    ]
+    if connection.vendor == "postgresql":
+        return rows
+    # SQLite keeps a UUID as 32 hex digits: spell it as the API does.
+    return [(p, t, str(uuid.UUID(o)), v, op) for p, t, o, v, op in rows]
 
 
 def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
@@ -448,7 +446,7 @@ def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
             top = positions.aggregate(top=models.Max("position"))["top"]
             cursor, has_more = (top if top is not None else since), False
     told = [(type_, object_id, op, version) for _, type_, object_id, version, op in log]
-    data: dict[str, dict[uuid.UUID, tuple[int, str]]] = {}
+    data: dict[str, dict[str, tuple[int, str]]] = {}
     for type_ in {type_ for type_, _, op, _ in told if op == ChangeOp.UPSERT}:
         ids = [object_id for t, object_id, op, _ in told if t == type_ and op == ChangeOp.UPSERT]
         # The records named in the page, as a subquery: no thousand-parameter IN list.

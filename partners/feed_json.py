@@ -15,8 +15,6 @@ unknown column type) returns ``None`` and the caller uses ``representations``.
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import connection, models
 from django.db.models import F
 
@@ -147,8 +145,9 @@ def _extras(resource, columns: dict[str, str], owner: str) -> list[tuple[str, st
     return None
 
 
-def json_rows(type_: str, ids: list[uuid.UUID], clearance: Clearance) -> list[tuple] | None:
-    """``[(id, version, data as JSON text)]`` of the records ``ids`` of feed type ``type_`` that
+def json_rows(type_: str, ids: list[str], clearance: Clearance) -> list[tuple] | None:
+    """``[(id as text, version, data as JSON text)]`` of the records ``ids`` (UUIDs, as text or
+    not) of feed type ``type_`` that
     ``clearance`` may see; None when this type must be built in Python."""
     from cases.api.resources import SYNCED
 
@@ -184,9 +183,9 @@ def json_rows(type_: str, ids: list[uuid.UUID], clearance: Clearance) -> list[tu
     # The ids as one array parameter: PostgreSQL pulls the condition into the subquery and reads
     # the page's rows by primary key, whatever the size of the table.
     sql = (
-        f"SELECT {owner}, t.{aliases['version']}, json_build_object({_pairs(pairs)})::text "
-        f"FROM ({inner}) t WHERE {owner} = ANY(%s)"
+        f"SELECT {owner}::text, t.{aliases['version']}, json_build_object({_pairs(pairs)})::text "
+        f"FROM ({inner}) t WHERE {owner} = ANY(%s::uuid[])"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, list(ids)])
+        cursor.execute(sql, [*params, [str(object_id) for object_id in ids]])
         return cursor.fetchall()
