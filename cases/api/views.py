@@ -602,6 +602,14 @@ class ChangesView(ClearanceMixin, APIView):
 
     permission_classes = [ApiPermission]
 
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        # DRF keeps the response on the view, and the view and its request refer to each other:
+        # a page of megabytes would then wait for the garbage collector, and a server paging
+        # through the feed would grow by hundreds of megabytes. The server frees it once sent.
+        self.response = None
+        return response
+
     @extend_schema(
         summary="Change feed",
         parameters=[
