@@ -57,7 +57,7 @@ from cases.dates import PeriodEnd
 from cases.models import Engagement, Situation, WarningIndicator
 
 from ..models import IndicatorInterval, MeasureSettings, SituationInterval
-from .sql import DaysBetween, IsDistinctFrom, upsert_from_queryset
+from .sql import DaysBetween, IsDistinctFrom, quote, upsert_from_queryset, upsert_from_sql
 
 # Changes committed by transactions that began before the previous run started carry an earlier
 # ``updated_at``; looking back this far past the previous start catches them.
@@ -144,6 +144,8 @@ def _in_scope(queryset: QuerySet, field: str, scope) -> QuerySet:
 
 
 def _upsert_indicator_intervals(scope) -> int:
+    if connection.vendor == "postgresql":
+        return _upsert_indicator_intervals_pg(scope)
     indicators = _in_scope(WarningIndicator.objects.all(), "situation_id", scope)
     answering = Q(_answering("situation__engagements__", F("observed_on")))
     indicators = indicators.annotate(
@@ -164,7 +166,87 @@ def _upsert_indicator_intervals(scope) -> int:
         "severity": F("severity"),
         **_interval_columns("observed_on", "w_until", "a_from", "a_until", None),
     }
-    return upsert_from_queryset(IndicatorInterval, indicators, columns, conflict=["indicator"])
+    return upsert_from_queryset(
+        IndicatorInterval, indicators, columns, conflict=["indicator"], few=scope is not None
+    )
+
+
+INDICATOR_COLUMNS = [
+    "indicator",
+    "situation",
+    "warning_from",
+    "warning_until",
+    "severity",
+    "action_from",
+    "action_until",
+    "days_min",
+    "days_max",
+    "is_open",
+    "is_exact",
+]
+
+
+def _period_end_sql(day: str, precision: str) -> str:
+    """``cases.dates.PeriodEnd`` as PostgreSQL computes it."""
+    return (
+        f"(CASE {precision} "
+        f"WHEN 'year' THEN (date_trunc('year', {day}) + interval '1 year - 1 day')::date "
+        f"WHEN 'month' THEN (date_trunc('month', {day}) + interval '1 month - 1 day')::date "
+        f"ELSE {day} END)"
+    )
+
+
+# The same rows as the ORM query above, shaped for PostgreSQL: each engagement's period end is
+# computed once (not once per warning sign of its situation), the join goes straight from warning
+# signs to engagements (not through the situation), and rows are grouped by the key alone. At
+# 1M warning signs this is about half the time of the ORM's shape.
+_INDICATOR_ROWS_PG = """
+SELECT i.id AS out_indicator, i.situation_id AS out_situation, i.observed_on AS out_warning_from,
+       i.w_until AS out_warning_until, i.severity AS out_severity,
+       i.a_from AS out_action_from, i.a_until AS out_action_until,
+       CASE WHEN i.a_from IS NOT NULL THEN greatest(i.a_from - i.w_until, 0) END AS out_days_min,
+       CASE WHEN i.a_from IS NOT NULL THEN i.a_until - i.observed_on END AS out_days_max,
+       i.a_from IS NULL AS out_is_open,
+       CASE WHEN i.a_from IS NULL THEN i.observed_on = i.w_until
+            ELSE greatest(i.a_from - i.w_until, 0) = i.a_until - i.observed_on END AS out_is_exact
+FROM (
+    SELECT w.id, w.situation_id, w.observed_on, w.severity, {w_until} AS w_until,
+           min(e.started_on) FILTER (WHERE e.started_until >= w.observed_on) AS a_from,
+           min(e.started_until) FILTER (WHERE e.started_until >= w.observed_on) AS a_until
+    FROM {indicators} w
+    LEFT JOIN (SELECT situation_id, started_on, {e_until} AS started_until
+               FROM {engagements} {engagement_scope}) e ON e.situation_id = w.situation_id
+    {indicator_scope}
+    GROUP BY w.id
+) i
+ORDER BY i.id
+"""
+
+
+def _upsert_indicator_intervals_pg(scope) -> int:
+    params: list = []
+    indicator_scope = engagement_scope = ""
+    if scope is not None:
+        ids = [str(pk) for pk in scope]
+        engagement_scope = "WHERE situation_id = ANY(%s::uuid[])"
+        indicator_scope = "WHERE w.situation_id = ANY(%s::uuid[])"
+        params = [ids, ids]
+    sql = _INDICATOR_ROWS_PG.format(
+        w_until=_period_end_sql("w.observed_on", "w.observed_precision"),
+        e_until=_period_end_sql("started_on", "started_precision"),
+        indicators=quote(WarningIndicator._meta.db_table),
+        engagements=quote(Engagement._meta.db_table),
+        indicator_scope=indicator_scope,
+        engagement_scope=engagement_scope,
+    )
+    return upsert_from_sql(
+        IndicatorInterval,
+        sql,
+        params,
+        INDICATOR_COLUMNS,
+        conflict=["indicator"],
+        few=scope is not None,
+    )
 
 
 def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: dt.datetime) -> int:
@@ -177,31 +259,34 @@ def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: 
     answers an earlier one too.) Situations without a warning at the threshold get their row
     from the second half of the same statement.
     """
-    at_threshold = IndicatorInterval.objects.filter(severity__gte=threshold)
-    if scope is not None:
-        # A raw delete may have left a row behind (a full run removes those first).
-        at_threshold = at_threshold.filter(situation_id__in=scope).filter(
-            Exists(
-                WarningIndicator.objects.filter(
-                    pk=OuterRef("indicator_id"), situation_id=OuterRef("situation_id")
-                )
-            )
-        )
-    warned = (
-        at_threshold.order_by()
-        .values("situation_id")
-        .annotate(
+    if scope is None:
+        at_threshold = IndicatorInterval.objects.filter(severity__gte=threshold)
+        warned = at_threshold.values("situation_id").annotate(
             key=F("situation_id"),
             w_from=Min("warning_from"),
             w_until=Min("warning_until"),
             a_from=Min("action_from"),
             a_until=Min("action_until"),
         )
-    )
+        warned_ids = at_threshold.values("situation_id")
+    else:
+        # Some situations: through their indicators (indexed by situation, the rows are not),
+        # each row found by its key; a row a raw delete left behind is not reached.
+        at_threshold = WarningIndicator.objects.filter(
+            situation_id__in=scope, severity__gte=threshold
+        )
+        warned = at_threshold.values("situation_id").annotate(
+            key=F("situation_id"),
+            w_from=Min("interval__warning_from"),
+            w_until=Min("interval__warning_until"),
+            a_from=Min("interval__action_from"),
+            a_until=Min("interval__action_until"),
+        )
+        warned_ids = at_threshold.values("situation_id")
     no_date = Value(None, output_field=DateField())
     unwarned = (
         _in_scope(Situation.objects.all(), "pk", scope)
-        .exclude(pk__in=at_threshold.values("situation_id"))
+        .exclude(pk__in=warned_ids)
         .annotate(key=F("pk"), w_from=no_date, w_until=no_date, a_from=no_date, a_until=no_date)
     )
     columns = {
@@ -217,6 +302,7 @@ def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: 
         columns,
         conflict=["situation"],
         stamp={"changed_at": Value(started, output_field=DateTimeField())},
+        few=scope is not None,
     )
 
 
@@ -342,8 +428,13 @@ def recompute_intervals(
         if connection.vendor == "postgresql":
             # Each statement costs little per row but is estimated high: JIT compilation would
             # take longer than the statement. A full pass aggregates a million rows: in memory.
+            # A run on some situations reads rows by key; with the default page cost (spinning
+            # disks) the planner would scan the million warning-sign rows instead.
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
+                cursor.execute(
+                    "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
+                    + ("; SET LOCAL random_page_cost = 1.1" if scope is not None else "")
+                )
         indicator_rows = situation_rows = 0
         if scope is None or scope:  # an incremental run may find nothing changed
             indicator_rows = _upsert_indicator_intervals(scope)

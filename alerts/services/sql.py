@@ -79,6 +79,7 @@ def upsert_from_queryset(
     *,
     conflict: list[str],
     stamp: Mapping[str, object] | None = None,
+    few: bool = False,
 ) -> int:
     """Insert one row of ``model`` per row of ``queryset``; on a key conflict update the row, but
     only when a value actually changed (unchanged rows are not rewritten). ``stamp`` columns are
@@ -86,25 +87,50 @@ def upsert_from_queryset(
 
     Several querysets (each annotated so that ``columns`` applies to it) are read as one
     ``UNION ALL``: one statement however the rows are found.
+    """
+    stamp = stamp or {}
+    all_columns = {**columns, **stamp}
+    parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
+    compiled = [compile_inner(part, all_columns) for part in parts]
+    return upsert_from_sql(
+        model,
+        " UNION ALL ".join(sql for sql, _, _ in compiled),
+        [param for _, part_params, _ in compiled for param in part_params],
+        list(columns),
+        conflict=conflict,
+        stamp=list(stamp),
+        few=few,
+    )
+
+
+def upsert_from_sql(
+    model: type[models.Model],
+    select_sql: str,
+    params: list,
+    columns: list[str],
+    *,
+    conflict: list[str],
+    stamp: list[str] = (),
+    few: bool = False,
+) -> int:
+    """``upsert_from_queryset`` for a SELECT written by hand: it outputs ``out_<field>`` for each
+    of ``columns`` and ``stamp``.
 
     Rows whose stored values are all equal are dropped *before* the insert (an anti-join on the
     key with ``IS DISTINCT FROM``): ``ON CONFLICT … DO UPDATE … WHERE`` alone would still lock,
     and so write, every conflicting row, which is most of the table on a full recompute. The
     ``ON CONFLICT`` clause stays for rows a concurrent run inserted in the meantime.
+
+    ``few``: the SELECT yields a small part of the table (a run on some situations): each stored
+    row is then looked up by its key (a lateral join) instead of the whole table being hashed.
     """
     meta = model._meta
-    stamp = stamp or {}
-    all_columns = {**columns, **stamp}
-    column_of = {name: meta.get_field(name).column for name in all_columns}
-    parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
-    compiled = [compile_inner(part, all_columns) for part in parts]
-    inner_sql = " UNION ALL ".join(sql for sql, _, _ in compiled)
-    params = [param for _, part_params, _ in compiled for param in part_params]
-    aliases = compiled[0][2]
-    alias_of = dict(zip(all_columns, aliases, strict=True))
+    names = [*columns, *stamp]
+    column_of = {name: meta.get_field(name).column for name in names}
+    alias_of = {name: f"out_{name}" for name in names}
     table = quote(meta.db_table)
-    target = ", ".join(quote(column_of[n]) for n in all_columns)
-    keys = ", ".join(quote(meta.get_field(n).column) for n in conflict)
+    target = ", ".join(quote(column_of[n]) for n in names)
+    keys = ", ".join(quote(column_of[n]) for n in conflict)
     compared = [n for n in columns if n not in conflict]
     updated = [column_of[n] for n in [*compared, *stamp]]
     assignments = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
@@ -118,10 +144,16 @@ def upsert_from_queryset(
         [f"cur.{quote(column_of[conflict[0]])} IS NULL"]
         + [f"cur.{quote(column_of[n])} IS DISTINCT FROM sub.{quote(alias_of[n])}" for n in compared]
     )
-    select = ", ".join(f"sub.{quote(alias_of[n])}" for n in all_columns)
+    select = ", ".join(f"sub.{quote(alias_of[n])}" for n in names)
+    stored = (
+        # LIMIT 1 (the key is unique) keeps the planner from flattening it into a hash join.
+        f"LATERAL (SELECT * FROM {table} cur WHERE {joined} LIMIT 1) cur ON TRUE"
+        if few and connection.vendor == "postgresql"  # SQLite has no LATERAL, and no need
+        else f"{table} cur ON {joined}"
+    )
     sql = (
         f"INSERT INTO {table} ({target}) "
-        f"SELECT {select} FROM ({inner_sql}) sub LEFT JOIN {table} cur ON {joined} "
+        f"SELECT {select} FROM ({select_sql}) sub LEFT JOIN {stored} "
         f"WHERE {differs} "
         f"ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}"
     )
