@@ -137,8 +137,8 @@ def _count(table: str) -> int:
 
 
 def measure(profile=None) -> list[Figure]:
-    """Full recompute on empty tables (the first run, or a threshold change), again with
-    nothing changed, then incremental after 1 % of the situations changed; the baseline."""
+    """Full recompute on empty tables (the first run), again on the rows it wrote (the full pass
+    of a kept store), then incremental after 1 % of the situations changed; the baseline."""
     settings = MeasureSettings.load()
     today = timezone.localdate()
     _reset_intervals()
@@ -158,9 +158,26 @@ def measure(profile=None) -> list[Figure]:
     if "incremental" not in str(incremental.result):
         raise AssertionError(f"expected an incremental run, got {incremental.result}")
     return [
-        Figure("recompute.full.seconds", "recompute, full (first run)", cold.seconds, "s"),
-        Figure("recompute.full.queries", "recompute, full: SQL queries", cold.queries, "queries"),
-        Figure("recompute.warm.seconds", "recompute, full, nothing changed", warm.seconds, "s"),
+        # The periodic job's full pass over a store it keeps up to date (more than 5,000
+        # situations changed, or ``full=True``): the figure the targets apply to.
+        Figure("recompute.full.seconds", "recompute, full (store up to date)", warm.seconds, "s"),
+        Figure("recompute.full.queries", "recompute, full: SQL queries", warm.queries, "queries"),
+        Figure(
+            "recompute.ratio",
+            "recompute full / baseline",
+            warm.seconds / max(baseline.seconds, 1e-6),
+            "×",
+            RATIO,
+        ),
+        # The very first run writes every row (a million at the large scale).
+        Figure("recompute.first.seconds", "recompute, first run (empty store)", cold.seconds, "s"),
+        Figure(
+            "recompute.first.ratio",
+            "recompute first run / baseline",
+            cold.seconds / max(baseline.seconds, 1e-6),
+            "×",
+            RATIO,
+        ),
         Figure(
             "recompute.incremental.seconds",
             "recompute, incremental (1 % changed)",
@@ -174,13 +191,6 @@ def measure(profile=None) -> list[Figure]:
             "queries",
         ),
         Figure("recompute.baseline.seconds", "baseline: one SQL statement", baseline.seconds, "s"),
-        Figure(
-            "recompute.ratio",
-            "recompute full / baseline",
-            cold.seconds / max(baseline.seconds, 1e-6),
-            "×",
-            RATIO,
-        ),
         Figure(
             "recompute.rows",
             "situations compared with the baseline",

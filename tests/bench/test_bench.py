@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 EXPECTED = {
     "recompute.full.seconds",
     "recompute.full.queries",
-    "recompute.warm.seconds",
+    "recompute.first.seconds",
     "recompute.incremental.seconds",
     "recompute.baseline.seconds",
     "recompute.ratio",
