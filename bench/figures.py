@@ -66,7 +66,10 @@ def timed(function: Callable[[], object]) -> Timed:
 def median_timed(function: Callable[[], object], repeats: int) -> Timed:
     """The median wall time of ``repeats`` calls (query count and result of the last)."""
     runs = [timed(function) for _ in range(max(repeats, 1))]
-    return Timed(statistics.median(r.seconds for r in runs), runs[-1].queries, runs[-1].result)
+    last = runs[-1]
+    return Timed(
+        statistics.median(r.seconds for r in runs), last.queries, last.result, last.statements
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float:
