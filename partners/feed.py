@@ -20,7 +20,13 @@ audiences stored with the change, see ``cases.sharing.Audience``): an upsert if 
 after the change, a delete if it could before and no longer can (tightened sharing) or the record
 was deleted. An upsert carries the record's current data, read through ``restrict_to_clearance``,
 and is served only from the record's latest change of content on — an earlier one is superseded by
-a later change that always follows it (see ``_served_q``).
+a later change that always follows it (see ``_told``).
+
+Cost. A page is one query along the position index that decides in SQL what each change tells
+and stops at the ``limit``-th change told, then one query per record type building the records'
+JSON in PostgreSQL (``partners.feed_json``; other databases and types use
+``cases.api.resources``), both driven by keys so a page costs the same whatever the size of the
+tables; the view writes that JSON out as is.
 """
 
 from __future__ import annotations
