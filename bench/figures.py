@@ -72,6 +72,14 @@ def median_timed(function: Callable[[], object], repeats: int) -> Timed:
     )
 
 
+def analyze(*tables: str) -> None:
+    """Refresh the planner's statistics of tables a measure just rewrote, as autovacuum would
+    soon after (it may be off on a benchmark server)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return 0.0

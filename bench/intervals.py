@@ -17,7 +17,7 @@ from django.utils import timezone
 from alerts import tasks
 from alerts.models import MeasureSettings
 
-from .figures import COUNT, RATIO, Figure, keep_statements, timed
+from .figures import COUNT, RATIO, Figure, analyze, keep_statements, timed
 
 BASELINE_TABLE = "bench_interval_baseline"
 COMPARED = (
@@ -158,6 +158,7 @@ def measure(profile=None) -> list[Figure]:
     # The periodic task, as beat sends it: with nothing computed yet it runs in full.
     run = profile("recompute-full", tasks.recompute_intervals) if profile else None
     cold = keep_statements("recompute.full", run or timed(tasks.recompute_intervals))
+    analyze("alerts_indicatorinterval", "alerts_situationinterval")
     warm = keep_statements("recompute.warm", timed(lambda: tasks.recompute_intervals(full=True)))
     drop_baseline()
     baseline = timed(lambda: run_baseline(settings.threshold_severity, today))

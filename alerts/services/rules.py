@@ -232,16 +232,22 @@ def _raise(
 
     # Subjects whose alert is there, active, with the same measure and level are dropped before
     # the insert: ``ON CONFLICT … DO UPDATE … WHERE`` alone would lock (so write) every one of
-    # them, each run, though the WHERE leaves them unchanged.
+    # them, each run, though the WHERE leaves them unchanged. Each subject's alert is looked up
+    # by the unique key (a lateral join on PostgreSQL: a planner misled by a table that just
+    # grew in this very transaction cannot turn it into rescans of the subjects' query).
+    key = f"cur.{col('rule')} = {out('rule')} AND cur.{col('subject_key')} = {out('subject_key')}"
+    stored = (
+        f"LATERAL (SELECT * FROM {table} cur WHERE {key} LIMIT 1) cur ON TRUE"
+        if connection.vendor == "postgresql"
+        else f"{table} cur ON {key}"
+    )
     select_sql = (
         f"SELECT {', '.join(f'sub.{quote(alias)}' for alias in aliases)} FROM ({inner_sql}) sub "
-        f"LEFT JOIN {table} cur ON cur.{col('rule')} = {out('rule')} "
-        f"AND cur.{col('subject_key')} = {out('subject_key')} "
+        f"LEFT JOIN {stored} "
         f"WHERE cur.{col('id')} IS NULL OR NOT cur.{col('condition_active')} "
         f"OR cur.{col('measure')} IS DISTINCT FROM {out('measure')} "
         f"OR cur.{col('level')} IS DISTINCT FROM {out('level')}"
     )
-
     target = ", ".join(col(name) for name in columns)
     # Reopen only an alert that was resolved *and* whose condition had cleared since: one a person
     # resolved while the condition still held stays resolved until the condition clears and
