@@ -27,6 +27,7 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -142,9 +143,14 @@ def _stale(rule: AlertRule, now: dt.datetime, situation_ids) -> tuple[QuerySet, 
     """Situations not closed whose record, warning signs and engagements all lie untouched for
     D days."""
     cutoff = now - dt.timedelta(days=rule.days)
-    situations = Situation.objects.filter(_not_closed(""), updated_at__lt=cutoff).exclude(
-        Q(pk__in=WarningIndicator.objects.filter(updated_at__gte=cutoff).values("situation_id"))
-        | Q(pk__in=Engagement.objects.filter(updated_at__gte=cutoff).values("situation_id"))
+
+    def touched(model) -> Exists:
+        # NOT EXISTS (an anti-join): a NOT IN over the hundreds of thousands of recent warning
+        # signs is checked row by row once its list no longer fits in memory.
+        return Exists(model.objects.filter(situation_id=OuterRef("pk"), updated_at__gte=cutoff))
+
+    situations = Situation.objects.filter(
+        _not_closed(""), ~touched(WarningIndicator), ~touched(Engagement), updated_at__lt=cutoff
     )
     situations = _in_rule_scope(situations, rule, situation_ids, path="")
 
@@ -373,7 +379,9 @@ def evaluate_rules(
         if connection.vendor == "postgresql":
             # Cheap statements with high estimates: JIT compilation would cost more than them.
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+                # Memory to hash the candidate subjects each rule compares its alerts with
+                # (``NOT IN``): past work_mem PostgreSQL checks the list row by row.
+                cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         for rule in rules:
             candidates = None
             if rule.is_active:
