@@ -31,7 +31,6 @@ def _raised(result) -> int:
 
 def measure() -> list[Figure]:
     _reset_alerts()
-    analyze("alerts_alert", "alerts_alertevent", "alerts_notification")
     first = keep_statements("rules.first", timed(services.evaluate_rules))
     alerts = Alert.objects.count()
     analyze("alerts_alert", "alerts_alertevent", "alerts_notification", "partners_change")

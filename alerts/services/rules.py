@@ -54,6 +54,9 @@ from ..choices import ACTIVE_STATUSES, AlertEventKind, AlertStatus, RuleKind
 from ..models import Alert, AlertEvent, AlertRule, IndicatorInterval
 from .sql import DaysBetween, compile_inner, insert_from_queryset, quote
 
+# A run that wrote more alert rows than this refreshes their statistics before reading them back.
+ANALYZE_AFTER_ROWS = 10_000
+
 
 @dataclass
 class EvaluationResult:
@@ -375,6 +378,7 @@ def evaluate_rules(
     result = EvaluationResult(run=run)
     rules = list(AlertRule.objects.all())
     elements = None
+    changed = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Cheap statements with high estimates: JIT compilation would cost more than them.
@@ -397,8 +401,13 @@ def evaluate_rules(
                     queryset, subject = _unassessed(rule, today, ids, elements)
                 result.written[rule.name] = _raise(rule, queryset, subject, now, run, stamp)
                 candidates = queryset.annotate(key=subject["subject_key"]).values("key")
-            _clear(rule, candidates, now, run, ids, stamp)
-        _log_transitions(run, now)
+            changed += _clear(rule, candidates, now, run, ids, stamp)
+        changed += sum(result.written.values()) + _log_transitions(run, now)
+        if connection.vendor == "postgresql" and changed > ANALYZE_AFTER_ROWS:
+            # The statements below read back what this run wrote; planned on statistics of the
+            # tables before it (empty, on a first run), joins over 100k alerts went row by row.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE alerts_alert, alerts_alertevent")
         # The statements above fire no signal: tell the change feed, set-based.
         record_children(RecordType.ALERT, Alert.objects.filter(updated_at=stamp), id_field="uuid")
         result.transitions = dict(
