@@ -219,7 +219,6 @@ FROM (
     {indicator_scope}
     GROUP BY w.id
 ) i
-ORDER BY i.id
 """
 
 
