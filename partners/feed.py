@@ -270,7 +270,13 @@ FROM numbered, base WHERE {change}.id = numbered.id
 
 def assign_positions() -> int:
     """Give positions to the changes no older transaction can precede any more."""
-    if not Change.objects.filter(position__isnull=True).exists():
+    # Every page asks this. Ordered by id (``exists()`` would drop the order), the cheapest plan
+    # is the partial index of unpositioned changes, empty between writes. Unordered, statistics
+    # taken while a bulk load was still unpositioned (true until the next analyze) made
+    # PostgreSQL scan the whole log for a first NULL: 160 ms a page at 1.9M changes, more than a
+    # third of a large full sync, and growing with the log.
+    unpositioned = Change.objects.filter(position__isnull=True).order_by("id")
+    if unpositioned.values_list("id", flat=True).first() is None:
         return 0
     change = Change._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:

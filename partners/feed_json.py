@@ -3,8 +3,9 @@
 A full sync moves every record once; building each one's dict in Python (``values()``, a query per
 many-to-many field, then the JSON encoder) cost more than everything else the feed does. Here the
 shape of ``cases.api.resources`` (columns, renames, many-to-many fields and the two known extras)
-is turned into one ``json_build_object`` per row, so a page of thousands of records is one query
-and the rows arrive as finished JSON text that the view writes out as is.
+and of alerts (``cases.api.alerts``; the rules raise one for about every fifth record) is turned
+into one ``json_build_object`` per row, so a page of thousands of records is one query and the
+rows arrive as finished JSON text that the view writes out as is.
 
 The output must equal what ``resources.representations`` gives after JSON encoding (UUIDs as
 strings, datetimes as DRF writes them: ISO 8601, ``Z``, microseconds only when not zero; dates
@@ -18,7 +19,7 @@ from __future__ import annotations
 from django.db import connection, models
 from django.db.models import F
 
-from cases.sharing import Clearance
+from cases.sharing import Clearance, restrict_to_clearance
 
 # PostgreSQL spells a UTC datetime as DRF's encoder does: ``…T12:00:00Z`` or ``…T12:00:00.5Z``
 # with six digits (Python's isoformat); to_json would drop trailing zeros of the fraction.
@@ -145,40 +146,64 @@ def _extras(resource, columns: dict[str, str], owner: str) -> list[tuple[str, st
     return None
 
 
+def _source(type_: str, clearance: Clearance):
+    """``(model, columns, renames, m2m, resource, key, queryset)`` of feed type ``type_`` as the
+    API shows it, or None for a type this module does not know. ``resource`` is the
+    ``cases.api.resources.Resource`` whose extras apply (None for alerts: they have none);
+    ``key`` is the column that names a record in the feed (alerts keep an integer key and are
+    named by their public uuid); ``queryset`` holds what ``clearance`` may see."""
+    from cases.api.resources import SYNCED
+
+    if type_ == "alert":
+        from alerts.models import Alert
+        from cases.api.alerts import COLUMNS, RENAMES
+
+        queryset = restrict_to_clearance(Alert.objects.all(), clearance, "situation")
+        return Alert, COLUMNS, RENAMES, (), None, "uuid", queryset
+    resource = SYNCED.get(type_)
+    if resource is None:
+        return None
+    return (
+        resource.model,
+        resource.columns,
+        resource.renames,
+        resource.m2m,
+        resource,
+        "id",
+        resource.base_queryset(clearance),
+    )
+
+
 def json_rows(type_: str, ids: list[str], clearance: Clearance) -> list[tuple] | None:
     """``[(id as text, version, data as JSON text)]`` of the records ``ids`` (UUIDs, as text or
     not) of feed type ``type_`` that
     ``clearance`` may see; None when this type must be built in Python."""
-    from cases.api.resources import SYNCED
-
-    resource = SYNCED.get(type_)
-    if connection.vendor != "postgresql" or resource is None:
+    if connection.vendor != "postgresql":
         return None
-    aliases = {column: f"c{index}" for index, column in enumerate(resource.columns)}
-    if "id" not in aliases or "version" not in aliases:
+    source = _source(type_, clearance)
+    if source is None:
+        return None
+    model, columns, renames, m2m, resource, key, queryset = source
+    aliases = {column: f"c{index}" for index, column in enumerate(columns)}
+    if key not in aliases or "version" not in aliases:
         return None
     values: dict[str, str] = {}
     for column, alias in aliases.items():
-        value = _value(_field_at(resource.model, column), f"t.{alias}")
+        value = _value(_field_at(model, column), f"t.{alias}")
         if value is None:
             return None
         values[column] = value
-    owner = f"t.{aliases['id']}"
-    extras = _extras(resource, values, owner)
+    owner = f"t.{aliases[key]}"
+    extras = [] if resource is None else _extras(resource, values, owner)
     if extras is None:
         return None
-    # Key order as ``Resource.rows`` leaves it: plain columns, many-to-many, renamed, extras.
-    pairs = [
-        (column, values[column]) for column in resource.columns if column not in resource.renames
-    ]
-    pairs += [(name, _m2m(resource.model, name, owner)) for name in resource.m2m]
-    pairs += [(resource.renames[column], values[column]) for column in resource.renames]
+    # Key order as ``Resource.rows`` and ``alert_rows`` leave it: plain columns, many-to-many,
+    # renamed, extras.
+    pairs = [(column, values[column]) for column in columns if column not in renames]
+    pairs += [(name, _m2m(model, name, owner)) for name in m2m]
+    pairs += [(renames[column], values[column]) for column in renames]
     pairs += extras
-    queryset = (
-        resource.base_queryset(clearance)
-        .order_by()
-        .values(**{alias: F(column) for column, alias in aliases.items()})
-    )
+    queryset = queryset.order_by().values(**{alias: F(column) for column, alias in aliases.items()})
     inner, params = queryset.query.sql_with_params()
     # The ids as one array parameter: PostgreSQL pulls the condition into the subquery and reads
     # the page's rows by primary key, whatever the size of the table.

@@ -8,7 +8,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from alerts.models import SituationInterval
+from alerts.choices import AlertStatus
+from alerts.models import Alert, SituationInterval
 from cases.api.resources import SYNCED, representations
 from cases.choices import SharingLevel
 from cases.models import Actor, Situation
@@ -17,6 +18,7 @@ from partners.feed import _dumps
 from partners.feed_json import json_rows
 from tests.factories import (
     ActorFactory,
+    AlertFactory,
     AssessmentFactory,
     EngagementFactory,
     EngagementPartnerFactory,
@@ -65,15 +67,39 @@ def rich_records(db):
     whole = timezone.now().replace(microsecond=0)
     Situation.objects.filter(pk=bare.pk).update(created_at=whole, updated_at=whole)
     Actor.objects.filter(pk=parent.pk).update(updated_at=whole.replace(microsecond=120000))
+    # Alerts: one on an engagement, acknowledged with odd text; one resolved with no measure; one
+    # on a situation the partner may not see; whole-second and fractional timestamps.
+    AlertFactory(
+        situation=open_,
+        engagement=engagement,
+        status=AlertStatus.ACKNOWLEDGED,
+        acknowledged_at=whole,
+        acknowledgement='On it — "desk" \\ ü\n',
+        opened_at=whole.replace(microsecond=500000),
+    )
+    AlertFactory(
+        situation=listed,
+        measure=None,
+        status=AlertStatus.RESOLVED,
+        condition_active=False,
+        episode=2,
+        resolved_at=timezone.now(),
+        resolution="cleared",
+    )
+    AlertFactory(situation=SituationFactory(sharing=SharingLevel.RED))
+    Alert.objects.filter(situation=listed).update(updated_at=whole)
     return partner
 
 
-@pytest.mark.parametrize("type_", sorted(SYNCED))
+@pytest.mark.parametrize("type_", sorted([*SYNCED, "alert"]))
 def test_database_built_json_equals_the_python_representation(
     requires_postgres, rich_records, type_
 ):
-    model = SYNCED[type_].model
-    ids = list(model.objects.values_list("pk", flat=True))
+    if type_ == "alert":
+        # Alerts keep an integer key; the feed names them by their public uuid.
+        ids = list(Alert.objects.values_list("uuid", flat=True))
+    else:
+        ids = list(SYNCED[type_].model.objects.values_list("pk", flat=True))
     for clearance in (Clearance.internal(), Clearance.for_actors([rich_records.pk])):
         rows = json_rows(type_, ids, clearance)
         assert rows is not None, f"{type_} falls back to Python"
