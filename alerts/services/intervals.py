@@ -146,6 +146,10 @@ def _in_scope(queryset: QuerySet, field: str, scope) -> QuerySet:
 def _upsert_indicator_intervals(scope) -> int:
     if connection.vendor == "postgresql":
         return _upsert_indicator_intervals_pg(scope)
+    return _upsert_indicator_intervals_orm(scope)
+
+
+def _upsert_indicator_intervals_orm(scope) -> int:
     indicators = _in_scope(WarningIndicator.objects.all(), "situation_id", scope)
     answering = Q(_answering("situation__engagements__", F("observed_on")))
     indicators = indicators.annotate(
@@ -196,10 +200,12 @@ def _period_end_sql(day: str, precision: str) -> str:
     )
 
 
-# The same rows as the ORM query above, shaped for PostgreSQL: each engagement's period end is
-# computed once (not once per warning sign of its situation), the join goes straight from warning
-# signs to engagements (not through the situation), and rows are grouped by the key alone. At
-# 1M warning signs this is about half the time of the ORM's shape.
+# The same rows as the ORM query above, shaped for PostgreSQL. Instead of joining every warning sign
+# to every engagement of its situation and grouping the pairs (3M pairs for 1M signs), warning signs
+# and engagements are read once, as one list per situation sorted by date from the latest: a running
+# minimum over that list gives each warning sign the earliest start and end of the engagements whose
+# start period ends on or after it. An engagement sorts before a warning sign of the same day, so it
+# answers it. At 1M warning signs this is about half the time of the join and group.
 _INDICATOR_ROWS_PG = """
 SELECT i.id AS out_indicator, i.situation_id AS out_situation, i.observed_on AS out_warning_from,
        i.w_until AS out_warning_until, i.severity AS out_severity,
@@ -210,15 +216,27 @@ SELECT i.id AS out_indicator, i.situation_id AS out_situation, i.observed_on AS 
        CASE WHEN i.a_from IS NULL THEN i.observed_on = i.w_until
             ELSE greatest(i.a_from - i.w_until, 0) = i.a_until - i.observed_on END AS out_is_exact
 FROM (
-    SELECT w.id, w.situation_id, w.observed_on, w.severity, {w_until} AS w_until,
-           min(e.started_on) FILTER (WHERE e.started_until >= w.observed_on) AS a_from,
-           min(e.started_until) FILTER (WHERE e.started_until >= w.observed_on) AS a_until
-    FROM {indicators} w
-    LEFT JOIN (SELECT situation_id, started_on, {e_until} AS started_until
-               FROM {engagements} {engagement_scope}) e ON e.situation_id = w.situation_id
-    {indicator_scope}
-    GROUP BY w.id
+    SELECT u.*,
+           min(u.started_on) OVER answering AS a_from,
+           min(u.started_until) OVER answering AS a_until
+    FROM (
+        SELECT w.situation_id, w.id, w.observed_on AS sort_day, true AS is_warning,
+               w.observed_on, w.severity, {w_until} AS w_until,
+               NULL::date AS started_on, NULL::date AS started_until
+        FROM {indicators} w
+        {indicator_scope}
+        UNION ALL
+        SELECT e.situation_id, NULL, e.started_until, false, NULL, NULL, NULL,
+               e.started_on, e.started_until
+        FROM (SELECT situation_id, started_on, {e_until} AS started_until
+              FROM {engagements}
+              WHERE started_on IS NOT NULL {engagement_scope}) e
+    ) u
+    WINDOW answering AS (
+        PARTITION BY u.situation_id ORDER BY u.sort_day DESC, u.is_warning ROWS UNBOUNDED PRECEDING
+    )
 ) i
+WHERE i.is_warning
 """
 
 
@@ -227,7 +245,7 @@ def _upsert_indicator_intervals_pg(scope) -> int:
     indicator_scope = engagement_scope = ""
     if scope is not None:
         ids = [str(pk) for pk in scope]
-        engagement_scope = "WHERE situation_id = ANY(%s::uuid[])"
+        engagement_scope = "AND situation_id = ANY(%s::uuid[])"
         indicator_scope = "WHERE w.situation_id = ANY(%s::uuid[])"
         params = [ids, ids]
     sql = _INDICATOR_ROWS_PG.format(

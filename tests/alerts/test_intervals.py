@@ -289,3 +289,47 @@ def test_the_recompute_query_count_does_not_grow_with_the_number_of_situations(
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
     assert SituationInterval.objects.count() == 50
+
+
+def test_postgresql_statement_gives_each_warning_sign_the_same_measure_as_the_orm_query(
+    requires_postgres,
+):
+    """PostgreSQL computes the per-warning rows with its own statement (a running minimum over
+    dates instead of a join); SQLite uses the ORM query. Both must agree on every edge: same-day
+    answers, month and year periods that overlap the warning, undated and earlier engagements."""
+    import random
+
+    rng = random.Random(552)
+    precisions = [DatePrecision.DAY, MONTH, YEAR]
+    for _ in range(40):
+        situation = SituationFactory()
+        days = [D(2009, 1, 1) + dt.timedelta(days=rng.randrange(0, 730)) for _ in range(6)]
+        for on in days[:4]:
+            warning(situation, on, precision=rng.choice(precisions))
+        for on in days[2:]:  # two engagements start the day of a warning
+            action(situation, on, precision=rng.choice(precisions))
+        if rng.random() < 0.3:
+            action(situation, None)
+
+    def stored() -> dict:
+        return {
+            row["indicator_id"]: row
+            for row in IndicatorInterval.objects.values(
+                "indicator_id",
+                "action_from",
+                "action_until",
+                "days_min",
+                "days_max",
+                "is_open",
+                "is_exact",
+                "warning_until",
+            )
+        }
+
+    recompute_intervals(today=TODAY, full=True)
+    from_postgresql = stored()
+    IndicatorInterval.objects.all().delete()
+    intervals._upsert_indicator_intervals_orm(None)
+    assert stored() == from_postgresql
+    assert len(from_postgresql) == WarningIndicator.objects.count() == 160
+    assert any(not row["is_open"] for row in from_postgresql.values())
