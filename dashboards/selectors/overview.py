@@ -18,9 +18,11 @@ left out until it is decided.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
+from django.db import connection
 from django.db.models import Case, Count, F, FloatField, Max, Min, Q, QuerySet, Value, When
-from django.db.models.functions import ExtractYear, Greatest
+from django.db.models.functions import Cast, ExtractYear, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +30,7 @@ from alerts.choices import ACTIVE_STATUSES, AlertStatus
 from alerts.models import Alert, IndicatorInterval, MeasureSettings, SituationInterval
 from alerts.services.sql import DaysBetween
 from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity, SituationStatus
+from cases.models import Situation
 from cases.sharing import Clearance
 
 from ..filters import SituationFilters
@@ -130,7 +133,9 @@ def interval_rows(clearance: Clearance, filters: SituationFilters) -> QuerySet:
 
 
 ANSWERED = Q(is_open=False, days_min__isnull=False)
-MIDPOINT = (F("days_min") + F("days_max")) / Value(2.0, output_field=FloatField())
+# Halved as a float: a bare ``2.0`` is a NUMERIC literal on PostgreSQL, and sorting 100k NUMERIC
+# midpoints for the percentiles cost about twice the float sort.
+MIDPOINT = Cast(F("days_min") + F("days_max"), FloatField()) / Value(2.0, output_field=FloatField())
 
 
 def _interval_spec() -> dict:
@@ -222,7 +227,10 @@ def unanswered_warnings(
     today = today or timezone.localdate()
     threshold = MeasureSettings.load().threshold_severity
     today_value = Value(today)
-    queryset = (
+    # Aggregated per situation id alone, then joined to the situation for its title and labels:
+    # grouping by the joined text columns sorted every open warning row with its title (wide,
+    # spilling to disk at 100k situations) instead of one narrow row per situation.
+    per_situation = (
         visible(
             IndicatorInterval.objects.filter(is_open=True, severity__gte=threshold),
             clearance,
@@ -230,27 +238,20 @@ def unanswered_warnings(
             "situation",
         )
         .order_by()
-        .values("situation_id", "situation__title", "situation__slug")
+        .values("situation_id")
         .annotate(
-            region=F("situation__region"),
-            risk=F("situation__risk_level"),
             warnings=Count("pk"),
             top_severity=Max("severity"),
             since=Min("warning_from"),
             days_low=Greatest(DaysBetween(today_value, Min("warning_until")), Value(0)),
             days_high=DaysBetween(today_value, Min("warning_from")),
         )
-        .order_by("since", "situation__title")
     )
-    if limit is not None:
-        queryset = queryset[: limit + 1]
-    rows = list(queryset)
+    rows = _joined_to_situations(per_situation, None if limit is None else limit + 1)
     more = 0
     if limit is not None and len(rows) > limit:
         rows, more = rows[:limit], 1
     for row in rows:
-        row["title"] = row["situation__title"]
-        row["slug"] = row["situation__slug"]
         row["region_label"] = label(Region, row["region"])
         row["risk_label"] = label(RiskLevel, row["risk"])
         row["severity_label"] = label(Severity, row["top_severity"])
@@ -277,3 +278,31 @@ def unanswered_warnings(
         f"engagement started since; waits counted to {today:%-d %B %Y}.",
         extra={"threshold": threshold},
     )
+
+
+def _joined_to_situations(per_situation: QuerySet, limit: int | None) -> list[dict]:
+    """The grouped rows of ``per_situation`` (already narrowed by clearance and filters) with each
+    situation's title, slug, region and risk, the longest wait first (one query)."""
+    quote = connection.ops.quote_name
+    inner_sql, params = per_situation.query.sql_with_params()
+    situation = Situation._meta.db_table
+    sql = (
+        f"SELECT t.*, s.{quote('title')} AS {quote('title')}, s.{quote('slug')} AS {quote('slug')},"
+        f" s.{quote('region')} AS {quote('region')}, s.{quote('risk_level')} AS {quote('risk')}"
+        f" FROM ({inner_sql}) t INNER JOIN {quote(situation)} s"
+        f" ON s.{quote('id')} = t.{quote('situation_id')}"
+        f" ORDER BY t.{quote('since')} ASC, s.{quote('title')} ASC"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col[0] for col in cursor.description]
+        rows = [dict(zip(names, record, strict=True)) for record in cursor.fetchall()]
+    # A raw cursor skips the fields' converters: SQLite hands back text for dates and UUIDs.
+    for row in rows:
+        if isinstance(row["since"], str):
+            row["since"] = dt.date.fromisoformat(row["since"])
+        if not isinstance(row["situation_id"], uuid.UUID):
+            row["situation_id"] = uuid.UUID(str(row["situation_id"]))
+    return rows
