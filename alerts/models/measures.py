@@ -188,7 +188,15 @@ class IndicatorInterval(IntervalFields):
             # The "no action" rule: open intervals by the day the warning began.
             models.Index(
                 fields=["warning_from"], condition=models.Q(is_open=True), name="indicator_open_idx"
-            )
+            ),
+            # The dashboard's unanswered warnings: open intervals grouped per situation, read from
+            # the index alone (PostgreSQL; SQLite ignores ``include``).
+            models.Index(
+                fields=["situation", "warning_from"],
+                include=["severity", "warning_until"],
+                condition=models.Q(is_open=True),
+                name="indicator_open_situation_idx",
+            ),
         ]
 
     def __str__(self) -> str:
