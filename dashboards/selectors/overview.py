@@ -89,8 +89,10 @@ def open_alerts_by_level(clearance: Clearance, filters: SituationFilters) -> Tab
         .order_by()
         .values("level")
         .annotate(
-            open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
-            acknowledged=Count("pk", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
+            # Counting a column of the (status, level) index (never NULL), not the id:
+            # PostgreSQL then counts from the index alone.
+            open=Count("level", filter=Q(status=AlertStatus.OPEN)),
+            acknowledged=Count("level", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
         )
     }
     # Every level is shown, highest first, also those without alerts.
