@@ -207,6 +207,10 @@ class Alert(VersionedModel):
                 condition=models.Q(status__in=AlertStatus.values), name="alert_status_known"
             ),
         ]
+        indexes = [
+            # The dashboard's alerts needing action per level: counted from the index alone.
+            models.Index(fields=["status", "level"], name="alert_status_level_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.situation} — {self.rule}"
