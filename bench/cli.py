@@ -67,6 +67,13 @@ def _profiler(scale: str):
     return profile
 
 
+def _unapplied_migrations(connection) -> bool:
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
 def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = False,
         log=print) -> dict:  # fmt: skip
     """Every measure at one scale; returns the result (as written to JSON)."""
@@ -82,6 +89,10 @@ def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = 
 
     if connection.vendor != "postgresql":
         raise SystemExit("the benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if _unapplied_migrations(connection):
+        raise SystemExit(
+            "the database is not migrated: run `manage.py migrate` with the same DATABASE_URL first"
+        )
     if scale_name not in SCALES:
         raise SystemExit(f"unknown scale {scale_name!r}: one of {', '.join(SCALES)}")
     scale = SCALES[scale_name]
