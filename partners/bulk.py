@@ -35,27 +35,26 @@ def record_children(
 
     ``id_field`` is the field partners know the record by (the feed's ``object_id``).
     """
-    from .feed import _situation_record
+    from cases.models import Situation
+
+    from .feed import _backfill_type
 
     queryset = queryset.order_by()
     if not queryset.exists():
         return 0  # one query, not three: most rules runs change nothing
     situations = queryset.values(situation_field)
     # A situation the feed has never seen (bulk-loaded, before a backfill) gets its feed row
-    # first, as record_change does; normally there is none.
-    missing = (
-        queryset.exclude(
-            **{
-                f"{situation_field}__in": FeedRecord.objects.filter(
-                    type=RecordType.SITUATION
-                ).values("object_id")
-            }
-        )
-        .values_list(situation_field, flat=True)
-        .distinct()
+    # first, as record_change does; normally there is none. Recorded set-based, like the
+    # backfill, so a run over 100k such situations stays a few statements.
+    missing = queryset.exclude(
+        **{
+            f"{situation_field}__in": FeedRecord.objects.filter(type=RecordType.SITUATION).values(
+                "object_id"
+            )
+        }
     )
-    for situation_id in missing:
-        _situation_record(situation_id)
+    if missing.exists():
+        _backfill_type(RecordType.SITUATION, Situation, None)
     # In key order: two writers locking overlapping sets never wait for each other in a cycle.
     locked = FeedRecord.objects.select_for_update().filter(
         type=RecordType.SITUATION, object_id__in=situations

@@ -336,3 +336,33 @@ def test_alerts_raised_in_a_transaction_that_commits_late_are_not_missed():
     assert told.count(("situation", ids["fast"], "upsert")) == 1, told
     again = read_page(public, cursor, 5000).entries
     assert not {ids["alert"], ids["fast"]} & {e["id"] for e in again}
+
+
+def test_alerts_on_situations_the_feed_never_saw_are_recorded_in_a_fixed_number_of_statements(
+    api,
+):
+    """Situations loaded in bulk (no signals, no backfill yet) get their feed rows set-based when
+    the rules raise alerts on them, and partners see them with the sharing they have."""
+    counts, hidden = [], []
+    for n in (2, 8):
+        situations = [warned_situation(api, SharingLevel.GREEN, listed=False) for _ in range(n)]
+        hidden.append(warned_situation(api, SharingLevel.RED, listed=True))
+        ids = [s.pk for s in [*situations, hidden[-1]]]
+        FeedRecord.objects.filter(type="situation", object_id__in=ids).delete()
+        Change.objects.filter(type="situation", object_id__in=ids).delete()
+        recompute_intervals()
+        with CaptureQueriesContext(connection) as queries:
+            evaluate_rules()
+        counts.append(len(queries))
+        assert FeedRecord.objects.filter(type="situation", object_id__in=ids).count() == n + 1
+    assert counts[0] == counts[1], counts
+    entries, _ = feed(api)
+    told = {(e["type"], e["id"]) for e in entries}
+    shown = {("alert", str(u)) for u in Alert.objects.values_list("uuid", flat=True)}
+    red = {
+        ("alert", str(u))
+        for u in Alert.objects.filter(situation__in=hidden).values_list("uuid", flat=True)
+    }
+    assert len(shown) == 12 and len(red) == 2
+    assert told & shown == shown - red
+    assert not any(("situation", str(s.pk)) in told for s in hidden)
