@@ -66,28 +66,6 @@ def situation_deleted(sender, instance: Situation, **kwargs):
     record_change(RecordType.SITUATION, instance.pk, version=instance.version, deleted=True)
 
 
-@receiver(post_save, sender=WarningIndicator)
-def indicator_saved(sender, instance: WarningIndicator, raw=False, **kwargs):
-    if not raw:
-        record_change(
-            RecordType.INDICATOR,
-            instance.pk,
-            version=instance.version,
-            situation_id=instance.situation_id,
-        )
-
-
-@receiver(post_save, sender=Engagement)
-def engagement_saved(sender, instance: Engagement, raw=False, **kwargs):
-    if not raw:
-        record_change(
-            RecordType.ENGAGEMENT,
-            instance.pk,
-            version=instance.version,
-            situation_id=instance.situation_id,
-        )
-
-
 @receiver(post_save, sender=Assessment)
 def assessment_saved(sender, instance: Assessment, raw=False, **kwargs):
     if raw:
@@ -131,33 +109,38 @@ def engagement_partner_changed(sender, instance: EngagementPartner, raw=False, *
         )
 
 
-@receiver(post_save, sender=Alert)
-def alert_saved(sender, instance: Alert, raw=False, **kwargs):
-    if not raw:
-        record_change(
-            RecordType.ALERT,
-            instance.uuid,
-            version=instance.version,
-            situation_id=instance.situation_id,
-        )
-
-
-@receiver(post_delete, sender=Alert)
-def alert_deleted(sender, instance: Alert, **kwargs):
-    record_change(RecordType.ALERT, instance.uuid, version=instance.version, deleted=True)
-
-
+# Records that belong to a situation directly and inherit its audience, with the attribute
+# partners know them by (alerts keep an integer key and show a public uuid).
+_CHILDREN = {
+    WarningIndicator: (RecordType.INDICATOR, "pk"),
+    Engagement: (RecordType.ENGAGEMENT, "pk"),
+    Alert: (RecordType.ALERT, "uuid"),
+}
 _DELETED_TYPES = {
-    WarningIndicator: RecordType.INDICATOR,
-    Engagement: RecordType.ENGAGEMENT,
-    Assessment: RecordType.ASSESSMENT,
-    Actor: RecordType.ACTOR,
+    **_CHILDREN,
+    Assessment: (RecordType.ASSESSMENT, "pk"),
+    Actor: (RecordType.ACTOR, "pk"),
 }
 
 
+def _child_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    type_, id_attr = _CHILDREN[sender]
+    record_change(
+        type_,
+        getattr(instance, id_attr),
+        version=instance.version,
+        situation_id=instance.situation_id,
+    )
+
+
 def _record_deleted(sender, instance, **kwargs):
-    record_change(_DELETED_TYPES[sender], instance.pk, version=instance.version, deleted=True)
+    type_, id_attr = _DELETED_TYPES[sender]
+    record_change(type_, getattr(instance, id_attr), version=instance.version, deleted=True)
 
 
+for _model in _CHILDREN:
+    post_save.connect(_child_saved, sender=_model, dispatch_uid=f"feed-save-{_model}")
 for _model in _DELETED_TYPES:
     post_delete.connect(_record_deleted, sender=_model, dispatch_uid=f"feed-delete-{_model}")
