@@ -32,28 +32,20 @@ BENCH_SLUG = "bench-feed-"
 PARTNER_NAME = "Bench feed partner"
 
 
+def proc_status_kb(pid: int | str, field: str) -> int | None:
+    """A size from ``/proc/<pid>/status`` in KiB (Linux): ``VmRSS`` now, ``VmHWM`` the peak."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def _rss_kb(pid: int | str = "self") -> int | None:
-    """Current resident set size of a process in KiB (Linux), None if unknown."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _peak_rss_kb(pid: int | str = "self") -> int | None:
-    """Peak resident set size of a process in KiB (Linux ``VmHWM``)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    return proc_status_kb(pid, "VmRSS")
 
 
 class _HttpFeed:

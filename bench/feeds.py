@@ -1,8 +1,8 @@
 """(d) A full sync of the change feed: a partner client pages ``/api/v1/changes/`` from the start.
 
 The client runs as a process of its own, so its peak memory is the client's alone; it pages with
-``bench.feed_sync.measure_feed_sync`` when that module exists, otherwise with its own loop, while a
-thread samples its memory and the server workers'. Memory is *flat* when neither the client nor the busiest server worker grows by more than
+``bench.feed_sync.measure_feed_sync`` while a thread samples its memory and the server workers'.
+Memory is *flat* when neither the client nor the busiest server worker grows by more than
 ``FLAT_BYTES`` (or ``FLAT_FRACTION``) between the first quarter of the sync and its end.
 
 ``python -m bench.feeds BASE_URL TOKEN [--limit N] [--pids 1,2]`` prints the result as JSON.
@@ -11,15 +11,14 @@ thread samples its memory and the server workers'. Memory is *flat* when neither
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import resource
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from .feed_sync import measure_feed_sync, proc_status_kb
 
 PAGE = 5000  # the largest page the feed serves
 FLAT_BYTES = 24 * 2**20
@@ -28,13 +27,8 @@ MB = 2**20
 
 
 def _status(pid: int | str, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
+    """``proc_status_kb`` in bytes, 0 when unknown."""
+    return (proc_status_kb(pid, field) or 0) * 1024
 
 
 def is_flat(samples: list[int]) -> bool:
@@ -46,45 +40,8 @@ def is_flat(samples: list[int]) -> bool:
     )
 
 
-def _own_pager(base_url: str, token: str, limit: int) -> dict:
-    """Page the whole feed keeping only the cursor and counters (used until
-    ``bench.feed_sync`` provides ``measure_feed_sync``)."""
-    url = urlsplit(base_url)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=300)
-    headers = {"Authorization": f"Token {token}", "Connection": "keep-alive"}
-    since, changes, pages = "0", 0, 0
-    started = time.perf_counter()
-    try:
-        while True:
-            conn.request("GET", f"/api/v1/changes/?since={since}&limit={limit}", headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            if response.status != 200:
-                raise RuntimeError(f"the feed answered {response.status}: {body[:300]!r}")
-            page = json.loads(body)
-            changes += len(page["changes"])
-            pages += 1
-            since, has_more = page["cursor"], page["has_more"]
-            del page, body  # keep nothing of a page once counted
-            if not has_more:
-                break
-    finally:
-        conn.close()
-    seconds = time.perf_counter() - started
-    return {"changes": changes, "pages": pages, "seconds": seconds}
-
-
 def sync(base_url: str, token: str, *, limit: int = PAGE, pids: list[int] = ()) -> dict:
     """Page the whole feed while a thread samples both sides' memory four times a second."""
-    try:
-        from bench.feed_sync import measure_feed_sync
-    except ImportError:
-        pager, source = _own_pager, "bench.feeds"
-    else:
-        pager, source = (
-            (lambda url, key, n: measure_feed_sync(url, key, limit=n)),
-            "bench.feed_sync",
-        )
     client_rss: list[int] = []
     server_rss: list[int] = []
     done = threading.Event()
@@ -98,13 +55,12 @@ def sync(base_url: str, token: str, *, limit: int = PAGE, pids: list[int] = ()) 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        paged = pager(base_url, token, limit)
+        paged = measure_feed_sync(base_url, token, limit=limit)
     finally:
         done.set()
         sampler.join()
     seconds = float(paged["seconds"])
     return {
-        "source": source,
         "changes": paged["changes"],
         "pages": paged["pages"],
         "seconds": seconds,
@@ -130,10 +86,14 @@ def measure(server, token: str) -> list:
     from .figures import COUNT, RATE, Figure
 
     result = run_client(server.base_url, token, server.worker_pids())
-    source, server_peak = result["source"], result["server_peak_rss_mb"]
+    server_peak = result["server_peak_rss_mb"]
     return [
         Figure(
-            "feed.changes", f"feed: changes synced ({source})", result["changes"], "changes", COUNT
+            "feed.changes",
+            "feed: changes synced (bench.feed_sync)",
+            result["changes"],
+            "changes",
+            COUNT,
         ),
         Figure("feed.seconds", "feed: full sync", result["seconds"], "s"),
         Figure("feed.changes_per_s", "feed: changes/s", result["changes_per_s"], "changes/s", RATE),
