@@ -5,12 +5,11 @@ lifecycle services write them with set-based SQL that fires no signal."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from cases.models import Situation
 from cases.sharing import Clearance
 from partners.feed import assign_positions, backfill, read_page
 from partners.models import Change, FeedRecord
+from tests.concurrency import HeldTransaction, commit_on_another_thread
 from tests.factories import (
     ActorFactory,
     AlertFactory,
@@ -287,42 +287,23 @@ def test_alerts_raised_in_a_transaction_that_commits_late_are_not_missed():
         time.sleep(0.2)
         assign_positions()
     start = read_page(public, 0, 5000).cursor
-    written, release, done = threading.Event(), threading.Event(), threading.Event()
-    ids, errors = {}, []
+    ids = {}
 
     def slow_rules():
-        try:
-            with transaction.atomic():
-                evaluate_rules()
-                ids["alert"] = Alert.objects.get(situation=situation, rule__name=CRITICAL_7).uuid
-                written.set()
-                assert release.wait(20)
-        except Exception as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-            done.set()
+        evaluate_rules()
+        ids["alert"] = Alert.objects.get(situation=situation, rule__name=CRITICAL_7).uuid
 
-    def fast_writer():
-        try:
-            ids["fast"] = SituationFactory(sharing=SharingLevel.GREEN, title="Fast").pk
-        finally:
-            connection.close()
-
-    slow = threading.Thread(target=slow_rules)
+    slow = HeldTransaction(slow_rules)
     slow.start()
-    assert written.wait(30), errors
-    fast = threading.Thread(target=fast_writer)
-    fast.start()
-    fast.join(20)
+    commit_on_another_thread(
+        lambda: ids.update(fast=SituationFactory(sharing=SharingLevel.GREEN, title="Fast").pk)
+    )
     # The younger writer has committed, but the older run has not: neither is served yet (the
     # younger one's change waits behind the older transaction).
     early = read_page(public, start, 5000)
     assert not {ids["alert"], ids["fast"]} & {e["id"] for e in early.entries}
 
-    release.set()
-    assert done.wait(20)
-    assert not errors
+    slow.commit()
     # Positions wait for every older transaction of the cluster: poll, keeping what is served.
     deadline = time.monotonic() + 60
     told, cursor = [], early.cursor

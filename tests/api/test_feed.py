@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import random
-import threading
 import time
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from cases.choices import SharingLevel
 from cases.models import Situation
 from cases.sharing import Clearance
 from partners.feed import assign_positions, read_page
 from partners.models import Change
+from tests.concurrency import HeldTransaction, commit_on_another_thread
 from tests.factories import (
     ActorFactory,
     EngagementFactory,
@@ -196,35 +196,14 @@ def test_transactions_committing_out_of_order_are_neither_missed_nor_repeated():
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
     clearance = Clearance.internal()
     start = read_page(clearance, 0, 1000).cursor
-    written, release, done = threading.Event(), threading.Event(), threading.Event()
     ids = {}
-    errors = []
-
-    def slow_writer():
-        try:
-            with transaction.atomic():
-                ids["slow"] = SituationFactory(sharing="green", title="Slow").pk
-                written.set()
-                assert release.wait(20)
-        except Exception as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-            done.set()
-
-    def fast_writer():
-        try:
-            with transaction.atomic():
-                ids["fast"] = SituationFactory(sharing="green", title="Fast").pk
-        finally:
-            connection.close()
-
-    slow = threading.Thread(target=slow_writer)
+    slow = HeldTransaction(
+        lambda: ids.update(slow=SituationFactory(sharing="green", title="Slow").pk)
+    )
     slow.start()
-    assert written.wait(20)
-    fast = threading.Thread(target=fast_writer)
-    fast.start()
-    fast.join(20)
+    commit_on_another_thread(
+        lambda: ids.update(fast=SituationFactory(sharing="green", title="Fast").pk)
+    )
     slow_id = Change.objects.filter(object_id=ids["fast"]).values_list("id", flat=True).first()
     assert slow_id is not None  # the younger transaction's change is committed…
 
@@ -233,9 +212,7 @@ def test_transactions_committing_out_of_order_are_neither_missed_nor_repeated():
     assert [e["id"] for e in early.entries] == []
     assert early.cursor == start
 
-    release.set()
-    assert done.wait(20)
-    assert not errors
+    slow.commit()
     # Positions wait for every older transaction of the cluster to end (other sessions too),
     # so the two changes may take a moment to be served — then both, in commit order.
     deadline = time.monotonic() + 60
