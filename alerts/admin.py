@@ -18,10 +18,10 @@ from .models import (
     AlertRule,
     DeliveryAttempt,
     DeskAssignment,
-    IndicatorInterval,
     MeasureSettings,
     Notification,
     SituationInterval,
+    UnansweredWarning,
     WebhookSubscription,
 )
 
@@ -100,16 +100,17 @@ class SituationIntervalAdmin(ReadOnlyAdmin):
         return f"{action.started_display}: {action.title}" if action else "—"
 
 
-@admin.register(IndicatorInterval)
-class IndicatorIntervalAdmin(ReadOnlyAdmin):
-    list_display = ["indicator", "situation", "interval", "is_open", "is_exact", "severity"]
-    list_filter = ["is_open", "is_exact", "severity", "situation__region"]
+@admin.register(UnansweredWarning)
+class UnansweredWarningAdmin(ReadOnlyAdmin):
+    list_display = ["indicator", "situation", "waiting", "severity", "warning_from"]
+    list_filter = ["severity", "situation__region"]
     search_fields = ["situation__title", "indicator__description"]
     list_select_related = ["indicator", "situation"]
-    show_full_result_count = False  # a million rows: no COUNT(*) on every page
+    date_hierarchy = "warning_from"
+    show_full_result_count = False  # a hundred thousand rows: no COUNT(*) on every page
 
-    @admin.display(description="to next action")
-    def interval(self, obj: IndicatorInterval) -> str:
+    @admin.display(description="waiting")
+    def waiting(self, obj: UnansweredWarning) -> str:
         return obj.interval_display
 
 

@@ -9,10 +9,12 @@ from django.db.models import Case, DateField, F, IntegerField, QuerySet, Value, 
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from cases.models import WarningIndicator
 from cases.sharing import Clearance, restrict_to_clearance
 
 from .choices import ACTIVE_STATUSES
-from .models import Alert, IndicatorInterval, SituationInterval
+from .models import Alert, SituationInterval, UnansweredWarning
+from .services.intervals import warning_intervals_of
 from .services.sql import DaysBetween
 
 
@@ -22,24 +24,31 @@ def situation_intervals(clearance: Clearance) -> QuerySet[SituationInterval]:
     return restrict_to_clearance(rows, clearance, situation_path="situation")
 
 
-def indicator_intervals(
+def warning_intervals(
     clearance: Clearance, *, today: dt.date | None = None
-) -> QuerySet[IndicatorInterval]:
-    """One row per warning sign, with ``wait_min``/``wait_max``: the stored interval, or for a
-    sign still unanswered the wait so far (it grows daily, so it is not stored)."""
+) -> QuerySet[WarningIndicator]:
+    """Each warning sign with the time to its next engagement (computed when read, see
+    ``warning_intervals_of``) and ``wait_min``/``wait_max``: that interval, or for a sign still
+    unanswered the wait so far, to ``today``."""
     today_value = Value(today or timezone.localdate(), output_field=DateField())
-    rows = IndicatorInterval.objects.select_related("indicator", "situation").annotate(
+    rows = warning_intervals_of(WarningIndicator.objects.select_related("situation")).annotate(
         wait_min=Case(
             When(is_open=True, then=Greatest(DaysBetween(today_value, F("warning_until")), 0)),
             default=F("days_min"),
             output_field=IntegerField(),
         ),
         wait_max=Case(
-            When(is_open=True, then=Greatest(DaysBetween(today_value, F("warning_from")), 0)),
+            When(is_open=True, then=Greatest(DaysBetween(today_value, F("observed_on")), 0)),
             default=F("days_max"),
             output_field=IntegerField(),
         ),
     )
+    return restrict_to_clearance(rows, clearance, situation_path="situation")
+
+
+def unanswered_warnings(clearance: Clearance) -> QuerySet[UnansweredWarning]:
+    """The stored unanswered warning signs (see ``UnansweredWarning.days_open``)."""
+    rows = UnansweredWarning.objects.select_related("indicator", "situation")
     return restrict_to_clearance(rows, clearance, situation_path="situation")
 
 

@@ -73,7 +73,7 @@ DATA_TABLES = [
     "alerts_alertevent",
     "alerts_notification",
     "alerts_deliveryattempt",
-    "alerts_indicatorinterval",
+    "alerts_unansweredwarning",
     "alerts_situationinterval",
     "partners_change",
     "partners_feedrecord",

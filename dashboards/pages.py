@@ -18,7 +18,7 @@ from cases.choices import RiskLevel, Severity
 from cases.dates import period_end
 from cases.sharing import Clearance
 
-from . import charts
+from . import charts, freshness
 from .filters import AlertFilters, ElementFilters, SituationFilters
 from .selectors import alerts as alert_selectors
 from .selectors import elements as element_selectors
@@ -63,11 +63,30 @@ def interval_overall_table(clearance: Clearance, filters: SituationFilters) -> T
     )
 
 
+def overview_intervals(
+    clearance: Clearance, filters: SituationFilters
+) -> tuple[Table, dict[str, Table]]:
+    """The overview's interval tables: all situations, then one per grouping.
+
+    Five grouped percentile statements over every stored interval (most of the page's time at
+    100k situations), so they are kept between requests while the rows they read are unchanged
+    (``freshness``); still computed per viewer's clearance and filters.
+    """
+    return freshness.cached(
+        "overview-intervals",
+        clearance,
+        filters,
+        lambda: (
+            interval_overall_table(clearance, filters),
+            {g: overview.interval_by(clearance, filters, g) for g in overview.GROUPINGS},
+        ),
+    )
+
+
 def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
     situations_table = overview.open_situations_by_region(clearance, filters)
     alerts_table = overview.open_alerts_by_level(clearance, filters)
-    overall = interval_overall_table(clearance, filters)
-    by = {g: overview.interval_by(clearance, filters, g) for g in overview.GROUPINGS}
+    overall, by = overview_intervals(clearance, filters)
     unanswered = overview.unanswered_warnings(clearance, filters, limit=15)
     threshold = unanswered.extra["threshold"]
 
@@ -176,9 +195,7 @@ def _timeline(picture: situation_selectors.SituationPicture) -> SafeString:
                 color=charts.SEVERITY[indicator.severity],
                 anchor=f"fact-{indicator.pk}",
                 title=f"{indicator.observed_display}: {indicator.description}",
-                unanswered=bool(
-                    getattr(indicator, "interval", None) and indicator.interval.is_open
-                ),
+                unanswered=hasattr(indicator, "unanswered"),
             )
         )
     undated = [e for e in picture.engagements if e.started_on is None]

@@ -1,7 +1,7 @@
 """Warning-to-action intervals, alert rules, alerts and their notifications."""
 
 from .alerts import Alert, AlertEvent, AlertRule
-from .measures import IndicatorInterval, MeasureSettings, SituationInterval
+from .measures import MeasureSettings, SituationInterval, UnansweredWarning
 from .notifications import DeliveryAttempt, DeskAssignment, Notification, WebhookSubscription
 
 __all__ = [
@@ -10,9 +10,9 @@ __all__ = [
     "AlertRule",
     "DeliveryAttempt",
     "DeskAssignment",
-    "IndicatorInterval",
     "MeasureSettings",
     "Notification",
     "SituationInterval",
+    "UnansweredWarning",
     "WebhookSubscription",
 ]

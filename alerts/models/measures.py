@@ -152,12 +152,15 @@ class SituationInterval(IntervalFields):
         return format_interval(self.days_min, self.days_max, self.is_open)
 
 
-class IndicatorInterval(IntervalFields):
-    """For one warning sign: the time to the next engagement in its situation.
+class UnansweredWarning(models.Model):
+    """A warning sign no engagement of its situation has answered yet (S/2011/552, para. 47).
 
-    While no engagement answers it the row is open and stores no days: the wait grows every day,
-    so it is read as ``days_open()`` (or computed in SQL from ``warning_from``) instead of
-    rewriting every open row daily.
+    An engagement answers a warning sign if it may have started on or after it (see
+    ``alerts.services.intervals``). Only the unanswered signs are stored: the "no action" rule and
+    the dashboards read them set-based across every situation, while the time from an answered
+    sign to its next engagement is asked of one situation at a time and is computed when read
+    (``alerts.selectors.warning_intervals``). The wait grows every day, so it is not stored either:
+    ``days_open()`` (or SQL from ``warning_from``) reads it to the day asked.
     """
 
     indicator = models.OneToOneField(
@@ -165,7 +168,7 @@ class IndicatorInterval(IntervalFields):
         primary_key=True,
         on_delete=models.CASCADE,
         db_constraint=False,
-        related_name="interval",
+        related_name="unanswered",
     )
     # Deleted with the indicator (its cascade), so the situation needs no index of its own here.
     situation = models.ForeignKey(
@@ -182,36 +185,29 @@ class IndicatorInterval(IntervalFields):
     )
 
     class Meta:
-        verbose_name = "warning-sign interval"
-        ordering = ["situation", "-days_max"]
+        verbose_name = "unanswered warning sign"
+        ordering = ["warning_from"]
         indexes = [
-            # The "no action" rule: open intervals by the day the warning began.
-            models.Index(
-                fields=["warning_from"], condition=models.Q(is_open=True), name="indicator_open_idx"
-            ),
-            # The dashboard's unanswered warnings: open intervals grouped per situation, read from
-            # the index alone (PostgreSQL; SQLite ignores ``include``).
+            # The "no action" rule: unanswered signs by the day the warning began.
+            models.Index(fields=["warning_from"], name="unanswered_since_idx"),
+            # The dashboard's unanswered warnings, grouped per situation, read from the index
+            # alone (PostgreSQL; SQLite ignores ``include``).
             models.Index(
                 fields=["situation", "warning_from"],
                 include=["severity", "warning_until"],
-                condition=models.Q(is_open=True),
-                name="indicator_open_situation_idx",
+                name="unanswered_situation_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.indicator}: {self.interval_display}"
 
-    def days_open(self, today: dt.date | None = None) -> tuple[int, int] | None:
-        """For an open interval, the bounds of the wait so far (not stored: it grows daily)."""
-        if not self.is_open:
-            return None
+    def days_open(self, today: dt.date | None = None) -> tuple[int, int]:
+        """The bounds of the wait so far, in days (a range when the warning's date is coarse)."""
         today = today or timezone.localdate()
         return max((today - self.warning_until).days, 0), max((today - self.warning_from).days, 0)
 
     @property
     def interval_display(self) -> str:
-        if self.is_open:
-            low, high = self.days_open()
-            return format_interval(low, high, True)
-        return format_interval(self.days_min, self.days_max, False)
+        low, high = self.days_open()
+        return format_interval(low, high, True)

@@ -16,8 +16,10 @@ the first steps taken to address it"):
   first warning lies between the earliest start and the earliest end of the warnings' periods, the
   first action likewise among the answering engagements.
 - No answering engagement: the interval is *open*, measured to today (``measured_to``).
-- Each warning sign gets the same measure against the next engagement (``IndicatorInterval``);
-  it does not depend on the threshold.
+- The warning signs no engagement answers are stored as ``UnansweredWarning`` rows, whatever
+  their severity (the "no action" rule and the dashboards read them). The time from any sign to
+  its next engagement is asked of one situation at a time and computed when read
+  (``warning_intervals_of``).
 
 The recompute is set-based: a fixed number of statements whatever the number of situations. The
 periodic run is incremental — it recomputes the situations changed since the last run (found by
@@ -56,8 +58,16 @@ from django.utils import timezone
 from cases.dates import PeriodEnd
 from cases.models import Engagement, Situation, WarningIndicator
 
-from ..models import IndicatorInterval, MeasureSettings, SituationInterval
-from .sql import DaysBetween, IsDistinctFrom, quote, upsert_from_queryset, upsert_from_sql
+from ..models import MeasureSettings, SituationInterval, UnansweredWarning
+from .sql import (
+    DaysBetween,
+    IsDistinctFrom,
+    compile_inner,
+    quote,
+    upsert_from_queryset,
+    upsert_from_sql,
+    upsert_statement,
+)
 
 # Changes committed by transactions that began before the previous run started carry an earlier
 # ``updated_at``; looking back this far past the previous start catches them.
@@ -91,7 +101,7 @@ def _interval_columns(
     """Bounds, open flag and precision flag from the four period ends (names of annotations).
 
     With ``today`` an open interval is measured to that day (situation rows); without, its days
-    stay empty (indicator rows, see ``IndicatorInterval``).
+    stay empty (a warning sign's, read by ``warning_intervals_of``: the wait grows daily).
     """
     no_warning = Q(**{f"{warning_from}__isnull": True})
     is_open = Q(**{f"{warning_from}__isnull": False, f"{action_from}__isnull": True})
@@ -143,17 +153,13 @@ def _in_scope(queryset: QuerySet, field: str, scope) -> QuerySet:
     return queryset if scope is None else queryset.filter(**{f"{field}__in": scope})
 
 
-def _upsert_indicator_intervals(scope) -> int:
-    if connection.vendor == "postgresql":
-        return _upsert_indicator_intervals_pg(scope)
-    return _upsert_indicator_intervals_orm(scope)
-
-
-def _upsert_indicator_intervals_orm(scope) -> int:
-    indicators = _in_scope(WarningIndicator.objects.all(), "situation_id", scope)
+def warning_intervals_of(indicators: QuerySet) -> QuerySet:
+    """``indicators`` (WarningIndicator rows) each with the time to its next engagement:
+    ``warning_until``, ``action_from``/``action_until``, ``days_min``/``days_max`` (empty while
+    unanswered), ``is_open`` and ``is_exact``. One aggregate over the situation's engagements."""
     answering = Q(_answering("situation__engagements__", F("observed_on")))
-    indicators = indicators.annotate(
-        w_until=PeriodEnd("observed_on", "observed_precision"),
+    annotated = indicators.annotate(
+        warning_until=PeriodEnd("observed_on", "observed_precision"),
         a_from=Min("situation__engagements__started_on", filter=answering),
         a_until=Min(
             PeriodEnd(
@@ -162,32 +168,88 @@ def _upsert_indicator_intervals_orm(scope) -> int:
             filter=answering,
         ),
     )
-    columns = {
-        "indicator": F("pk"),
-        "situation": F("situation_id"),
-        "warning_from": F("observed_on"),
-        "warning_until": F("w_until"),
-        "severity": F("severity"),
-        **_interval_columns("observed_on", "w_until", "a_from", "a_until", None),
-    }
-    return upsert_from_queryset(
-        IndicatorInterval, indicators, columns, conflict=["indicator"], few=scope is not None
+    columns = _interval_columns("observed_on", "warning_until", "a_from", "a_until", None)
+    return annotated.annotate(**columns)
+
+
+def _answered_by_an_engagement(situation_field: str, day_field: str) -> Exists:
+    """An engagement of the row's situation may have started on or after the row's day."""
+    return Exists(
+        Engagement.objects.filter(
+            _answering("", OuterRef(day_field)),
+            situation_id=OuterRef(situation_field),
+            started_on__isnull=False,
+        )
     )
 
 
-INDICATOR_COLUMNS = [
-    "indicator",
-    "situation",
-    "warning_from",
-    "warning_until",
-    "severity",
-    "action_from",
-    "action_until",
-    "days_min",
-    "days_max",
-    "is_open",
-    "is_exact",
-]
+def unanswered_indicators(scope=None) -> QuerySet:
+    """Warning signs no engagement answers (of the situations in ``scope``, or all): one
+    anti-join, which PostgreSQL runs as a hash anti-join over the engagements."""
+    indicators = _in_scope(WarningIndicator.objects.all(), "situation_id", scope)
+    return indicators.filter(~_answered_by_an_engagement("situation_id", "observed_on"))
+
+
+UNANSWERED_COLUMNS = {
+    "indicator": F("pk"),
+    "situation": F("situation_id"),
+    "warning_from": F("observed_on"),
+    "warning_until": PeriodEnd("observed_on", "observed_precision"),
+    "severity": F("severity"),
+}
+
+
+def _sync_unanswered_warnings(scope) -> tuple[int, int]:
+    """Store every unanswered warning sign (of ``scope``) and remove the rows of signs since
+    answered or deleted. Returns (rows written, rows removed).
+
+    A row is removed when its sign is no longer among the unanswered ones, which also covers a
+    sign deleted behind Django's back. With a ``scope``, the rows looked at are those of its
+    situations and of the signs now in them (a sign moved in from another situation).
+    """
+    unanswered = unanswered_indicators(scope)
+    rows = UnansweredWarning.objects.all()
+    if scope is not None:
+        rows = rows.filter(
+            Q(situation_id__in=scope)
+            | Q(
+                indicator_id__in=WarningIndicator.objects.filter(situation_id__in=scope).values(
+                    "pk"
+                )
+            )
+        )
+    if connection.vendor != "postgresql":
+        written = upsert_from_queryset(
+            UnansweredWarning, unanswered, UNANSWERED_COLUMNS, conflict=["indicator"]
+        )
+        removed = rows.exclude(Exists(unanswered.filter(pk=OuterRef("indicator_id")))).delete()[0]
+        return written, removed
+    # PostgreSQL: one statement. The unanswered signs are found once (a materialised CTE) and
+    # both the upsert and the removal read them; both see the same snapshot.
+    computed_sql, computed_params, _ = compile_inner(unanswered, UNANSWERED_COLUMNS)
+    rows_sql, rows_params = "TRUE", ()
+    if scope is not None:
+        rows_sql, rows_params = rows.values("pk").query.sql_with_params()
+        rows_sql = f"u.indicator_id IN ({rows_sql})"
+    table = quote(UnansweredWarning._meta.db_table)
+    upsert = upsert_statement(
+        UnansweredWarning,
+        "SELECT * FROM computed",
+        list(UNANSWERED_COLUMNS),
+        conflict=["indicator"],
+        few=scope is not None,
+    )
+    sql = (
+        f"WITH computed AS MATERIALIZED ({computed_sql}), "
+        f"removed AS (DELETE FROM {table} u WHERE {rows_sql} "
+        "AND NOT EXISTS (SELECT 1 FROM computed c WHERE c.out_indicator = u.indicator_id) "
+        "RETURNING 1), "
+        f"written AS ({upsert} RETURNING 1) "
+        "SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM removed)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*computed_params, *rows_params])
+        return cursor.fetchone()
 
 
 def _period_end_sql(day: str, precision: str) -> str:
@@ -200,114 +262,125 @@ def _period_end_sql(day: str, precision: str) -> str:
     )
 
 
-# The same rows as the ORM query above, shaped for PostgreSQL. Instead of joining every warning sign
-# to every engagement of its situation and grouping the pairs (3M pairs for 1M signs), warning signs
-# and engagements are read once, as one list per situation sorted by date from the latest: a running
-# minimum over that list gives each warning sign the earliest start and end of the engagements whose
-# start period ends on or after it. An engagement sorts before a warning sign of the same day, so it
-# answers it. At 1M warning signs this is about half the time of the join and group.
-_INDICATOR_ROWS_PG = """
-SELECT i.id AS out_indicator, i.situation_id AS out_situation, i.observed_on AS out_warning_from,
-       i.w_until AS out_warning_until, i.severity AS out_severity,
-       i.a_from AS out_action_from, i.a_until AS out_action_until,
-       CASE WHEN i.a_from IS NOT NULL THEN greatest(i.a_from - i.w_until, 0) END AS out_days_min,
-       CASE WHEN i.a_from IS NOT NULL THEN i.a_until - i.observed_on END AS out_days_max,
-       i.a_from IS NULL AS out_is_open,
-       CASE WHEN i.a_from IS NULL THEN i.observed_on = i.w_until
-            ELSE greatest(i.a_from - i.w_until, 0) = i.a_until - i.observed_on END AS out_is_exact
-FROM (
-    SELECT u.*,
-           min(u.started_on) OVER answering AS a_from,
-           min(u.started_until) OVER answering AS a_until
-    FROM (
-        SELECT w.situation_id, w.id, w.observed_on AS sort_day, true AS is_warning,
-               w.observed_on, w.severity, {w_until} AS w_until,
-               NULL::date AS started_on, NULL::date AS started_until
-        FROM {indicators} w
-        {indicator_scope}
-        UNION ALL
-        SELECT e.situation_id, NULL, e.started_until, false, NULL, NULL, NULL,
-               e.started_on, e.started_until
-        FROM (SELECT situation_id, started_on, {e_until} AS started_until
-              FROM {engagements}
-              WHERE started_on IS NOT NULL {engagement_scope}) e
-    ) u
-    WINDOW answering AS (
-        PARTITION BY u.situation_id ORDER BY u.sort_day DESC, u.is_warning ROWS UNBOUNDED PRECEDING
-    )
-) i
-WHERE i.is_warning
+# One row per situation, straight from the indicators and engagements: the first warning is the
+# earliest sign at the threshold (its period's first and last day), the first action the earliest
+# engagement whose start period ends on or after that warning's first day (an engagement answering
+# a later warning answers the earliest too). Two hash aggregates and a hash join, no per-row
+# subquery; SQLite runs the ORM query below, which gives the same rows.
+_SITUATION_ROWS_PG = """
+WITH warned AS (
+    SELECT situation_id, min(observed_on) AS w_from, min({w_until}) AS w_until
+    FROM {indicators}
+    WHERE severity >= %(threshold)s {scope}
+    GROUP BY situation_id
+), acted AS (
+    SELECT warned.situation_id, min(e.started_on) AS a_from, min({e_until}) AS a_until
+    FROM warned JOIN {engagements} e ON e.situation_id = warned.situation_id
+    WHERE e.started_on IS NOT NULL AND {e_until} >= warned.w_from
+    GROUP BY warned.situation_id
+)
+SELECT s.id AS out_situation, %(threshold)s::smallint AS out_threshold_severity,
+       w.w_from AS out_warning_from, w.w_until AS out_warning_until,
+       a.a_from AS out_action_from, a.a_until AS out_action_until,
+       CASE WHEN w.w_from IS NULL THEN NULL
+            WHEN a.a_from IS NULL THEN greatest(%(today)s::date - w.w_until, 0)
+            ELSE greatest(a.a_from - w.w_until, 0) END AS out_days_min,
+       CASE WHEN w.w_from IS NULL THEN NULL
+            WHEN a.a_from IS NULL THEN greatest(%(today)s::date - w.w_from, 0)
+            ELSE a.a_until - w.w_from END AS out_days_max,
+       (w.w_from IS NOT NULL AND a.a_from IS NULL) AS out_is_open,
+       CASE WHEN w.w_from IS NULL THEN false
+            WHEN a.a_from IS NULL THEN w.w_from = w.w_until
+            ELSE greatest(a.a_from - w.w_until, 0) = a.a_until - w.w_from END AS out_is_exact,
+       CASE WHEN w.w_from IS NOT NULL AND a.a_from IS NULL THEN %(today)s::date END
+           AS out_measured_to,
+       %(started)s::timestamptz AS out_changed_at
+FROM {situations} s
+LEFT JOIN warned w ON w.situation_id = s.id
+LEFT JOIN acted a ON a.situation_id = s.id
+{situation_scope}
 """
 
+SITUATION_COLUMNS = [
+    "situation",
+    "threshold_severity",
+    "warning_from",
+    "warning_until",
+    "action_from",
+    "action_until",
+    "days_min",
+    "days_max",
+    "is_open",
+    "is_exact",
+    "measured_to",
+]
 
-def _upsert_indicator_intervals_pg(scope) -> int:
-    params: list = []
-    indicator_scope = engagement_scope = ""
+
+def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: dt.datetime) -> int:
+    if connection.vendor == "postgresql":
+        return _upsert_situation_intervals_pg(scope, threshold, today, started)
+    return _upsert_situation_intervals_orm(scope, threshold, today, started)
+
+
+def _upsert_situation_intervals_pg(
+    scope, threshold: int, today: dt.date, started: dt.datetime
+) -> int:
+    params = {"threshold": threshold, "today": today, "started": started}
+    scope_sql = situation_scope = ""
     if scope is not None:
-        ids = [str(pk) for pk in scope]
-        engagement_scope = "AND situation_id = ANY(%s::uuid[])"
-        indicator_scope = "WHERE w.situation_id = ANY(%s::uuid[])"
-        params = [ids, ids]
-    sql = _INDICATOR_ROWS_PG.format(
-        w_until=_period_end_sql("w.observed_on", "w.observed_precision"),
-        e_until=_period_end_sql("started_on", "started_precision"),
+        params["ids"] = [str(pk) for pk in scope]
+        scope_sql = "AND situation_id = ANY(%(ids)s::uuid[])"
+        situation_scope = "WHERE s.id = ANY(%(ids)s::uuid[])"
+    sql = _SITUATION_ROWS_PG.format(
+        w_until=_period_end_sql("observed_on", "observed_precision"),
+        e_until=_period_end_sql("e.started_on", "e.started_precision"),
         indicators=quote(WarningIndicator._meta.db_table),
         engagements=quote(Engagement._meta.db_table),
-        indicator_scope=indicator_scope,
-        engagement_scope=engagement_scope,
+        situations=quote(Situation._meta.db_table),
+        scope=scope_sql,
+        situation_scope=situation_scope,
     )
     return upsert_from_sql(
-        IndicatorInterval,
+        SituationInterval,
         sql,
         params,
-        INDICATOR_COLUMNS,
-        conflict=["indicator"],
+        SITUATION_COLUMNS,
+        conflict=["situation"],
+        stamp=["changed_at"],
         few=scope is not None,
     )
 
 
-def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: dt.datetime) -> int:
-    """One row per situation, read from the warning-sign rows written just before.
+def _upsert_situation_intervals_orm(
+    scope, threshold: int, today: dt.date, started: dt.datetime
+) -> int:
+    """The same rows as the PostgreSQL statement, with a correlated subquery per figure."""
+    at_threshold = WarningIndicator.objects.filter(
+        situation_id=OuterRef("pk"), severity__gte=threshold
+    ).order_by()
+    answering = Engagement.objects.filter(
+        _answering("", OuterRef("w_from")), situation_id=OuterRef("pk"), started_on__isnull=False
+    ).order_by()
 
-    Those rows carry the sign's severity and period and its next action, so the situation's
-    first warning and first action are their minimums at the threshold: one pass over them, no
-    join back to the indicators. (The earliest warning's next action is the earliest "next
-    action" of all the warnings at the threshold: an engagement answering a later warning
-    answers an earlier one too.) Situations without a warning at the threshold get their row
-    from the second half of the same statement.
-    """
-    if scope is None:
-        at_threshold = IndicatorInterval.objects.filter(severity__gte=threshold)
-        warned = at_threshold.values("situation_id").annotate(
-            key=F("situation_id"),
-            w_from=Min("warning_from"),
-            w_until=Min("warning_until"),
-            a_from=Min("action_from"),
-            a_until=Min("action_until"),
+    def first(queryset: QuerySet, value) -> Subquery:
+        return Subquery(
+            queryset.values("situation_id").annotate(first=Min(value)).values("first"),
+            output_field=DateField(),
         )
-        warned_ids = at_threshold.values("situation_id")
-    else:
-        # Some situations: through their indicators (indexed by situation, the rows are not),
-        # each row found by its key; a row a raw delete left behind is not reached.
-        at_threshold = WarningIndicator.objects.filter(
-            situation_id__in=scope, severity__gte=threshold
-        )
-        warned = at_threshold.values("situation_id").annotate(
-            key=F("situation_id"),
-            w_from=Min("interval__warning_from"),
-            w_until=Min("interval__warning_until"),
-            a_from=Min("interval__action_from"),
-            a_until=Min("interval__action_until"),
-        )
-        warned_ids = at_threshold.values("situation_id")
-    no_date = Value(None, output_field=DateField())
-    unwarned = (
+
+    situations = (
         _in_scope(Situation.objects.all(), "pk", scope)
-        .exclude(pk__in=warned_ids)
-        .annotate(key=F("pk"), w_from=no_date, w_until=no_date, a_from=no_date, a_until=no_date)
+        .annotate(
+            w_from=first(at_threshold, "observed_on"),
+            w_until=first(at_threshold, PeriodEnd("observed_on", "observed_precision")),
+        )
+        .annotate(
+            a_from=first(answering, "started_on"),
+            a_until=first(answering, PeriodEnd("started_on", "started_precision")),
+        )
     )
     columns = {
-        "situation": F("key"),
+        "situation": F("pk"),
         "threshold_severity": Value(threshold),
         "warning_from": F("w_from"),
         "warning_until": F("w_until"),
@@ -315,7 +388,7 @@ def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: 
     }
     return upsert_from_queryset(
         SituationInterval,
-        [warned, unwarned],
+        situations,
         columns,
         conflict=["situation"],
         stamp={"changed_at": Value(started, output_field=DateTimeField())},
@@ -454,14 +527,7 @@ def recompute_intervals(
                 )
         indicator_rows = situation_rows = 0
         if scope is None or scope:  # an incremental run may find nothing changed
-            indicator_rows = _upsert_indicator_intervals(scope)
-            if mode == "full":  # before the situation rows, which are read from these
-                deleted = _delete_orphans(
-                    IndicatorInterval,
-                    WarningIndicator,
-                    pk="indicator_id",
-                    situation_id="situation_id",
-                )
+            indicator_rows, deleted = _sync_unanswered_warnings(scope)
             situation_rows = _upsert_situation_intervals(scope, threshold, today, started)
             if mode == "full":
                 deleted += _delete_orphans(SituationInterval, Situation, pk="situation_id")

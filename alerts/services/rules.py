@@ -51,7 +51,7 @@ from partners.bulk import record_children
 from partners.choices import RecordType
 
 from ..choices import ACTIVE_STATUSES, AlertEventKind, AlertStatus, RuleKind
-from ..models import Alert, AlertEvent, AlertRule, IndicatorInterval
+from ..models import Alert, AlertEvent, AlertRule, UnansweredWarning
 from .sql import DaysBetween, compile_inner, insert_from_queryset, quote
 
 # A run that wrote more alert rows than this refreshes their statistics before reading them back.
@@ -99,9 +99,8 @@ def _no_action(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet
     A warning known only to the month counts from the first day of its period: the alert fires
     when the wait *may* have reached N days, so a coarse date never delays it.
     """
-    rows = IndicatorInterval.objects.filter(
+    rows = UnansweredWarning.objects.filter(
         _not_closed(),
-        is_open=True,
         warning_from__lte=today - dt.timedelta(days=rule.days),
         severity__gte=rule.min_severity,
     )

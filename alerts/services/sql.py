@@ -106,7 +106,7 @@ def upsert_from_queryset(
 def upsert_from_sql(
     model: type[models.Model],
     select_sql: str,
-    params: list,
+    params: list | dict,
     columns: list[str],
     *,
     conflict: list[str],
@@ -124,6 +124,23 @@ def upsert_from_sql(
     ``few``: the SELECT yields a small part of the table (a run on some situations): each stored
     row is then looked up by its key (a lateral join) instead of the whole table being hashed.
     """
+    sql = upsert_statement(model, select_sql, columns, conflict=conflict, stamp=stamp, few=few)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def upsert_statement(
+    model: type[models.Model],
+    select_sql: str,
+    columns: list[str],
+    *,
+    conflict: list[str],
+    stamp: list[str] = (),
+    few: bool = False,
+) -> str:
+    """The ``INSERT … SELECT … ON CONFLICT`` of ``upsert_from_sql``, to run or to embed in a
+    larger statement (``select_sql`` may name a CTE of it)."""
     meta = model._meta
     names = [*columns, *stamp]
     column_of = {name: meta.get_field(name).column for name in names}
@@ -160,9 +177,7 @@ def upsert_from_sql(
         f"ORDER BY {', '.join(f'sub.{quote(alias_of[n])}' for n in conflict)} "
         f"ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    return sql
 
 
 def db_value(model: type[models.Model], field: str, value):

@@ -1,7 +1,7 @@
 """Figures of the overview: open situations, open alerts and the warning-to-action interval.
 
 The interval figures read the rows the alerts app stores (``SituationInterval``,
-``IndicatorInterval``); nothing here recomputes an interval.
+``UnansweredWarning``); nothing here recomputes an interval.
 
 **Which value the figures use.** A date known only to a month or a year makes the interval a range
 of days, stored as ``days_min``–``days_max``. Medians, 90th percentiles and the shares "within 7 /
@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.choices import ACTIVE_STATUSES, AlertStatus
-from alerts.models import Alert, IndicatorInterval, MeasureSettings, SituationInterval
+from alerts.models import Alert, MeasureSettings, SituationInterval, UnansweredWarning
 from alerts.services.sql import DaysBetween
 from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity, SituationStatus
 from cases.models import Situation
@@ -234,7 +234,7 @@ def unanswered_warnings(
     # spilling to disk at 100k situations) instead of one narrow row per situation.
     per_situation = (
         visible(
-            IndicatorInterval.objects.filter(is_open=True, severity__gte=threshold),
+            UnansweredWarning.objects.filter(severity__gte=threshold),
             clearance,
             filters,
             "situation",

@@ -59,7 +59,7 @@ def picture(clearance: Clearance, slug: str) -> SituationPicture:
     situation = situation_for(clearance, slug)
     indicators = list(
         WarningIndicator.objects.filter(situation=situation)
-        .select_related("reported_by", "interval")
+        .select_related("reported_by", "unanswered")
         .prefetch_related(CITATIONS)
         .order_by("observed_on", "created_at")
     )

@@ -49,7 +49,7 @@ def raise_alerts(count: int = 2) -> list[Alert]:
         "alert",
         "alertrule",
         "situationinterval",
-        "indicatorinterval",
+        "unansweredwarning",
         "notification",
         "deliveryattempt",
         "deskassignment",

@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from alerts.models import IndicatorInterval, MeasureSettings, SituationInterval
+from alerts.models import MeasureSettings, SituationInterval, UnansweredWarning
 from alerts.services import intervals, recompute_intervals
 from cases.choices import DatePrecision, Severity
 from cases.models import Situation, WarningIndicator
@@ -173,23 +173,41 @@ def test_every_warning_sign_gets_its_time_to_the_next_engagement():
     action(situation, D(2010, 6, 20))
     action(situation, D(2010, 7, 5))
     recompute_intervals(today=TODAY)
-    rows = {row.indicator_id: row for row in IndicatorInterval.objects.all()}
+    rows = {row.pk: row for row in intervals.warning_intervals_of(WarningIndicator.objects.all())}
     assert (rows[early.pk].days_min, rows[early.pk].days_max) == (10, 10)
     assert (rows[late.pk].days_min, rows[late.pk].action_from) == (10, D(2010, 7, 5))
     open_row = rows[unanswered.pk]
-    assert open_row.is_open and open_row.days_max is None  # the wait grows daily: not stored
-    assert open_row.days_open(TODAY) == (153, 153)
-    assert all(row.situation_id == situation.pk for row in rows.values())
+    assert open_row.is_open and open_row.days_max is None  # the wait grows daily
+    # Only the unanswered sign is stored, with its wait read to the day asked.
+    (stored,) = UnansweredWarning.objects.all()
+    assert stored.indicator == unanswered and stored.situation_id == situation.pk
+    assert stored.days_open(TODAY) == (153, 153)
+
+
+def test_a_sign_answered_later_leaves_the_unanswered_ones_and_a_deleted_action_brings_it_back():
+    situation = SituationFactory()
+    sign = warning(situation, D(2010, 6, 10), severity=Severity.LOW)  # any severity counts
+    recompute_intervals(today=TODAY)
+    assert list(UnansweredWarning.objects.values_list("indicator_id", flat=True)) == [sign.pk]
+
+    step = action(situation, D(2010, 6, 1), precision=MONTH)  # June: may be after the 10th
+    recompute_intervals(today=TODAY)
+    assert not UnansweredWarning.objects.exists()
+
+    step.delete()
+    recompute_intervals([situation.pk], today=TODAY)
+    assert UnansweredWarning.objects.get().indicator == sign
 
 
 def test_a_second_run_rewrites_nothing_and_a_deleted_action_reopens_the_interval():
     situation = SituationFactory()
     warning(situation, D(2010, 6, 10))
     step = action(situation, D(2010, 6, 20))
+    warning(situation, D(2010, 7, 1))  # after the only engagement: unanswered
     first = recompute_intervals(today=TODAY)
     assert (first.indicator_rows, first.situation_rows) == (1, 1)
     again = recompute_intervals(today=TODAY)
-    assert (again.indicator_rows, again.situation_rows) == (0, 0)
+    assert (again.indicator_rows, again.situation_rows, again.deleted_rows) == (0, 0, 0)
 
     step.delete()
     recompute_intervals([situation.pk], today=TODAY)
@@ -246,7 +264,7 @@ def test_a_full_run_removes_rows_whose_records_were_deleted_behind_djangos_back(
     WarningIndicator.objects.filter(pk=gone.pk)._raw_delete("default")
     result = recompute_intervals(full=True, today=TODAY)
     assert result.deleted_rows == 1
-    assert not IndicatorInterval.objects.filter(pk=gone.pk).exists()
+    assert not UnansweredWarning.objects.filter(pk=gone.pk).exists()
 
 
 def test_a_failure_half_way_leaves_nothing_half_written():
@@ -257,7 +275,7 @@ def test_a_failure_half_way_leaves_nothing_half_written():
         pytest.raises(RuntimeError),
     ):
         recompute_intervals(today=TODAY)
-    assert not IndicatorInterval.objects.exists()
+    assert not UnansweredWarning.objects.exists()
     assert not SituationInterval.objects.exists()
 
 
@@ -291,21 +309,28 @@ def test_the_recompute_query_count_does_not_grow_with_the_number_of_situations(
     assert SituationInterval.objects.count() == 50
 
 
-def test_postgresql_statement_gives_each_warning_sign_the_same_measure_as_the_orm_query(
+def test_postgresql_statement_gives_each_situation_the_same_interval_as_the_orm_query(
     requires_postgres,
 ):
-    """PostgreSQL computes the per-warning rows with its own statement (a running minimum over
-    dates instead of a join); SQLite uses the ORM query. Both must agree on every edge: same-day
-    answers, month and year periods that overlap the warning, undated and earlier engagements."""
+    """PostgreSQL computes the situation rows with its own statement (two aggregates and a join);
+    SQLite uses the ORM query. Both must agree on every edge: same-day answers, month and year
+    periods that overlap the warning, warnings below the threshold, undated and earlier
+    engagements, situations without a warning. The stored unanswered signs must be exactly the
+    signs the on-read measure finds open."""
     import random
 
     rng = random.Random(552)
     precisions = [DatePrecision.DAY, MONTH, YEAR]
-    for _ in range(40):
+    for n in range(40):
         situation = SituationFactory()
         days = [D(2009, 1, 1) + dt.timedelta(days=rng.randrange(0, 730)) for _ in range(6)]
-        for on in days[:4]:
-            warning(situation, on, precision=rng.choice(precisions))
+        for on in days[:4] if n % 10 else []:
+            warning(
+                situation,
+                on,
+                precision=rng.choice(precisions),
+                severity=rng.choice([Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]),
+            )
         for on in days[2:]:  # two engagements start the day of a warning
             action(situation, on, precision=rng.choice(precisions))
         if rng.random() < 0.3:
@@ -313,23 +338,33 @@ def test_postgresql_statement_gives_each_warning_sign_the_same_measure_as_the_or
 
     def stored() -> dict:
         return {
-            row["indicator_id"]: row
-            for row in IndicatorInterval.objects.values(
-                "indicator_id",
+            row["situation_id"]: row
+            for row in SituationInterval.objects.values(
+                "situation_id",
+                "threshold_severity",
+                "warning_from",
+                "warning_until",
                 "action_from",
                 "action_until",
                 "days_min",
                 "days_max",
                 "is_open",
                 "is_exact",
-                "warning_until",
+                "measured_to",
             )
         }
 
     recompute_intervals(today=TODAY, full=True)
     from_postgresql = stored()
-    IndicatorInterval.objects.all().delete()
-    intervals._upsert_indicator_intervals_orm(None)
+    SituationInterval.objects.all().delete()
+    started = timezone.now()
+    intervals._upsert_situation_intervals_orm(None, Severity.HIGH, TODAY, started)
     assert stored() == from_postgresql
-    assert len(from_postgresql) == WarningIndicator.objects.count() == 160
-    assert any(not row["is_open"] for row in from_postgresql.values())
+    assert len(from_postgresql) == Situation.objects.count() == 40
+    kinds = {(row["warning_from"] is None, row["is_open"]) for row in from_postgresql.values()}
+    assert kinds == {(True, False), (False, True), (False, False)}  # none, open, answered
+
+    on_read = intervals.warning_intervals_of(WarningIndicator.objects.all())
+    open_signs = {row.pk for row in on_read if row.is_open}
+    assert set(UnansweredWarning.objects.values_list("indicator_id", flat=True)) == open_signs
+    assert 0 < len(open_signs) < WarningIndicator.objects.count()

@@ -18,7 +18,7 @@ from django_celery_beat.models import PeriodicTask
 
 from alerts import services, tasks
 from alerts.choices import AlertEventKind, AlertStatus, Channel, DeliveryStatus
-from alerts.models import Alert, IndicatorInterval, Notification, SituationInterval
+from alerts.models import Alert, Notification, SituationInterval, UnansweredWarning
 from alerts.services import rules as rules_service
 from cases.choices import Region, Severity, SharingLevel, SituationStatus
 from cases.models import Situation
@@ -216,7 +216,7 @@ def test_two_recomputes_at_once_write_one_row_each(requires_postgres):
     results = _in_threads(lambda: services.recompute_intervals(full=True), count=3)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert SituationInterval.objects.count() == Situation.objects.count() == 5
-    assert IndicatorInterval.objects.count() == 5
+    assert UnansweredWarning.objects.count() == 5
 
 
 @pytest.mark.django_db

@@ -39,7 +39,8 @@ def test_partners_read_intervals_and_alerts_only_on_situations_they_may_see():
     seen = {row.situation_id for row in selectors.situation_intervals(clearance)}
     assert seen == {green.pk, amber_listed.pk}
     assert {a.situation_id for a in selectors.alerts(clearance)} == {green.pk, amber_listed.pk}
-    assert {r.situation_id for r in selectors.indicator_intervals(clearance)} == seen
+    assert {r.situation_id for r in selectors.warning_intervals(clearance)} == seen
+    assert {r.situation_id for r in selectors.unanswered_warnings(clearance)} == seen
     internal = {row.situation_id for row in selectors.situation_intervals(Clearance.internal())}
     assert internal == {green.pk, amber_listed.pk, amber_other.pk, red.pk}
     public = {a.situation_id for a in selectors.alerts(Clearance.public(), active_only=True)}
@@ -49,10 +50,11 @@ def test_partners_read_intervals_and_alerts_only_on_situations_they_may_see():
 def test_an_open_warning_signs_wait_is_read_to_the_day_asked():
     critical(SharingLevel.GREEN)
     recompute_intervals()
-    row = selectors.indicator_intervals(Clearance.internal(), today=days_ago(-1)).get()
+    row = selectors.warning_intervals(Clearance.internal(), today=days_ago(-1)).get()
     assert row.is_open and row.days_max is None
     assert (row.wait_min, row.wait_max) == (10, 10)
-    assert row.days_open(days_ago(0) + dt.timedelta(days=1)) == (10, 10)
+    stored = selectors.unanswered_warnings(Clearance.internal()).get()
+    assert stored.days_open(days_ago(0) + dt.timedelta(days=1)) == (10, 10)
 
 
 def test_refresh_alerts_recomputes_evaluates_and_prints_the_picture():

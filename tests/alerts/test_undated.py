@@ -8,9 +8,11 @@ import pytest
 from django.utils import timezone
 
 from alerts.choices import AlertStatus
-from alerts.models import Alert, IndicatorInterval, SituationInterval
+from alerts.models import Alert, SituationInterval, UnansweredWarning
 from alerts.services import evaluate_rules, recompute_intervals
+from alerts.services.intervals import warning_intervals_of
 from cases.choices import DatePrecision, Severity, SuccessElementCode
+from cases.models import WarningIndicator
 from tests.factories import (
     AssessmentFactory,
     EngagementFactory,
@@ -44,8 +46,12 @@ def test_a_situation_whose_only_engagement_is_undated_has_no_dated_action():
     assert row.is_open and row.first_action is None and row.measured_to == TODAY
     assert (row.action_from, row.action_until) == (None, None)
     assert row.first_warning == warning and row.days_max == 205
-    per_warning = IndicatorInterval.objects.get(indicator=warning)
-    assert (per_warning.action_from, per_warning.action_until) == (None, None)
+    assert UnansweredWarning.objects.filter(indicator=warning).exists()
+    per_warning = warning_intervals_of(WarningIndicator.objects.filter(pk=warning.pk)).get()
+    assert per_warning.is_open and (per_warning.action_from, per_warning.action_until) == (
+        None,
+        None,
+    )
 
     # A dated engagement after the warning is the first action; the undated one is never it.
     dated = EngagementFactory(
