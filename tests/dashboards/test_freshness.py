@@ -285,6 +285,50 @@ def test_figures_kept_for_another_database_of_the_same_name_are_not_served(world
     assert figures() == fresh(settings)
 
 
+# --- The change log ---------------------------------------------------------------------------
+
+
+def test_the_change_log_is_pruned_as_transactions_write(world):
+    def write() -> tuple[int, int]:
+        with transaction.atomic(), connection.cursor() as cursor:
+            Situation.objects.filter(pk=world.alpha.pk).update(risk_level=2)
+            cursor.execute(
+                "SELECT pg_current_xact_id()::text::bigint,"
+                " pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+            )
+            return cursor.fetchone()
+
+    early = [write()[0] for _ in range(40)]
+    # Writers go on until one whose transaction id is a multiple of 64 prunes.
+    for _ in range(10_000):
+        xid, horizon = write()
+        if xid % 64 == 0:
+            break
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT xid::text::bigint FROM {freshness.LOG_TABLE}")
+        kept = {row[0] for row in cursor.fetchall()}
+    # Every transaction that had finished before the pruner's snapshot is gone (a transaction
+    # still running elsewhere in the cluster holds the horizon back, never forward).
+    assert xid in kept
+    assert all(x >= horizon for x in kept)
+    assert not {x for x in early if x < horizon} & kept
+
+
+def test_figures_kept_before_a_pruning_are_not_served_after_it(world, settings):
+    before = figures()
+    with transaction.atomic():
+        # A transaction that both changes the figures and prunes (as one in 64 writers does).
+        Situation.objects.filter(pk=world.alpha.pk).update(region=Region.EUROPE)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT dashboards_prune_changes()")
+
+    after, recomputed = interval_statements(figures)
+
+    assert recomputed == 5
+    assert after == fresh(settings) != before
+
+
 # --- What is watched ------------------------------------------------------------------------
 
 
