@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import fields
 from typing import TypeVar
 
 from django.conf import settings
@@ -78,6 +79,12 @@ SELECT pg_current_snapshot()::text,
 """
 
 
+def _stable(value):
+    if isinstance(value, (set, frozenset)):
+        return sorted(str(v) for v in value)
+    return value
+
+
 def cache_key(name: str, clearance: Clearance, filters: SituationFilters | None) -> str:
     """One entry per figure, database, viewer's clearance and filter values."""
     data = filters.cleaned_data if filters is not None and filters.is_valid() else {}
@@ -85,8 +92,8 @@ def cache_key(name: str, clearance: Clearance, filters: SituationFilters | None)
         "figure": name,
         "format": FORMAT,
         "database": [connection.settings_dict.get(k) for k in ("HOST", "PORT", "NAME")],
-        "unrestricted": clearance.unrestricted,
-        "actors": sorted(str(a) for a in clearance.actor_ids),
+        # Every field of the clearance, so a field added to it later splits the entries too.
+        "clearance": {f.name: _stable(getattr(clearance, f.name)) for f in fields(clearance)},
         "filters": {k: data.get(k) for k in sorted(data)},
     }
     digest = hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()

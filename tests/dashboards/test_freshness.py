@@ -22,7 +22,7 @@ from cases.sharing import Clearance
 from dashboards import freshness, pages
 from dashboards.filters import SituationFilters
 from tests.concurrency import HeldTransaction
-from tests.factories import AlertFactory, EngagementFactory, WarningIndicatorFactory
+from tests.factories import ActorFactory, AlertFactory, EngagementFactory, WarningIndicatorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -205,6 +205,18 @@ def test_each_clearance_and_filter_gets_its_own_figures(world, settings):
     assert staff["interval-overall"][0]["rows"] > seen_by_partner["interval-overall"][0]["rows"]
     assert seen_by_partner["interval-overall"][0]["rows"] > public["interval-overall"][0]["rows"]
     assert africa == fresh(settings, filters=SituationFilters(data={"region": Region.AFRICA}))
+
+
+def test_another_partner_never_gets_the_figures_kept_for_this_one(world, settings):
+    seen_by_partner = figures(partner(world))
+    another = Clearance.for_actors([ActorFactory().pk])
+
+    seen_by_another = figures(another)
+
+    assert seen_by_another == fresh(settings, another)
+    assert seen_by_another["interval-overall"][0]["rows"] == (
+        seen_by_partner["interval-overall"][0]["rows"] - 1  # india, shared with the partner only
+    )
 
 
 def test_a_sharing_level_lowered_hides_the_situation_from_the_partner_at_once(world, settings):
