@@ -29,6 +29,8 @@ EXPECTED = {
     "rules.second.new",
     "dashboard.seconds",
     "dashboard.queries",
+    "dashboard.after_edit.seconds",
+    "dashboard.after_edit.queries",
     "api.rps",
     "api.p50_ms",
     "api.p95_ms",
