@@ -310,7 +310,7 @@ def test_the_recompute_query_count_does_not_grow_with_the_number_of_situations(
 
 
 def test_postgresql_statement_gives_each_situation_the_same_interval_as_the_orm_query(
-    requires_postgres,
+    requires_postgres, monkeypatch
 ):
     """PostgreSQL computes the situation rows with its own statement (two aggregates and a join);
     SQLite uses the ORM query. Both must agree on every edge: same-day answers, month and year
@@ -335,6 +335,15 @@ def test_postgresql_statement_gives_each_situation_the_same_interval_as_the_orm_
             action(situation, on, precision=rng.choice(precisions))
         if rng.random() < 0.3:
             action(situation, None)
+    # Ties on the first day: the warning and the action whose period ends first are linked,
+    # then the one recorded first.
+    tied = SituationFactory()
+    warning(tied, D(2010, 1, 1), precision=YEAR)
+    first_warning = warning(tied, D(2010, 1, 1), precision=MONTH)
+    warning(tied, D(2010, 1, 1), precision=MONTH)
+    action(tied, D(2010, 1, 1), precision=MONTH)
+    first_action = action(tied, D(2010, 1, 1))
+    action(tied, D(2010, 1, 1))
 
     def stored() -> dict:
         return {
@@ -351,18 +360,26 @@ def test_postgresql_statement_gives_each_situation_the_same_interval_as_the_orm_
                 "is_open",
                 "is_exact",
                 "measured_to",
+                "first_warning_id",
+                "first_action_id",
             )
         }
 
+    monkeypatch.setattr(intervals, "LINK_ALL_FROM", 0)  # the first run's set-based links
     recompute_intervals(today=TODAY, full=True)
     from_postgresql = stored()
+    assert from_postgresql[tied.pk]["first_warning_id"] == first_warning.pk
+    assert from_postgresql[tied.pk]["first_action_id"] == first_action.pk
     SituationInterval.objects.all().delete()
     started = timezone.now()
     intervals._upsert_situation_intervals_orm(None, Severity.HIGH, TODAY, started)
+    intervals._link_first_warning_and_action(None, Severity.HIGH, started)  # row by row
     assert stored() == from_postgresql
-    assert len(from_postgresql) == Situation.objects.count() == 40
+    assert len(from_postgresql) == Situation.objects.count() == 41
     kinds = {(row["warning_from"] is None, row["is_open"]) for row in from_postgresql.values()}
     assert kinds == {(True, False), (False, True), (False, False)}  # none, open, answered
+    linked = [row for row in from_postgresql.values() if row["first_action_id"]]
+    assert len(linked) > 10 and all(row["first_warning_id"] for row in linked)
 
     on_read = intervals.warning_intervals_of(WarningIndicator.objects.all())
     open_signs = {row.pk for row in on_read if row.is_open}
