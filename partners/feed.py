@@ -37,8 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
-from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 
 from cases.sharing import Audience, Clearance, audience_q
 
@@ -339,9 +338,9 @@ def _told(clearance: Clearance) -> Case:
       see the record before (it comes into view): otherwise that tells it nothing new;
     - a delete where it could see the record before and no longer can, or the record is gone.
     """
-    # Last in its AND, so the lookup of the record's latest change runs only for a change that
-    # would otherwise be told (PostgreSQL evaluates a CASE's conditions left to right).
-    fresh = Q(seq__gte=F("latest_content"))
+    # Last in its AND, so the lookup of a later change runs only for a change that would
+    # otherwise be told (PostgreSQL evaluates a CASE's conditions left to right).
+    fresh = ~Q(superseded=True)
     if clearance.unrestricted:
         # Cleared before and after every change: only content and deletes tell it anything.
         upsert, delete = Q(op=ChangeOp.UPSERT, content=True) & fresh, Q(op=ChangeOp.DELETE)
@@ -355,6 +354,27 @@ def _told(clearance: Clearance) -> Case:
         When(delete, then=Value(ChangeOp.DELETE)),
         default=Value(None),
         output_field=models.CharField(),
+    )
+
+
+def _superseded() -> Exists:
+    """Whether a later change of content of the same record follows a change (its data are
+    then no longer the record's: the later one carries them).
+
+    Asked of the log itself rather than of the record's ``FeedRecord.content_seq`` (the same
+    answer: both are written in one transaction): the conditions ``content`` and ``seq > 1`` are
+    those of the partial index ``change_superseding``, which holds only the changes that follow
+    another one of the same record. Most records change once, so a page's thousands of lookups
+    probe a small index kept in memory instead of a row of the records' table per change (a
+    table larger than PostgreSQL's default buffers at a million records).
+    """
+    return Exists(
+        Change.objects.filter(
+            type=OuterRef("type"),
+            object_id=OuterRef("object_id"),
+            content=True,
+            seq__gt=1,
+        ).filter(seq__gt=OuterRef("seq"))
     )
 
 
@@ -407,17 +427,7 @@ def _told_log(clearance: Clearance, since: int, limit: int, scan: int) -> list[t
     """
     window = (
         Change.objects.filter(position__gt=since)
-        .annotate(
-            latest_content=Coalesce(
-                Subquery(
-                    FeedRecord.objects.filter(
-                        type=OuterRef("type"), object_id=OuterRef("object_id")
-                    ).values("content_seq")[:1]
-                ),
-                0,
-            ),
-            told=_told(clearance),
-        )
+        .annotate(superseded=_superseded(), told=_told(clearance))
         .order_by("position")
         .values_list("position", "type", "object_id", "version", "told")[:scan]
     )

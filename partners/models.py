@@ -215,6 +215,14 @@ class Change(models.Model):
                 name="change_unpositioned",
             ),
             models.Index(fields=["type", "object_id", "seq"], name="change_record_seq"),
+            # The changes that supersede an earlier one (a record's later change of content):
+            # a reader asks it of every change it tells. Only these rows, not one per record,
+            # so the index stays small (empty after a bulk load) and in memory.
+            models.Index(
+                fields=["type", "object_id", "seq"],
+                condition=models.Q(content=True, seq__gt=1),
+                name="change_superseding",
+            ),
         ]
 
     def __str__(self) -> str:
