@@ -23,10 +23,10 @@ and is served only from the record's latest change of content on — an earlier 
 a later change that always follows it (see ``_told``).
 
 Cost. A page is one query along the position index that decides in SQL what each change tells
-and stops at the ``limit``-th change told, then one query per record type building the records'
-JSON in PostgreSQL (``partners.feed_json``; other databases and types use
-``cases.api.resources``), both driven by keys so a page costs the same whatever the size of the
-tables; the view writes that JSON out as is.
+and stops at the ``limit``-th change told, then one statement building the records' JSON in
+PostgreSQL, every type of the page at once (``partners.feed_json``; other databases and types use
+``cases.api.resources``, a query per type), both driven by keys so a page costs the same whatever
+the size of the tables; the view writes that JSON out as is.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 from cases.sharing import Audience, Clearance, audience_q
 
 from .choices import ChangeOp, RecordType
-from .feed_json import json_rows
+from .feed_json import json_rows_by_type
 from .models import Change, FeedRecord
 
 ADVISORY_LOCK_KEY = 0x45575446  # "EWTF": the feed positioner
@@ -398,19 +398,25 @@ def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
         return _read(clearance, since, limit)
 
 
-def _data(type_: str, ids: list[str], named, clearance: Clearance) -> dict[str, tuple[int, str]]:
-    """``{id: (version, data as JSON text)}`` of the records ``ids`` (also given as the subquery
-    ``named``) of one type that ``clearance`` may see now: built by the database where
-    ``feed_json`` can, else here."""
+def _data(
+    wanted: dict[str, list[str]], named, clearance: Clearance
+) -> dict[str, dict[str, tuple[int, str]]]:
+    """``{type: {id: (version, data as JSON text)}}`` of the records ``wanted`` (``{type: ids}``;
+    ``named(type)`` gives them as a subquery) that ``clearance`` may see now: built by the
+    database in one statement where ``feed_json`` can, else here, a query per type."""
     from cases.api.resources import representations
 
-    rows = json_rows(type_, ids, clearance)
-    if rows is not None:
-        return {object_id: (version, data) for object_id, version, data in rows}
-    return {
-        str(item["id"]): (item["version"], _dumps(item))
-        for item in representations(type_, named, clearance)
+    built, left = json_rows_by_type(wanted, clearance)
+    data = {
+        type_: {object_id: (version, data) for object_id, version, data in rows}
+        for type_, rows in built.items()
     }
+    for type_ in left:
+        data[type_] = {
+            str(item["id"]): (item["version"], _dumps(item))
+            for item in representations(type_, named(type_), clearance)
+        }
+    return data
 
 
 def _dumps(item: dict) -> str:
@@ -468,18 +474,22 @@ def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
             top = positions.aggregate(top=models.Max("position"))["top"]
             cursor, has_more = (top if top is not None else since), False
     told = [(type_, object_id, op, version) for _, type_, object_id, version, op in log]
-    data: dict[str, dict[str, tuple[int, str]]] = {}
-    for type_ in {type_ for type_, _, op, _ in told if op == ChangeOp.UPSERT}:
-        ids = [object_id for t, object_id, op, _ in told if t == type_ and op == ChangeOp.UPSERT]
+    wanted: dict[str, list[str]] = {}
+    for type_, object_id, op, _ in told:
+        if op == ChangeOp.UPSERT:
+            wanted.setdefault(type_, []).append(object_id)
+
+    def named(type_: str):
         # The records named in the page, as a subquery: no thousand-parameter IN list.
-        named = Change.objects.filter(
+        return Change.objects.filter(
             position__gt=since, position__lte=cursor, type=type_, op=ChangeOp.UPSERT
         ).values("object_id")
-        data[type_] = _data(type_, ids, named, clearance)
+
+    data = _data(wanted, named, clearance) if wanted else {}
     rows = []
     for type_, object_id, op, version in told:
         if op == ChangeOp.UPSERT:
-            current = data[type_].get(object_id)
+            current = data.get(type_, {}).get(object_id)
             if current is None:
                 continue  # no longer visible: the change that hid it follows
             rows.append((type_, object_id, op, *current))

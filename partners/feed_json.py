@@ -1,4 +1,5 @@
-"""The change feed's record data, as JSON text built by PostgreSQL in one query per record type.
+"""The change feed's record data, as JSON text built by PostgreSQL: one query per record type,
+all of a page's types in one statement (``json_rows_by_type``).
 
 A full sync moves every record once; building each one's dict in Python (``values()``, a query per
 many-to-many field, then the JSON encoder) cost more than everything else the feed does. Here the
@@ -178,6 +179,41 @@ def json_rows(type_: str, ids: list[str], clearance: Clearance) -> list[tuple] |
     """``[(id as text, version, data as JSON text)]`` of the records ``ids`` (UUIDs, as text or
     not) of feed type ``type_`` that
     ``clearance`` may see; None when this type must be built in Python."""
+    query = json_query(type_, ids, clearance)
+    if query is None:
+        return None
+    sql, params = query
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def json_rows_by_type(
+    wanted: dict[str, list[str]], clearance: Clearance
+) -> tuple[dict[str, list[tuple]], list[str]]:
+    """``json_rows`` of several types in one statement (a ``UNION ALL`` of each type's query):
+    ``({type: [(id, version, data)]}, types this module cannot build)``. One round trip per page
+    of the feed whatever the number of types in it."""
+    parts, params, left = [], [], []
+    for type_, ids in wanted.items():
+        query = json_query(type_, ids, clearance)
+        if query is None:
+            left.append(type_)
+            continue
+        sql, type_params = query
+        parts.append(f"SELECT %s, q.* FROM ({sql}) q")
+        params += [type_, *type_params]
+    rows: dict[str, list[tuple]] = {}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for type_, *row in cursor.fetchall():
+                rows.setdefault(type_, []).append(tuple(row))
+    return rows, left
+
+
+def json_query(type_: str, ids: list[str], clearance: Clearance) -> tuple[str, list] | None:
+    """The SQL and parameters of ``json_rows``; None when this type must be built in Python."""
     if connection.vendor != "postgresql":
         return None
     source = _source(type_, clearance)
@@ -208,9 +244,8 @@ def json_rows(type_: str, ids: list[str], clearance: Clearance) -> list[tuple] |
     # The ids as one array parameter: PostgreSQL pulls the condition into the subquery and reads
     # the page's rows by primary key, whatever the size of the table.
     sql = (
-        f"SELECT {owner}::text, t.{aliases['version']}, json_build_object({_pairs(pairs)})::text "
+        f"SELECT {owner}::text, t.{aliases['version']}::bigint, "
+        f"json_build_object({_pairs(pairs)})::text "
         f"FROM ({inner}) t WHERE {owner} = ANY(%s::uuid[])"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, [str(object_id) for object_id in ids]])
-        return cursor.fetchall()
+    return sql, [*params, [str(object_id) for object_id in ids]]

@@ -33,3 +33,43 @@ def test_a_page_of_hidden_changes_moves_the_cursor_on(api):
         "cursor": cursor,
         "has_more": False,
     }
+
+
+def _queries_of_a_page(since: int) -> tuple[int, int]:
+    """(queries, entries) of one page read from ``since`` as the internal clearance."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.sharing import Clearance
+    from partners.feed import assign_positions, read_page
+
+    assign_positions()  # positioning, when there is any, is not the page's cost here
+    with CaptureQueriesContext(connection) as queries:
+        page = read_page(Clearance.internal(), since, 5000)
+    return len(queries), len(page.rows)
+
+
+@pytest.mark.django_db
+def test_a_page_costs_the_same_queries_whatever_its_types_and_rows(api):
+    from cases.sharing import Clearance
+    from partners.feed import read_page
+    from tests.factories import (
+        ActorFactory,
+        AssessmentFactory,
+        EngagementFactory,
+        WarningIndicatorFactory,
+    )
+
+    start = read_page(Clearance.internal(), 0, 5000).cursor
+    SituationFactory(sharing="green")
+    one_type, few = _queries_of_a_page(start)
+
+    start = read_page(Clearance.internal(), 0, 5000).cursor
+    for _ in range(4):
+        situation = SituationFactory(sharing="amber", shared_with=ActorFactory.create_batch(2))
+        WarningIndicatorFactory.create_batch(5, situation=situation)
+        AssessmentFactory(engagement=EngagementFactory(situation=situation))
+    every_type, many = _queries_of_a_page(start)
+
+    assert many > few
+    assert every_type == one_type
