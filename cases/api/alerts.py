@@ -29,6 +29,7 @@ from ..sharing import restrict_to_clearance
 from .errors import ApiError, PreconditionFailed
 from .filters import situation_filters
 from .pagination import KeysetPagination
+from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
 from .serializers import ErrorSerializer, StrictMixin
 from .views import (
@@ -156,7 +157,7 @@ AlertFilter = type(
         },
     ),
 )
-class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
+class AlertViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericViewSet):
     permission_classes = [ApiPermission]
     serializer_class = AlertSerializer
     filter_backends = [DjangoFilterBackend]
@@ -170,6 +171,7 @@ class AlertViewSet(ClearanceMixin, viewsets.GenericViewSet):
         return restrict_to_clearance(Alert.objects.all(), self.clearance, "situation")
 
     def list(self, request, *args, **kwargs):
+        self.reject_unknown_parameters()
         queryset = self.filter_queryset(self.get_queryset())
         ordering = request.query_params.get("ordering") or "-opened_at"
         if ordering.lstrip("-") not in self.ordering_fields:

@@ -47,6 +47,7 @@ from .filters import (
     SituationFilter,
 )
 from .pagination import KeysetPagination, parse_limit
+from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
 
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -108,7 +109,7 @@ class ClearanceMixin:
         return {**super().get_serializer_context(), "clearance": self.clearance}
 
 
-class ReadOnlyResourceViewSet(ClearanceMixin, viewsets.GenericViewSet):
+class ReadOnlyResourceViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericViewSet):
     resource: resources.Resource
     filter_backends = [DjangoFilterBackend, SearchFilter]
     permission_classes = [ApiPermission]
@@ -138,6 +139,7 @@ class ReadOnlyResourceViewSet(ClearanceMixin, viewsets.GenericViewSet):
         return ordering
 
     def list(self, request, *args, **kwargs):
+        self.reject_unknown_parameters()
         queryset = self.filter_queryset(self.get_queryset())
         pager = KeysetPagination(request, self.ordering(), self.ordering_fields)
         return pager.response(self.resource.rows(pager.paginate(queryset)))
@@ -568,7 +570,7 @@ class SuccessElementViewSet(ClearanceMixin, viewsets.GenericViewSet):
         responses={200: s.DocumentDetailSerializer, **ERRORS},
     ),
 )
-class DocumentViewSet(ClearanceMixin, viewsets.GenericViewSet):
+class DocumentViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericViewSet):
     """Source reports and their numbered paragraphs (read-only; ``citations`` name paragraph ids).
 
     A document, and each of its paragraphs, is named by its public UUID ``id``."""
@@ -581,6 +583,7 @@ class DocumentViewSet(ClearanceMixin, viewsets.GenericViewSet):
     search_fields = ("symbol", "title")
 
     def list(self, request, *args, **kwargs):
+        self.reject_unknown_parameters()
         queryset = self.filter_queryset(self.get_queryset())
         pager = KeysetPagination(request, "symbol", {"symbol": str}, id_field="uuid")
         return pager.response(resources.document_rows(pager.paginate(queryset)))

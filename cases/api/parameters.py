@@ -1,0 +1,38 @@
+"""Lists answer 400 to a query parameter they do not know.
+
+A misspelt filter (``?regoin=africa``) would otherwise be ignored and the list returned unfiltered;
+a partner's sync would take every record for the filtered ones.
+"""
+
+from __future__ import annotations
+
+from rest_framework.settings import api_settings
+
+from .errors import ApiError
+
+
+class KnownParametersMixin:
+    """For list views: call ``reject_unknown_parameters()`` first thing in ``list``."""
+
+    def known_parameters(self) -> set[str]:
+        """This list's filters, search, ordering and paging parameters."""
+        known = {"limit", "cursor", api_settings.URL_FORMAT_OVERRIDE}
+        if getattr(self, "ordering_fields", None):
+            known.add("ordering")
+        if getattr(self, "filterset_class", None) is not None:
+            known |= set(self.filterset_class.base_filters)
+        if getattr(self, "search_fields", None):
+            known.add(api_settings.SEARCH_PARAM)
+        return known
+
+    def reject_unknown_parameters(self) -> None:
+        known = self.known_parameters()
+        unknown = sorted(set(self.request.query_params) - known)
+        if unknown:
+            message = f"Unknown parameter; this list takes {', '.join(sorted(known))}."
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={name: [message] for name in unknown},
+            )
