@@ -73,3 +73,51 @@ def test_a_page_costs_the_same_queries_whatever_its_types_and_rows(api):
 
     assert many > few
     assert every_type == one_type
+
+
+@pytest.mark.django_db
+def test_a_reader_far_from_the_end_leaves_positioning_to_the_end_and_misses_nothing(api):
+    from partners.feed import assign_positions
+    from partners.models import Change
+
+    start = api.get("changes/", {"limit": 100}).json()["cursor"]
+    earlier = [str(SituationFactory(sharing="green").pk) for _ in range(3 * MAX_SCAN_FACTOR)]
+    assign_positions()
+    later = str(SituationFactory(sharing="green").pk)
+    first = api.get("changes/", {"since": start, "limit": 1}).json()
+    assert [entry["id"] for entry in first["changes"]] == earlier[:1]
+    # Far from the end: the new change waits, unpositioned, for a reader that gets there.
+    assert Change.objects.filter(object_id=later, position__isnull=True).exists()
+
+    cursor, seen = first["cursor"], earlier[:1]
+    while True:
+        page = api.get("changes/", {"since": cursor, "limit": 7}).json()
+        seen += [entry["id"] for entry in page["changes"]]
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    assert seen == [*earlier, later]
+    assert not Change.objects.filter(position__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_page_reaching_the_end_it_did_not_expect_positions_and_reads_again(api):
+    """Positions are consecutive, so a page knows when it cannot reach the end; were there a gap,
+    the end is still found and what waits there positioned and told."""
+    from django.db.models import F, Max
+
+    from partners.feed import assign_positions
+    from partners.models import Change
+
+    start = api.get("changes/", {"limit": 100}).json()["cursor"]
+    SituationFactory(sharing="green")
+    gap = str(SituationFactory(sharing="green").pk)
+    assign_positions()
+    top = Change.objects.aggregate(top=Max("position"))["top"]
+    Change.objects.filter(position=top).update(position=F("position") + 100 * MAX_SCAN_FACTOR)
+    later = str(SituationFactory(sharing="green").pk)
+    page = api.get("changes/", {"since": start, "limit": 1}).json()
+    assert page["has_more"]
+    rest = api.get("changes/", {"since": page["cursor"], "limit": 5}).json()
+    assert [entry["id"] for entry in rest["changes"]] == [gap, later]
+    assert not rest["has_more"]
