@@ -222,7 +222,10 @@ def json_query(type_: str, ids: list[str], clearance: Clearance) -> tuple[str, l
     if template is None:
         return None
     sql, params = template
-    return sql, [*params, [str(object_id) for object_id in ids]]
+    # The ids as one array literal ('{…,…}'), not a list: psycopg quotes a list's items one by
+    # one in Python, a fifth of a page's time in the server for 5,000 ids; UUIDs need no quoting
+    # inside the literal, and anything else fails the cast.
+    return sql, [*params, "{" + ",".join(str(object_id) for object_id in ids) + "}"]
 
 
 @functools.lru_cache(maxsize=256)
