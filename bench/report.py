@@ -104,8 +104,8 @@ def render(result: dict) -> str:
     if result.get("growth"):
         g = result["growth"]
         base = result.get("growth_from", "small")
-        lines += ["", f"Growth {base} → {result['scale']} (cost factor; at most linear = MET)",
-                  "-" * 76]  # fmt: skip
+        lines += ["", f"Growth {base} → {result['scale']} (cost factor; MET when at most the "
+                  f"data's growth × {GROWTH_TOLERANCE}, for timing noise)", "-" * 76]  # fmt: skip
         for row in g.values():
             lines.append(
                 f"{row['label']:<52} {row['factor']:>8.1f}× / {row['data_factor']:.0f}×  "
