@@ -172,22 +172,18 @@ def warning_intervals_of(indicators: QuerySet) -> QuerySet:
     return annotated.annotate(**columns)
 
 
-def _answered_by_an_engagement(situation_field: str, day_field: str) -> Exists:
-    """An engagement of the row's situation may have started on or after the row's day."""
-    return Exists(
-        Engagement.objects.filter(
-            _answering("", OuterRef(day_field)),
-            situation_id=OuterRef(situation_field),
-            started_on__isnull=False,
-        )
-    )
-
-
 def unanswered_indicators(scope=None) -> QuerySet:
     """Warning signs no engagement answers (of the situations in ``scope``, or all): one
-    anti-join, which PostgreSQL runs as a hash anti-join over the engagements."""
+    anti-join, which PostgreSQL runs as a hash anti-join over the engagements (of ``scope``
+    only: a run on some situations does not read every engagement)."""
     indicators = _in_scope(WarningIndicator.objects.all(), "situation_id", scope)
-    return indicators.filter(~_answered_by_an_engagement("situation_id", "observed_on"))
+    engagements = _in_scope(Engagement.objects.all(), "situation_id", scope)
+    answered = engagements.filter(
+        _answering("", OuterRef("observed_on")),
+        situation_id=OuterRef("situation_id"),
+        started_on__isnull=False,
+    )
+    return indicators.filter(~Exists(answered))
 
 
 UNANSWERED_COLUMNS = {
@@ -229,8 +225,21 @@ def _sync_unanswered_warnings(scope) -> tuple[int, int]:
     computed_sql, computed_params, _ = compile_inner(unanswered, UNANSWERED_COLUMNS)
     rows_sql, rows_params = "TRUE", ()
     if scope is not None:
-        rows_sql, rows_params = rows.values("pk").query.sql_with_params()
-        rows_sql = f"u.indicator_id IN ({rows_sql})"
+        # The two ways in as a UNION of two index reads: an OR of them scanned the whole table.
+        stored, stored_params = (
+            UnansweredWarning.objects.filter(situation_id__in=scope)
+            .order_by()
+            .values("pk")
+            .query.sql_with_params()
+        )
+        moved, moved_params = (
+            WarningIndicator.objects.filter(situation_id__in=scope)
+            .order_by()
+            .values("pk")
+            .query.sql_with_params()
+        )
+        rows_sql = f"u.indicator_id IN ({stored} UNION ALL {moved})"
+        rows_params = (*stored_params, *moved_params)
     table = quote(UnansweredWarning._meta.db_table)
     upsert = upsert_statement(
         UnansweredWarning,

@@ -199,6 +199,19 @@ def test_a_sign_answered_later_leaves_the_unanswered_ones_and_a_deleted_action_b
     assert UnansweredWarning.objects.get().indicator == sign
 
 
+def test_a_sign_moved_to_a_situation_that_answered_it_is_no_longer_unanswered():
+    before, after = SituationFactory(), SituationFactory()
+    sign = warning(before, D(2010, 6, 10))
+    action(after, D(2010, 6, 20))
+    recompute_intervals(today=TODAY)
+    assert UnansweredWarning.objects.get().situation_id == before.pk
+
+    sign.situation = after
+    sign.save()
+    recompute_intervals([after.pk], today=TODAY)  # the refresh after the save: the new situation
+    assert not UnansweredWarning.objects.exists()
+
+
 def test_a_second_run_rewrites_nothing_and_a_deleted_action_reopens_the_interval():
     situation = SituationFactory()
     warning(situation, D(2010, 6, 10))
