@@ -1,4 +1,4 @@
-"""Lists answer 400 to a query parameter they do not know.
+"""Lists answer 400 to a query parameter they do not know, and run only the filters asked for.
 
 A misspelt filter (``?regoin=africa``) would otherwise be ignored and the list returned unfiltered;
 a partner's sync would take every record for the filtered ones.
@@ -6,6 +6,8 @@ a partner's sync would take every record for the filtered ones.
 
 from __future__ import annotations
 
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.filters import SearchFilter
 from rest_framework.settings import api_settings
 
 from .errors import ApiError
@@ -24,6 +26,20 @@ class KnownParametersMixin:
         if getattr(self, "search_fields", None):
             known.add(api_settings.SEARCH_PARAM)
         return known
+
+    def filter_queryset(self, queryset):
+        """The filter backends, each only when the request names one of its parameters: with
+        none given, django-filter would still build and validate its form on every page."""
+        given = set(self.request.query_params)
+        for backend_class in self.filter_backends:
+            backend = backend_class()
+            if isinstance(backend, DjangoFilterBackend):
+                if not given & set(self.filterset_class.base_filters):
+                    continue
+            elif isinstance(backend, SearchFilter) and backend.search_param not in given:
+                continue
+            queryset = backend.filter_queryset(self.request, queryset, self)
+        return queryset
 
     def reject_unknown_parameters(self) -> None:
         known = self.known_parameters()
