@@ -204,20 +204,14 @@ def _sync_unanswered_warnings(scope) -> tuple[int, int]:
     situations and of the signs now in them (a sign moved in from another situation).
     """
     unanswered = unanswered_indicators(scope)
-    rows = UnansweredWarning.objects.all()
-    if scope is not None:
-        rows = rows.filter(
-            Q(situation_id__in=scope)
-            | Q(
-                indicator_id__in=WarningIndicator.objects.filter(situation_id__in=scope).values(
-                    "pk"
-                )
-            )
-        )
     if connection.vendor != "postgresql":
         written = upsert_from_queryset(
             UnansweredWarning, unanswered, UNANSWERED_COLUMNS, conflict=["indicator"]
         )
+        rows = UnansweredWarning.objects.all()
+        if scope is not None:
+            moved_in = WarningIndicator.objects.filter(situation_id__in=scope).values("pk")
+            rows = rows.filter(Q(situation_id__in=scope) | Q(indicator_id__in=moved_in))
         removed = rows.exclude(Exists(unanswered.filter(pk=OuterRef("indicator_id")))).delete()[0]
         return written, removed
     # PostgreSQL: one statement. The unanswered signs are found once (a materialised CTE) and

@@ -92,14 +92,14 @@ class Resource:
                     row[name] = sorted(row.pop(f"links__{name}") or (), key=str)
         else:
             rows = list(queryset.values(*self.columns))
-            ids = [row["id"] for row in rows]
-            for name in self.m2m if rows else ():
-                links = _links(self.model, name, ids)
-                for row in rows:
-                    row[name] = sorted(links.get(row["id"], ()), key=str)
         if not rows:
             return rows
         ids = [row["id"] for row in rows]
+        if connection.vendor != "postgresql":
+            for name in self.m2m:
+                links = _links(self.model, name, ids)
+                for row in rows:
+                    row[name] = sorted(links.get(row["id"], ()), key=str)
         for column, json_name in self.renames.items():
             for row in rows:
                 row[json_name] = row.pop(column)
