@@ -7,4 +7,20 @@ class AlertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from partners.choices import RecordType
+        from partners.sources import Source, publish
+
         from . import signals  # noqa: F401 - connects the receivers
+        from .models import Alert
+
+        # Alerts are synced records: partners know them by their public uuid; they inherit their
+        # situation's audience.
+        publish(
+            Source(
+                RecordType.ALERT,
+                Alert,
+                id_field="uuid",
+                situation_path="situation_id",
+                child=True,
+            )
+        )

@@ -12,16 +12,14 @@ from django.dispatch import receiver
 from cases.models import Assessment, Engagement, Situation, WarningIndicator
 
 from .models import AlertRule, MeasureSettings
-from .services.jobs import enqueue_once_on_commit
+from .services import jobs
 
 _MOVABLE = (WarningIndicator, Engagement)
 
 
 def _refresh(*situation_ids) -> None:
-    from .tasks import refresh_situation
-
     for situation_id in dict.fromkeys(s for s in situation_ids if s):
-        enqueue_once_on_commit(refresh_situation, str(situation_id))
+        jobs.enqueue_once_on_commit(jobs.REFRESH_SITUATION, str(situation_id))
 
 
 @receiver(pre_save, sender=WarningIndicator)
@@ -69,10 +67,8 @@ def threshold_changed(sender, instance, raw=False, **kwargs) -> None:
     """A new threshold changes every situation's first warning: recompute them all."""
     if raw:
         return
-    from .tasks import evaluate_alert_rules, recompute_intervals
-
-    enqueue_once_on_commit(recompute_intervals, True)
-    enqueue_once_on_commit(evaluate_alert_rules)
+    jobs.enqueue_once_on_commit(jobs.RECOMPUTE_INTERVALS, True)
+    jobs.enqueue_once_on_commit(jobs.EVALUATE_ALERT_RULES)
 
 
 @receiver(post_save, sender=AlertRule)
@@ -80,6 +76,4 @@ def threshold_changed(sender, instance, raw=False, **kwargs) -> None:
 def rule_changed(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
-    from .tasks import evaluate_alert_rules
-
-    enqueue_once_on_commit(evaluate_alert_rules)
+    jobs.enqueue_once_on_commit(jobs.EVALUATE_ALERT_RULES)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from cases.api.pagination import DEFAULT_LIMIT
-from cases.api.resources import SITUATIONS
+from api.pagination import DEFAULT_LIMIT
+from api.resources import SITUATIONS
 from cases.models import Situation
 from cases.sharing import Clearance, restrict_to_clearance
 from partners.models import PartnerToken

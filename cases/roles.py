@@ -5,6 +5,8 @@ Used by data migrations (here and in other apps) so a group's rights are declare
 
 from __future__ import annotations
 
+from django.contrib.auth.management import create_permissions
+
 DESK_OFFICER = "Desk officer"
 REVIEWER = "Reviewer"
 
@@ -16,8 +18,6 @@ ROLE_ACTIONS = {
 
 def grant_role_permissions(apps, schema_editor, app_label: str, model_names: list[str]) -> None:
     """Give each role its actions on ``model_names`` of ``app_label`` (for RunPython)."""
-    from django.contrib.auth.management import create_permissions
-
     app_config = apps.get_app_config(app_label)
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)

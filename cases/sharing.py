@@ -5,8 +5,8 @@ Every list, detail, dashboard, export and notification narrows its queryset thro
 
 - Internal staff (desk officers, reviewers) see every level.
 - A partner organisation sees CLEAR and GREEN; AMBER and AMBER+STRICT only where its actor is on
-  the situation's ``shared_with`` list; RED never. So do the people who belong to it
-  (``partners.PartnerMember``), logged in by session.
+  the situation's ``shared_with`` list; RED never. So do the people who belong to it, logged in
+  by session (``partners.clearance.clearance_for_user``).
 - Anyone else sees CLEAR and GREEN.
 """
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .choices import LISTED_SHARING_LEVELS, OPEN_SHARING_LEVELS
+from .models import Situation
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,6 @@ def visibility_q(clearance: Clearance, situation_path: str = "") -> Q:
     prefix = f"{situation_path}__" if situation_path else ""
     visible = Q(**{f"{prefix}sharing__in": OPEN_SHARING_LEVELS})
     if clearance.actor_ids:
-        from .models import Situation
-
         listed = Exists(
             Situation.shared_with.through.objects.filter(
                 situation_id=OuterRef(f"{prefix}pk" if prefix else "pk"),
@@ -118,32 +117,3 @@ def audience_q(clearance: Clearance, open_field: str, actors_field: str) -> Q:
     for actor_id in clearance.actor_ids:
         admitted |= Q(**{f"{actors_field}__contains": actor_id.hex})
     return admitted
-
-
-def clearance_for_user(user) -> Clearance:
-    """Clearance of a logged-in person: staff see everything; a member of an active partner
-    organisation is cleared as its actor; anyone else sees CLEAR and GREEN."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Clearance.public()
-    if user.is_staff or user.is_superuser:
-        return Clearance.internal()
-    return Clearance.for_actors(partner_actor_ids(user))
-
-
-def partner_actor_ids(user) -> list[uuid.UUID]:
-    """The actor of the active partner organisation ``user`` belongs to (none or one).
-
-    Read once per user object, i.e. once per request: pages call the clearance several times.
-    """
-    cached = getattr(user, "_partner_actor_ids", None)
-    if cached is None:
-        from django.apps import apps
-
-        member = apps.get_model("partners", "PartnerMember")
-        cached = list(
-            member.objects.filter(user_id=user.pk, partner__is_active=True).values_list(
-                "partner__actor_id", flat=True
-            )
-        )
-        user._partner_actor_ids = cached
-    return cached

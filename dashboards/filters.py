@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 
+from alerts.choices import RuleKind
 from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity
 from cases.models import WarningIndicator
 
@@ -114,8 +115,6 @@ class AlertFilters(SituationFilters):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from alerts.choices import RuleKind
-
         self.fields["kind"].choices = _choices(RuleKind, "All rules")
 
 

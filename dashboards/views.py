@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from alerts.models import Alert
 from alerts.services import acknowledge
 from cases.models import Paragraph
-from cases.sharing import clearance_for_user, restrict_to_clearance
+from cases.sharing import restrict_to_clearance
+from partners.clearance import clearance_for_user
 
 from . import pages
 from .filters import AlertFilters, ElementFilters, SituationFilters, bind, querystring

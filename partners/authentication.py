@@ -7,8 +7,9 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from cases.sharing import Clearance, clearance_for_user
+from cases.sharing import Clearance
 
+from .clearance import clearance_for_user
 from .models import PartnerToken
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)

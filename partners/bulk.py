@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.choices import LISTED_SHARING_LEVELS, OPEN_SHARING_LEVELS
+from cases.models import Situation
 
 from .choices import ChangeOp, RecordType
 from .models import Change, FeedRecord
@@ -20,6 +24,99 @@ from .models import Change, FeedRecord
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+def _situation_audience_sql(alias: str) -> tuple[str, str, list]:
+    """SQL for the audience of situation ``alias`` as ``Audience.of_situation`` stores it:
+    ``(open, actors, params)``; actors are the sharing list's hex ids, sorted, comma-separated."""
+    through = Situation.shared_with.through._meta
+    table = _q(through.db_table)
+    owner, actor = _q("situation_id"), _q("actor_id")
+    sharing = f"{alias}.{_q(Situation._meta.get_field('sharing').column)}"
+    pk = f"{alias}.{_q(Situation._meta.pk.column)}"
+    # uuid order is the order of the hex strings Python sorts.
+    listed = (
+        f"(SELECT string_agg(replace(l.{actor}::text, '-', ''), ',' ORDER BY l.{actor}) "
+        f"FROM {table} l WHERE l.{owner} = {pk})"
+    )
+    open_levels = ", ".join(["%s"] * len(OPEN_SHARING_LEVELS))
+    listed_levels = ", ".join(["%s"] * len(LISTED_SHARING_LEVELS))
+    return (
+        f"({sharing} IN ({open_levels}))",
+        f"CASE WHEN {sharing} IN ({listed_levels}) THEN COALESCE({listed}, '') ELSE '' END",
+        [*OPEN_SHARING_LEVELS, *LISTED_SHARING_LEVELS],
+    )
+
+
+def backfill_type(type_: str, model, situation_path: str | None) -> int:
+    """Record, in two statements whatever their number, every ``model`` row the feed has never
+    seen: its feed row and a first change (an upsert, position to be given). Returns how many.
+
+    ``situation_path``: None for a situation (its audience is computed from its sharing and
+    sharing list) and for a record outside TLP (everyone); else how the record reaches its
+    situation, whose feed row's audience it inherits (a situation the feed has not recorded:
+    nobody).
+    """
+    meta = model._meta
+    record, change = _q(FeedRecord._meta.db_table), _q(Change._meta.db_table)
+    pk, version = f"a.{_q(meta.pk.column)}", f"a.{_q(meta.get_field('version').column)}"
+    # Parameters in the order they appear: the SELECT list's, then the joins'.
+    joins, select_params, join_params = "", [], []
+    no_situation = f"CAST(NULL AS {FeedRecord._meta.get_field('situation_id').db_type(connection)})"
+    if type_ == RecordType.SITUATION:
+        situation = no_situation
+        open_, actors, select_params = _situation_audience_sql("a")
+    elif situation_path is None:
+        situation, open_, actors = no_situation, "%s", "''"
+        select_params = [True]
+    else:
+        # ``engagement__situation_id`` -> join the engagement, read its situation_id.
+        *hops, last = situation_path.split("__")
+        holder, holder_meta = "a", meta
+        for index, hop in enumerate(hops):
+            field = holder_meta.get_field(hop)
+            target = field.related_model._meta
+            joins += (
+                f"JOIN {_q(target.db_table)} j{index} ON j{index}.{_q(target.pk.column)} = "
+                f"{holder}.{_q(field.column)} "
+            )
+            holder, holder_meta = f"j{index}", target
+        situation = f"{holder}.{_q(holder_meta.get_field(last).column)}"
+        joins += f"LEFT JOIN {record} s ON s.type = %s AND s.object_id = {situation} "
+        join_params = [RecordType.SITUATION]
+        open_, actors = "COALESCE(s.audience_open, %s)", "COALESCE(s.audience_actors, '')"
+        select_params = [False]
+    # Column order of the SELECT: object_id, situation_id, version, audience open, actors.
+    source = (
+        f"SELECT {pk} AS object_id, {situation} AS situation_id, {version} AS version, "
+        f"{open_} AS audience_open, {actors} AS audience_actors "
+        f"FROM {_q(meta.db_table)} a {joins}"
+        f"WHERE NOT EXISTS (SELECT 1 FROM {record} r WHERE r.type = %s AND r.object_id = {pk})"
+    )
+    source_params = [*select_params, *join_params, type_]
+    insert_record = (
+        f"INSERT INTO {record} (type, object_id, situation_id, seq, content_seq, version, "
+        "deleted, audience_open, audience_actors) "
+        "SELECT %s, object_id, situation_id, 1, 1, version, %s, audience_open, audience_actors "
+    )
+    change_columns = (
+        f"INSERT INTO {change} (position, xid, type, object_id, seq, op, content, version, "
+        "before_open, before_actors, after_open, after_actors, recorded_at) "
+    )
+    change_values = "%s, object_id, 1, %s, %s, version, %s, '', audience_open, audience_actors, %s"
+    change_params = [type_, ChangeOp.UPSERT, True, False, timezone.now()]
+    with connection.cursor() as cursor:
+        # One statement: the feed rows inserted are the ones given a change, even if another
+        # transaction records some of these records meanwhile.
+        cursor.execute(
+            f"WITH new AS ({insert_record} FROM ({source}) src "
+            "ON CONFLICT (type, object_id) DO NOTHING "
+            "RETURNING object_id, version, audience_open, audience_actors) "
+            f"{change_columns} SELECT NULL, pg_current_xact_id()::text::bigint, "
+            f"{change_values} FROM new",
+            [type_, False, *source_params, *change_params],
+        )
+        return cursor.rowcount
 
 
 @transaction.atomic
@@ -35,10 +132,6 @@ def record_children(
 
     ``id_field`` is the field partners know the record by (the feed's ``object_id``).
     """
-    from cases.models import Situation
-
-    from .feed import _backfill_type
-
     queryset = queryset.order_by()
     if not queryset.exists():
         return 0  # one query, not three: most rules runs change nothing
@@ -54,7 +147,7 @@ def record_children(
         }
     )
     if missing.exists():
-        _backfill_type(RecordType.SITUATION, Situation, None)
+        backfill_type(RecordType.SITUATION, Situation, None)
     # In key order: two writers locking overlapping sets never wait for each other in a cycle.
     locked = FeedRecord.objects.select_for_update().filter(
         type=RecordType.SITUATION, object_id__in=situations
@@ -69,7 +162,7 @@ def record_children(
     version_column = _q(meta.get_field("version").column)
     ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
     record, change = _q(FeedRecord._meta.db_table), _q(Change._meta.db_table)
-    xid = "pg_current_xact_id()::text::bigint" if connection.vendor == "postgresql" else "NULL"
+    xid = "pg_current_xact_id()::text::bigint"
     source = (
         f"FROM {table} a "
         f"JOIN {record} s ON s.type = %s AND s.object_id = a.{situation_column} "
@@ -77,8 +170,6 @@ def record_children(
         f"WHERE a.{_q(meta.pk.column)} IN ({ids_sql})"
     )
     source_params = [RecordType.SITUATION, type_, *ids_params]
-    from django.utils import timezone
-
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {change} (position, xid, type, object_id, seq, op, content, version, "

@@ -50,7 +50,7 @@ class Partner(models.Model):
 
 class PartnerMember(models.Model):
     """A person who belongs to a partner organisation: logged in by session, they are cleared as
-    the partner's actor (``cases.sharing.clearance_for_user``), exactly as its systems' tokens are.
+    the partner's actor (``partners.clearance.clearance_for_user``), exactly as its systems' tokens are.
     One organisation per person; the history keeps who belonged where, and when."""
 
     user = models.OneToOneField(

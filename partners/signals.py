@@ -1,9 +1,9 @@
 """Append to the change feed whenever a synced record is saved or deleted, in the same transaction.
 
 Every write path that goes through ``save()``/``delete()`` (admin, API, services, commands) is
-recorded. Bulk writes that bypass signals call ``partners.feed.backfill`` afterwards, or — the
-alert rules and lifecycle services — ``partners.bulk.record_children`` in their own transaction.
-Alerts are known to partners by their public ``uuid`` and inherit their situation's audience.
+recorded, for the records declared in ``partners.sources``. Bulk writes that bypass signals call
+``partners.feed.backfill`` afterwards, or — the alert rules and lifecycle services —
+``partners.bulk.record_children`` in their own transaction.
 """
 
 from __future__ import annotations
@@ -11,19 +11,18 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from alerts.models import Alert
 from cases.models import (
     Actor,
     Assessment,
     Engagement,
     EngagementPartner,
     Situation,
-    WarningIndicator,
 )
 from cases.sharing import Audience
 
 from .choices import RecordType
 from .feed import record_change
+from .sources import source_of
 
 
 def _situation_audience(situation: Situation) -> Audience:
@@ -109,38 +108,30 @@ def engagement_partner_changed(sender, instance: EngagementPartner, raw=False, *
         )
 
 
-# Records that belong to a situation directly and inherit its audience, with the attribute
-# partners know them by (alerts keep an integer key and show a public uuid).
-_CHILDREN = {
-    WarningIndicator: (RecordType.INDICATOR, "pk"),
-    Engagement: (RecordType.ENGAGEMENT, "pk"),
-    Alert: (RecordType.ALERT, "uuid"),
-}
-_DELETED_TYPES = {
-    **_CHILDREN,
-    Assessment: (RecordType.ASSESSMENT, "pk"),
-    Actor: (RecordType.ACTOR, "pk"),
-}
+# Records declared as children (``Source.child``: they belong to a situation directly and inherit
+# its audience) are recorded on every save; every declared record but the situation (which has
+# its own recorder above) on delete. Connected for any sender and looked up by model, so an app
+# declaring its records after this module was imported is recorded all the same.
 
 
-def _child_saved(sender, instance, raw=False, **kwargs):
-    if raw:
+@receiver(post_save, dispatch_uid="feed-child-saved")
+def child_saved(sender, instance, raw=False, **kwargs):
+    source = source_of(sender)
+    if raw or source is None or not source.child:
         return
-    type_, id_attr = _CHILDREN[sender]
     record_change(
-        type_,
-        getattr(instance, id_attr),
+        source.type,
+        getattr(instance, source.id_field),
         version=instance.version,
         situation_id=instance.situation_id,
     )
 
 
-def _record_deleted(sender, instance, **kwargs):
-    type_, id_attr = _DELETED_TYPES[sender]
-    record_change(type_, getattr(instance, id_attr), version=instance.version, deleted=True)
-
-
-for _model in _CHILDREN:
-    post_save.connect(_child_saved, sender=_model, dispatch_uid=f"feed-save-{_model}")
-for _model in _DELETED_TYPES:
-    post_delete.connect(_record_deleted, sender=_model, dispatch_uid=f"feed-delete-{_model}")
+@receiver(post_delete, dispatch_uid="feed-record-deleted")
+def record_deleted(sender, instance, **kwargs):
+    source = source_of(sender)
+    if source is None or source.type == RecordType.SITUATION:
+        return
+    record_change(
+        source.type, getattr(instance, source.id_field), version=instance.version, deleted=True
+    )

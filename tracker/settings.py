@@ -39,10 +39,12 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "django_celery_beat",
+    # The project's apps, in the order of their layers (see [tool.importlinter] in pyproject.toml).
     "cases",
-    "alerts",
-    "dashboards",
     "partners",
+    "alerts",
+    "api",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -191,7 +193,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.ApiRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Requests per token (or person); over it the API answers 429 with Retry-After.

@@ -1,7 +1,6 @@
 """Writes of the alerts app; admin, API, tasks and commands call these, never the SQL beneath."""
 
 from .intervals import RecomputeResult, recompute_intervals
-from .jobs import enqueue, enqueue_on_commit
 from .lifecycle import acknowledge, resolve
 from .notifications import deliver, due_notifications, retry_failed
 from .rules import EvaluationResult, evaluate_rules
@@ -12,8 +11,6 @@ __all__ = [
     "acknowledge",
     "deliver",
     "due_notifications",
-    "enqueue",
-    "enqueue_on_commit",
     "evaluate_rules",
     "recompute_intervals",
     "resolve",

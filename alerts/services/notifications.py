@@ -31,11 +31,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Situation
-from cases.sharing import Clearance, clearance_for_user, restrict_to_clearance
+from cases.sharing import Clearance, restrict_to_clearance
+from partners.clearance import clearance_for_user
 
 from .. import signing
 from ..choices import AlertStatus, Channel, DeliveryStatus
 from ..models import Alert, DeliveryAttempt, Notification, WebhookSubscription
+from . import jobs
 from .sql import insert_from_queryset
 
 logger = logging.getLogger(__name__)
@@ -112,9 +114,6 @@ def send_after_commit(notification_ids: list[int]) -> None:
     large database may open thousands of alerts), each failure then retried on its own."""
     if not notification_ids:
         return
-    from ..tasks import deliver_notifications
-    from .jobs import enqueue
-
     batches = [
         notification_ids[start : start + BATCH_SIZE]
         for start in range(0, len(notification_ids), BATCH_SIZE)
@@ -122,7 +121,7 @@ def send_after_commit(notification_ids: list[int]) -> None:
 
     def send() -> None:
         for batch in batches:
-            enqueue(deliver_notifications, batch)
+            jobs.enqueue(jobs.DELIVER_NOTIFICATIONS, batch)
 
     transaction.on_commit(send)
 

@@ -52,6 +52,7 @@ from partners.choices import RecordType
 
 from ..choices import ACTIVE_STATUSES, AlertEventKind, AlertStatus, RuleKind
 from ..models import Alert, AlertEvent, AlertRule, UnansweredWarning
+from .notifications import queue_notifications, send_after_commit
 from .sql import DaysBetween, compile_inner, insert_from_queryset, quote
 
 # A run that wrote more alert rows than this refreshes their statistics before reading them back.
@@ -367,8 +368,6 @@ def evaluate_rules(
 ) -> EvaluationResult:
     """Raise, keep, resolve and reopen alerts for every rule, on every situation or on
     ``situation_ids``; queue the notifications for what opened, and send them after commit."""
-    from .notifications import queue_notifications, send_after_commit
-
     ids = None if situation_ids is None else list(situation_ids)
     now = now or timezone.now()
     today = timezone.localdate(now)

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ..models import Document, Paragraph, SuccessElement
+from ..services import import_report
 from .records import BUNDLED_REPORTS, Record, SeedError, letters, walk
 
 
@@ -58,8 +59,6 @@ def check_structure(actors: list[Record], situations: list[Record]) -> list[str]
 
 def ensure_documents(symbols: set[str]) -> dict[str, Document]:
     """The cited reports, importing a bundled one that is not in the database yet."""
-    from ..services import import_report  # services imports the seed's neighbours; import late
-
     documents = {d.symbol: d for d in Document.objects.filter(symbol__in=symbols)}
     for symbol in sorted(symbols - set(documents)):
         paths = BUNDLED_REPORTS.get(symbol)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -95,8 +96,6 @@ def heat(value) -> str:
 
 @register.simple_tag
 def page_url(query: str, page: int) -> str:
-    from django.http import QueryDict
-
     data = QueryDict(query, mutable=True)
     data["page"] = str(page)
     return "?" + data.urlencode()

@@ -16,10 +16,11 @@ from django.utils import timezone
 from alerts.choices import AlertStatus
 from alerts.models import Alert, AlertEvent
 from alerts.services import evaluate_rules, recompute_intervals, resolve
+from api.changes import read_page
 from cases.choices import Severity, SharingLevel
 from cases.models import Situation
 from cases.sharing import Clearance
-from partners.feed import assign_positions, backfill, read_page
+from partners.feed import assign_positions, backfill
 from partners.models import Change, FeedRecord
 from tests.concurrency import HeldTransaction, commit_on_another_thread
 from tests.factories import (

@@ -100,7 +100,7 @@ def test_situations_carry_their_stored_warning_to_action_figures(api):
 
 
 def test_alert_responses_have_exactly_the_documented_fields(api):
-    from cases.api.alerts import AlertSerializer
+    from api.alerts import AlertSerializer
 
     AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
     rows = api.get("alerts/").json()["results"]

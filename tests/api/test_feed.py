@@ -9,10 +9,11 @@ import uuid
 import pytest
 from django.db import connection
 
+from api.changes import read_page
 from cases.choices import SharingLevel
 from cases.models import Situation
 from cases.sharing import Clearance
-from partners.feed import assign_positions, read_page
+from partners.feed import assign_positions
 from partners.models import Change
 from tests.concurrency import HeldTransaction, commit_on_another_thread
 from tests.factories import (

@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from alerts.choices import AlertStatus
 from alerts.models import Alert, SituationInterval
-from cases.api.resources import SYNCED, representations
+from api.changes import _dumps
+from api.feed_json import json_rows
+from api.resources import SYNCED, representations
 from cases.choices import SharingLevel
 from cases.models import Actor, Situation
 from cases.sharing import Clearance
-from partners.feed import _dumps
-from partners.feed_json import json_rows
 from tests.factories import (
     ActorFactory,
     AlertFactory,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from api.feed_json import json_rows
 from cases.sharing import Clearance
-from partners.feed_json import json_rows
 from tests.factories import ActorFactory, SituationFactory, WarningIndicatorFactory
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from partners.feed import MAX_SCAN_FACTOR
+from api.changes import MAX_SCAN_FACTOR
 from tests.factories import SituationFactory
 
 
@@ -40,8 +40,9 @@ def _queries_of_a_page(since: int) -> tuple[int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from api.changes import read_page
     from cases.sharing import Clearance
-    from partners.feed import assign_positions, read_page
+    from partners.feed import assign_positions
 
     assign_positions()  # positioning, when there is any, is not the page's cost here
     with CaptureQueriesContext(connection) as queries:
@@ -53,8 +54,8 @@ def _queries_of_a_page(since: int) -> tuple[int, int]:
 def test_a_page_costs_the_same_queries_whatever_its_types_and_rows(api, requires_postgres):
     """PostgreSQL builds a page's records of every type in one statement (SQLite reads each type
     the way its list does)."""
+    from api.changes import read_page
     from cases.sharing import Clearance
-    from partners.feed import read_page
     from tests.factories import (
         ActorFactory,
         AssessmentFactory,

@@ -9,8 +9,8 @@ from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
-from cases.api import serializers as s
-from cases.api.urls import router
+from api import serializers as s
+from api.urls import router
 from tests.factories import AssessmentFactory, EngagementPartnerFactory, WarningIndicatorFactory
 
 pytestmark = pytest.mark.django_db

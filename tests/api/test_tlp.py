@@ -12,10 +12,10 @@ import uuid
 
 import pytest
 
+from api.changes import read_page
 from cases.choices import SharingLevel
 from cases.models import Situation
 from cases.sharing import Clearance
-from partners.feed import read_page
 from tests.factories import (
     ActorFactory,
     AssessmentFactory,

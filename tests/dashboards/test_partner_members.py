@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cases.sharing import Clearance, clearance_for_user
+from cases.sharing import Clearance
+from partners.clearance import clearance_for_user
 from partners.models import PartnerMember
 from tests.admin_forms import admin_form_data
 from tests.factories import ActorFactory, PartnerFactory, UserFactory, partner_member

@@ -8,8 +8,8 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef, Q
 from django_countries import countries
 
-from .. import choices
-from ..models import Actor, Assessment, Engagement, Situation, WarningIndicator
+from cases import choices
+from cases.models import Actor, Assessment, Engagement, Situation, WarningIndicator
 
 COUNTRY_CHOICES = list(countries)
 

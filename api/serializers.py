@@ -12,8 +12,8 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import DatePrecision
-from ..models import (
+from cases.choices import DatePrecision
+from cases.models import (
     Actor,
     Assessment,
     Document,
@@ -23,7 +23,7 @@ from ..models import (
     SuccessElement,
     WarningIndicator,
 )
-from ..sharing import Clearance, restrict_to_clearance
+from cases.sharing import Clearance, restrict_to_clearance
 
 TRACKED_READ_ONLY = ("id", "version", "created_at", "updated_at")
 

@@ -17,7 +17,8 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import Count, Model, OuterRef, QuerySet
 
-from ..models import (
+from alerts.models import Alert
+from cases.models import (
     Actor,
     Assessment,
     Document,
@@ -27,7 +28,9 @@ from ..models import (
     Situation,
     WarningIndicator,
 )
-from ..sharing import Clearance, restrict_to_clearance
+from cases.sharing import Clearance, restrict_to_clearance
+
+from .figures import warning_figures
 
 TRACKED = ("id", "version", "created_at", "updated_at")
 
@@ -112,16 +115,9 @@ def _situation_extra(rows: list[dict], ids: list) -> None:
     for row in rows:
         countries = row["countries"]
         row["countries"] = countries.split(",") if countries else []
-    figures = _warning_figures(ids)
+    figures = warning_figures(ids)
     for row in rows:
         row["warning_to_action"] = figures.get(row["id"])
-
-
-def _warning_figures(ids: list) -> dict:
-    """The stored warning-to-action interval of each situation (see the alerts app)."""
-    from .figures import warning_figures
-
-    return warning_figures(ids)
 
 
 def _engagement_extra(rows: list[dict], ids: list) -> None:
@@ -278,6 +274,45 @@ def document_detail(document: Document) -> dict:
 SYNCED = {r.type: r for r in (SITUATIONS, INDICATORS, ACTORS, ENGAGEMENTS, ASSESSMENTS)}
 
 
+ALERT_COLUMNS = (
+    "uuid",
+    "version",
+    "updated_at",
+    "situation_id",
+    "engagement_id",
+    "rule_id",
+    "rule__kind",
+    "rule__name",
+    "level",
+    "status",
+    "measure",
+    "episode",
+    "condition_active",
+    "opened_at",
+    "measured_at",
+    "acknowledged_at",
+    "acknowledgement",
+    "resolved_at",
+    "resolution",
+)
+ALERT_RENAMES = {
+    "uuid": "id",
+    "situation_id": "situation",
+    "engagement_id": "engagement",
+    "rule_id": "rule",
+    "rule__kind": "rule_kind",
+    "rule__name": "rule_name",
+}
+
+
+def alert_rows(queryset) -> list[dict]:
+    rows = list(queryset.values(*ALERT_COLUMNS))
+    for row in rows:
+        for column, name in ALERT_RENAMES.items():
+            row[name] = row.pop(column)
+    return rows
+
+
 def representations(
     type_: str, ids: Iterable[uuid.UUID] | QuerySet, clearance: Clearance
 ) -> list[dict]:
@@ -287,10 +322,6 @@ def representations(
         ids = list(ids)
     if type_ == "alert":
         # Alerts keep an integer key; the feed names them by their public uuid.
-        from alerts.models import Alert
-
-        from .alerts import alert_rows
-
         return alert_rows(
             restrict_to_clearance(Alert.objects.all(), clearance, "situation")
             .filter(uuid__in=ids)

@@ -12,6 +12,7 @@ import uuid
 from functools import cached_property
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -29,14 +30,14 @@ from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases import services
+from cases.choices import LISTED_SHARING_LEVELS
+from cases.models import Document, Situation, SuccessElement
+from cases.sharing import Clearance, restrict_to_clearance
 from partners import feed
 from partners.authentication import clearance_for_request, partner_of
 
-from .. import services
-from ..choices import LISTED_SHARING_LEVELS
-from ..models import Document, Situation, SuccessElement
-from ..sharing import Clearance, restrict_to_clearance
-from . import resources
+from . import changes, resources
 from . import serializers as s
 from .errors import ApiError, PreconditionFailed, validation_fields
 from .filters import (
@@ -377,11 +378,7 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                     )
                 except exceptions.PermissionDenied:
                     failures.append({"index": index, "id": raw_id, "code": "permission_denied"})
-                except Exception as error:
-                    from django.core.exceptions import ValidationError as DjangoValidationError
-
-                    if not isinstance(error, DjangoValidationError):
-                        raise
+                except DjangoValidationError as error:
                     failures.append(
                         {
                             "index": index,
@@ -641,6 +638,6 @@ class ChangesView(ClearanceMixin, APIView):
                 fields={"since": ["Use the cursor of a previous page, or 0."]},
             ) from error
         limit = parse_limit(request.query_params.get("limit"), default=100, maximum=5000)
-        page = feed.read_page(self.clearance, since, limit)
+        page = changes.read_page(self.clearance, since, limit)
         # The records' data arrive as JSON text built by the database: written out as is.
         return HttpResponse(page.json_bytes(), content_type="application/json")

@@ -3,16 +3,15 @@ all of a page's types in one statement (``json_rows_by_type``).
 
 A full sync moves every record once; building each one's dict in Python (``values()``, a query per
 many-to-many field, then the JSON encoder) cost more than everything else the feed does. Here the
-shape of ``cases.api.resources`` (columns, renames, many-to-many fields and the two known extras)
-and of alerts (``cases.api.alerts``; the rules raise one for about every fifth record) is turned
+shape of ``api.resources`` (columns, renames, many-to-many fields and the two known extras)
+and of alerts (``api.resources.ALERT_COLUMNS``; the rules raise one for about every fifth record) is turned
 into one ``json_build_object`` per row, so a page of thousands of records is one query and the
 rows arrive as finished JSON text that the view writes out as is.
 
 The output must equal what ``resources.representations`` gives after JSON encoding (UUIDs as
 strings, datetimes as DRF writes them: ISO 8601, ``Z``, microseconds only when not zero; dates
 ISO; many-to-many ids sorted as text). ``tests/api/test_feed_json.py`` compares the two for every
-type. A resource this module does not know how to build (another database, a new extra, an
-unknown column type) returns ``None`` and the caller uses ``representations``.
+type. A resource this module does not know how to build (a new extra, an unknown column type) returns ``None`` and the caller uses ``representations``.
 """
 
 from __future__ import annotations
@@ -22,7 +21,18 @@ import functools
 from django.db import connection, models
 from django.db.models import F
 
+from alerts.models import Alert, SituationInterval
+from cases.models import EngagementPartner
 from cases.sharing import Clearance, restrict_to_clearance
+
+from .figures import FIGURE_COLUMNS
+from .resources import (
+    ALERT_COLUMNS,
+    ALERT_RENAMES,
+    SYNCED,
+    _engagement_extra,
+    _situation_extra,
+)
 
 # PostgreSQL spells a UTC datetime as DRF's encoder does: ``…T12:00:00Z`` or ``…T12:00:00.5Z``
 # with six digits (Python's isoformat); to_json would drop trailing zeros of the fraction.
@@ -97,9 +107,6 @@ def _countries(column: str) -> str:
 
 
 def _warning_figures(owner: str) -> str | None:
-    from alerts.models import SituationInterval
-    from cases.api.figures import FIGURE_COLUMNS
-
     pairs = []
     for name in FIGURE_COLUMNS:
         field = SituationInterval._meta.get_field(name.removesuffix("_id"))
@@ -115,8 +122,6 @@ def _warning_figures(owner: str) -> str | None:
 
 
 def _engagement_partners(owner: str) -> str:
-    from cases.models import EngagementPartner
-
     meta = EngagementPartner._meta
     actor, role = _q(meta.get_field("actor").column), _q(meta.get_field("role").column)
     engagement = _q(meta.get_field("engagement").column)
@@ -129,17 +134,15 @@ def _engagement_partners(owner: str) -> str:
 
 def _extras(resource, columns: dict[str, str], owner: str) -> list[tuple[str, str]] | None:
     """The JSON of ``resource.extra``; None for an extra this module does not reproduce."""
-    from cases.api import resources
-
     if resource.extra is None:
         return []
-    if resource.extra is resources._situation_extra:
+    if resource.extra is _situation_extra:
         figures = _warning_figures(owner)
         if figures is None:
             return None
         columns["countries"] = _countries(columns["countries"])
         return [("warning_to_action", figures)]
-    if resource.extra is resources._engagement_extra:
+    if resource.extra is _engagement_extra:
         # The source gives no start date: no date, so no precision either.
         columns["started_precision"] = (
             f"CASE WHEN {columns['started_on']} IS NULL THEN NULL "
@@ -152,17 +155,12 @@ def _extras(resource, columns: dict[str, str], owner: str) -> list[tuple[str, st
 def _source(type_: str, clearance: Clearance):
     """``(model, columns, renames, m2m, resource, key, queryset)`` of feed type ``type_`` as the
     API shows it, or None for a type this module does not know. ``resource`` is the
-    ``cases.api.resources.Resource`` whose extras apply (None for alerts: they have none);
+    ``api.resources.Resource`` whose extras apply (None for alerts: they have none);
     ``key`` is the column that names a record in the feed (alerts keep an integer key and are
     named by their public uuid); ``queryset`` holds what ``clearance`` may see."""
-    from cases.api.resources import SYNCED
-
     if type_ == "alert":
-        from alerts.models import Alert
-        from cases.api.alerts import COLUMNS, RENAMES
-
         queryset = restrict_to_clearance(Alert.objects.all(), clearance, "situation")
-        return Alert, COLUMNS, RENAMES, (), None, "uuid", queryset
+        return Alert, ALERT_COLUMNS, ALERT_RENAMES, (), None, "uuid", queryset
     resource = SYNCED.get(type_)
     if resource is None:
         return None
@@ -216,8 +214,6 @@ def json_rows_by_type(
 
 def json_query(type_: str, ids: list[str], clearance: Clearance) -> tuple[str, list] | None:
     """The SQL and parameters of ``json_rows``; None when this type must be built in Python."""
-    if connection.vendor != "postgresql":
-        return None
     template = _template(type_, clearance)
     if template is None:
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from alerts.models import SituationInterval
+
 FIGURE_COLUMNS = (
     "threshold_severity",
     "first_warning_id",
@@ -20,8 +22,6 @@ FIGURE_COLUMNS = (
 
 def warning_figures(situation_ids: list) -> dict:
     """``{situation id: figures}`` for those measured; one query, no recomputation."""
-    from alerts.models import SituationInterval
-
     figures = {}
     for row in SituationInterval.objects.filter(situation_id__in=situation_ids).values(
         "situation_id", *FIGURE_COLUMNS

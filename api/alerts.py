@@ -22,15 +22,16 @@ from rest_framework.response import Response
 from alerts.choices import AlertStatus, RuleKind
 from alerts.models import Alert
 from alerts.services.lifecycle import acknowledge
+from cases import choices
+from cases.sharing import restrict_to_clearance
 from partners.authentication import partner_of
 
-from .. import choices
-from ..sharing import restrict_to_clearance
 from .errors import ApiError, PreconditionFailed
 from .filters import situation_filters
 from .pagination import KeysetPagination
 from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
+from .resources import ALERT_COLUMNS, ALERT_RENAMES, alert_rows
 from .serializers import ErrorSerializer, StrictMixin
 from .views import (
     ERRORS,
@@ -43,52 +44,6 @@ from .views import (
     etag,
 )
 
-# The last evaluation that found the condition (renamed in the alerts app: read either name).
-MEASURED_AT = next(
-    name
-    for name in ("measured_at", "last_seen_at")
-    if any(f.name == name for f in Alert._meta.get_fields())
-)
-
-COLUMNS = (
-    "uuid",
-    "version",
-    "updated_at",
-    "situation_id",
-    "engagement_id",
-    "rule_id",
-    "rule__kind",
-    "rule__name",
-    "level",
-    "status",
-    "measure",
-    "episode",
-    "condition_active",
-    "opened_at",
-    MEASURED_AT,
-    "acknowledged_at",
-    "acknowledgement",
-    "resolved_at",
-    "resolution",
-)
-RENAMES = {
-    "uuid": "id",
-    "situation_id": "situation",
-    "engagement_id": "engagement",
-    "rule_id": "rule",
-    "rule__kind": "rule_kind",
-    "rule__name": "rule_name",
-    MEASURED_AT: "measured_at",
-}
-
-
-def alert_rows(queryset) -> list[dict]:
-    rows = list(queryset.values(*COLUMNS))
-    for row in rows:
-        for column, name in RENAMES.items():
-            row[name] = row.pop(column)
-    return rows
-
 
 class AlertSerializer(serializers.ModelSerializer):
     """An alert raised by the alerts job (read-only but for acknowledging)."""
@@ -99,13 +54,10 @@ class AlertSerializer(serializers.ModelSerializer):
     rule = serializers.IntegerField()
     rule_kind = serializers.ChoiceField(choices=RuleKind.choices)
     rule_name = serializers.CharField()
-    measured_at = serializers.DateTimeField(
-        **({"source": MEASURED_AT} if MEASURED_AT != "measured_at" else {})
-    )
 
     class Meta:
         model = Alert
-        fields = tuple(RENAMES.get(c, c) for c in COLUMNS)
+        fields = tuple(ALERT_RENAMES.get(c, c) for c in ALERT_COLUMNS)
 
 
 class AcknowledgeSerializer(StrictMixin, serializers.Serializer):
