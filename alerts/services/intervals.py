@@ -55,7 +55,7 @@ from django.db.models.functions import Greatest
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 
-from cases.dates import PeriodEnd
+from cases.dates import PeriodEnd, period_end_sql
 from cases.models import Engagement, Situation, WarningIndicator
 
 from ..models import MeasureSettings, SituationInterval, UnansweredWarning
@@ -255,16 +255,6 @@ def _sync_unanswered_warnings(scope) -> tuple[int, int]:
         return cursor.fetchone()
 
 
-def _period_end_sql(day: str, precision: str) -> str:
-    """``cases.dates.PeriodEnd`` as PostgreSQL computes it."""
-    return (
-        f"(CASE {precision} "
-        f"WHEN 'year' THEN (date_trunc('year', {day}) + interval '1 year - 1 day')::date "
-        f"WHEN 'month' THEN (date_trunc('month', {day}) + interval '1 month - 1 day')::date "
-        f"ELSE {day} END)"
-    )
-
-
 # One row per situation, straight from the indicators and engagements: the first warning is the
 # earliest sign at the threshold (its period's first and last day), the first action the earliest
 # engagement whose start period ends on or after that warning's first day (an engagement answering
@@ -335,8 +325,8 @@ def _upsert_situation_intervals_pg(
         scope_sql = "AND situation_id = ANY(%(ids)s::uuid[])"
         situation_scope = "WHERE s.id = ANY(%(ids)s::uuid[])"
     sql = _SITUATION_ROWS_PG.format(
-        w_until=_period_end_sql("observed_on", "observed_precision"),
-        e_until=_period_end_sql("e.started_on", "e.started_precision"),
+        w_until=period_end_sql("observed_on", "observed_precision"),
+        e_until=period_end_sql("e.started_on", "e.started_precision"),
         indicators=quote(WarningIndicator._meta.db_table),
         engagements=quote(Engagement._meta.db_table),
         situations=quote(Situation._meta.db_table),
@@ -437,8 +427,8 @@ def _link_all_pg(threshold: int) -> int:
         intervals=quote(SituationInterval._meta.db_table),
         indicators=quote(WarningIndicator._meta.db_table),
         engagements=quote(Engagement._meta.db_table),
-        w_until=_period_end_sql("w.observed_on", "w.observed_precision"),
-        e_until=_period_end_sql("e.started_on", "e.started_precision"),
+        w_until=period_end_sql("w.observed_on", "w.observed_precision"),
+        e_until=period_end_sql("e.started_on", "e.started_precision"),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"threshold": threshold})
