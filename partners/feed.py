@@ -1,19 +1,18 @@
 """The change feed: recording every change in the writer's transaction, serving it in order.
 
 Writing. Each create, update or delete of a synced record appends a ``Change`` in the same
-transaction, stamped on PostgreSQL with the transaction id (``pg_current_xact_id()``). Its
+transaction, stamped with the transaction id (``pg_current_xact_id()``). Its
 ``FeedRecord`` row is locked first, so the changes of one record get consecutive ``seq`` numbers in
 the order they commit. A change of a situation's sharing appends a change for every child too
 (indicators, engagements, assessments inherit the situation's level).
 
-Positioning. A bigserial id is no cursor on PostgreSQL: a transaction holding a lower id can commit
+Positioning. A bigserial id is no cursor: a transaction holding a lower id can commit
 after a reader has passed it. So ``position`` is given only by the reader, under an advisory lock,
 to committed changes whose transaction id is below ``pg_snapshot_xmin(pg_current_snapshot())``: no
 transaction older than that can still be running, so no such change can appear later. A change
 waits too while an older change of the same record is still unpositioned, so one record's changes
 keep their order. Positions only grow, so a reader that resumes after a position never misses and
-never repeats. On SQLite writers are serialised (``BEGIN IMMEDIATE``): every committed change can be
-positioned at once, in id order.
+never repeats.
 
 Reading. A caller is shown a change when it was cleared for the record before or after it (the
 audiences stored with the change, see ``cases.sharing.Audience``): an upsert if it may see the record
@@ -24,7 +23,7 @@ a later change that always follows it (see ``_told``).
 
 Cost. A page is one query along the position index that decides in SQL what each change tells
 and stops at the ``limit``-th change told, then one statement building the records' JSON in
-PostgreSQL, every type of the page at once (``partners.feed_json``; other databases and types use
+PostgreSQL, every type of the page at once (``partners.feed_json``; other types use
 ``cases.api.resources``, a query per type), both driven by keys so a page costs the same whatever
 the size of the tables; the view writes that JSON out as is.
 """
@@ -50,14 +49,11 @@ CHILD_TYPES = (RecordType.INDICATOR, RecordType.ENGAGEMENT, RecordType.ASSESSMEN
 
 
 class CurrentXid(Func):
-    """The writing transaction's id on PostgreSQL; NULL elsewhere."""
+    """The writing transaction's id."""
 
     output_field = models.BigIntegerField()
 
     def as_sql(self, compiler, connection, **extra_context):
-        return "NULL", []
-
-    def as_postgresql(self, compiler, connection, **extra_context):
         return "pg_current_xact_id()::text::bigint", []
 
 
@@ -170,15 +166,14 @@ def _cascade_audience(situation_id: uuid.UUID, after: Audience) -> None:
     )
     if not list(children.select_for_update().values_list("id", flat=True)):
         return
-    xid = "pg_current_xact_id()::text::bigint" if connection.vendor == "postgresql" else "NULL"
     table, change = FeedRecord._meta.db_table, Change._meta.db_table
     field = FeedRecord._meta.get_field("situation_id")
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {change} (position, xid, type, object_id, seq, op, content, version, "
             "before_open, before_actors, after_open, after_actors, recorded_at) "
-            f"SELECT NULL, {xid}, type, object_id, seq + 1, %s, %s, version, audience_open, "
-            f"audience_actors, %s, %s, %s FROM {table} "
+            "SELECT NULL, pg_current_xact_id()::text::bigint, type, object_id, seq + 1, %s, %s, "
+            f"version, audience_open, audience_actors, %s, %s, %s FROM {table} "
             "WHERE situation_id = %s AND deleted = %s AND type IN ("
             + ", ".join(["%s"] * len(CHILD_TYPES))
             + ")",
@@ -257,15 +252,6 @@ UPDATE {change} SET position = base.top + numbered.rn
 FROM numbered, base WHERE {change}.id = numbered.id
 """
 
-_POSITION_SQLITE = """
-WITH numbered AS (
-    SELECT id, row_number() OVER (ORDER BY id) AS rn FROM {change} WHERE position IS NULL
-),
-base AS (SELECT COALESCE(MAX(position), 0) AS top FROM {change})
-UPDATE {change} SET position = base.top + numbered.rn
-FROM numbered, base WHERE {change}.id = numbered.id
-"""
-
 
 def assign_positions() -> int:
     """Give positions to the changes no older transaction can precede any more."""
@@ -279,11 +265,8 @@ def assign_positions() -> int:
         return 0
     change = Change._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-            cursor.execute(_POSITION_PG.format(change=change))
-        else:
-            cursor.execute(_POSITION_SQLITE.format(change=change))
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        cursor.execute(_POSITION_PG.format(change=change))
         return cursor.rowcount
 
 
@@ -422,7 +405,7 @@ def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
 
 
 def _read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if not connection.in_atomic_block:
         # One snapshot for the log and the data it carries.
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -478,19 +461,14 @@ def _told_log(clearance: Clearance, since: int, limit: int, scan: int) -> list[t
         connection.ops.quote_name(name)
         for name in ("position", "type", "object_id", "version", "told")
     )
-    if connection.vendor == "postgresql":
-        object_id += "::text"  # ids travel as text: no UUID objects made and printed again
+    object_id += "::text"  # ids travel as text: no UUID objects made and printed again
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {position}, {type_}, {object_id}, {version}, {told} FROM ({inner}) w "
             f"WHERE {told} IS NOT NULL ORDER BY {position} LIMIT %s",
             [*params, limit],
         )
-        rows = cursor.fetchall()
-    if connection.vendor == "postgresql":
-        return rows
-    # SQLite keeps a UUID as 32 hex digits: spell it as the API does.
-    return [(p, t, str(uuid.UUID(o)), v, op) for p, t, o, v, op in rows]
+        return cursor.fetchall()
 
 
 def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
@@ -552,18 +530,11 @@ def _situation_audience_sql(alias: str) -> tuple[str, str, list]:
     owner, actor = _qn("situation_id"), _qn("actor_id")
     sharing = f"{alias}.{_qn(Situation._meta.get_field('sharing').column)}"
     pk = f"{alias}.{_qn(Situation._meta.pk.column)}"
-    if connection.vendor == "postgresql":
-        # uuid order is the order of the hex strings Python sorts.
-        listed = (
-            f"(SELECT string_agg(replace(l.{actor}::text, '-', ''), ',' ORDER BY l.{actor}) "
-            f"FROM {table} l WHERE l.{owner} = {pk})"
-        )
-    else:
-        # SQLite keeps a UUID as its hex string; group_concat follows the inner order.
-        listed = (
-            f"(SELECT group_concat(x.{actor}, ',') FROM (SELECT l.{actor} FROM {table} l "
-            f"WHERE l.{owner} = {pk} ORDER BY l.{actor}) x)"
-        )
+    # uuid order is the order of the hex strings Python sorts.
+    listed = (
+        f"(SELECT string_agg(replace(l.{actor}::text, '-', ''), ',' ORDER BY l.{actor}) "
+        f"FROM {table} l WHERE l.{owner} = {pk})"
+    )
     open_levels = ", ".join(["%s"] * len(OPEN_SHARING_LEVELS))
     listed_levels = ", ".join(["%s"] * len(LISTED_SHARING_LEVELS))
     return (
@@ -633,34 +604,24 @@ def _backfill_type(type_: str, model, situation_path: str | None) -> int:
     change_values = "%s, object_id, 1, %s, %s, version, %s, '', audience_open, audience_actors, %s"
     change_params = [type_, ChangeOp.UPSERT, True, False, timezone.now()]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement: the feed rows inserted are the ones given a change, even if
-            # another transaction records some of these records meanwhile.
-            cursor.execute(
-                f"WITH new AS ({insert_record} FROM ({source}) src "
-                "ON CONFLICT (type, object_id) DO NOTHING "
-                "RETURNING object_id, version, audience_open, audience_actors) "
-                f"{change_columns} SELECT NULL, pg_current_xact_id()::text::bigint, "
-                f"{change_values} FROM new",
-                [type_, False, *source_params, *change_params],
-            )
-            return cursor.rowcount
-        # SQLite serialises writers: the changes first, then the rows that mark them recorded.
+        # One statement: the feed rows inserted are the ones given a change, even if another
+        # transaction records some of these records meanwhile.
         cursor.execute(
-            f"{change_columns} SELECT NULL, NULL, {change_values} FROM ({source}) src",
-            [*change_params, *source_params],
+            f"WITH new AS ({insert_record} FROM ({source}) src "
+            "ON CONFLICT (type, object_id) DO NOTHING "
+            "RETURNING object_id, version, audience_open, audience_actors) "
+            f"{change_columns} SELECT NULL, pg_current_xact_id()::text::bigint, "
+            f"{change_values} FROM new",
+            [type_, False, *source_params, *change_params],
         )
-        count = cursor.rowcount
-        cursor.execute(f"{insert_record} FROM ({source}) src", [type_, False, *source_params])
-        return count
+        return cursor.rowcount
 
 
 @transaction.atomic
 def backfill() -> dict[str, int]:
     """Record, as created, every synced record the feed has never seen (bulk loads, imports).
 
-    Set-based: two statements per record type (one on PostgreSQL) whatever the number of
-    records; audiences are computed in SQL as ``Audience`` stores them. Idempotent: records
+    Set-based: one statement per record type whatever the number of records; audiences are computed in SQL as ``Audience`` stores them. Idempotent: records
     already in the feed are left alone. Runs in one transaction. Situations come first, so their
     children inherit the audience just recorded.
     """

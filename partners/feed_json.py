@@ -11,8 +11,8 @@ rows arrive as finished JSON text that the view writes out as is.
 The output must equal what ``resources.representations`` gives after JSON encoding (UUIDs as
 strings, datetimes as DRF writes them: ISO 8601, ``Z``, microseconds only when not zero; dates
 ISO; many-to-many ids sorted as text). ``tests/api/test_feed_json.py`` compares the two for every
-type. A resource this module does not know how to build (another database, a new extra, an
-unknown column type) returns ``None`` and the caller uses ``representations``.
+type. A resource this module does not know how to build (a new extra, an unknown column type)
+returns ``None`` and the caller uses ``representations``.
 """
 
 from __future__ import annotations
@@ -216,8 +216,6 @@ def json_rows_by_type(
 
 def json_query(type_: str, ids: list[str], clearance: Clearance) -> tuple[str, list] | None:
     """The SQL and parameters of ``json_rows``; None when this type must be built in Python."""
-    if connection.vendor != "postgresql":
-        return None
     template = _template(type_, clearance)
     if template is None:
         return None
