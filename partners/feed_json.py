@@ -71,10 +71,10 @@ def _pairs(pairs: list[tuple[str, str]]) -> str:
 
 
 def _m2m(model: type[models.Model], name: str, owner: str) -> str:
-    """The linked ids, sorted as text (as ``resources._links`` sorts them), ``[]`` if none.
+    """The linked ids, sorted as text (as ``Resource.rows`` sorts them), ``[]`` if none.
 
     A linked record with an integer key and a public ``uuid`` (paragraphs) is named by its uuid,
-    as ``resources._links`` names it."""
+    as ``resources._link_columns`` names it."""
     m2m = model._meta.get_field(name)
     through = m2m.remote_field.through
     source = _q(through._meta.get_field(m2m.m2m_field_name()).column)
