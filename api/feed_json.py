@@ -11,7 +11,8 @@ rows arrive as finished JSON text that the view writes out as is.
 The output must equal what ``resources.representations`` gives after JSON encoding (UUIDs as
 strings, datetimes as DRF writes them: ISO 8601, ``Z``, microseconds only when not zero; dates
 ISO; many-to-many ids sorted as text). ``tests/api/test_feed_json.py`` compares the two for every
-type. A resource this module does not know how to build (a new extra, an unknown column type) returns ``None`` and the caller uses ``representations``.
+type. A resource this module does not know how to build (a new extra, an unknown column type)
+returns ``None`` and the caller uses ``representations``.
 """
 
 from __future__ import annotations
@@ -81,10 +82,10 @@ def _pairs(pairs: list[tuple[str, str]]) -> str:
 
 
 def _m2m(model: type[models.Model], name: str, owner: str) -> str:
-    """The linked ids, sorted as text (as ``resources._links`` sorts them), ``[]`` if none.
+    """The linked ids, sorted as text (as ``Resource.rows`` sorts them), ``[]`` if none.
 
     A linked record with an integer key and a public ``uuid`` (paragraphs) is named by its uuid,
-    as ``resources._links`` names it."""
+    as ``resources._link_columns`` names it."""
     m2m = model._meta.get_field(name)
     through = m2m.remote_field.through
     source = _q(through._meta.get_field(m2m.m2m_field_name()).column)

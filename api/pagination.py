@@ -114,7 +114,7 @@ class KeysetPagination:
 
     def _paginate_nulls_last(self, queryset: QuerySet) -> QuerySet:
         """Rows without a value (an engagement with no start date) come after all the others in
-        either direction, on every database; a cursor may point into either part."""
+        either direction; a cursor may point into either part."""
         column = F(self.field)
         order = column.desc(nulls_last=True) if self.descending else column.asc(nulls_last=True)
         last = F(self.id_field).desc() if self.descending else F(self.id_field).asc()

@@ -1,7 +1,7 @@
 """Fast read representations of every API resource, shared by lists, details and the change feed.
 
-Rows are read with ``values()`` and the many-to-many links with one query each, so a page costs a
-fixed number of queries and no per-field serializer overhead. The serializers in
+Rows are read with ``values()`` and the many-to-many links as arrays in the same query, so a page
+costs a fixed number of queries and no per-field serializer overhead. The serializers in
 ``serializers.py`` describe the same shapes (for validation and the OpenAPI schema); a test keeps
 the two in step.
 """
@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
 from django.db.models import Count, Model, OuterRef, QuerySet
 
 from alerts.models import Alert
@@ -47,22 +46,11 @@ def _link_columns(model: type[Model], name: str) -> tuple[type[Model], str, str]
 
 
 def _link_array(model: type[Model], name: str) -> ArraySubquery:
-    """PostgreSQL: each record's linked ids as an array, a subquery of the record's row."""
+    """Each record's linked ids as an array, a subquery of the record's row."""
     through, source, target = _link_columns(model, name)
     return ArraySubquery(
         through.objects.filter(**{source: OuterRef("pk")}).order_by().values(target)
     )
-
-
-def _links(model: type[Model], name: str, ids: list) -> dict:
-    """``{record id: linked ids}`` for the many-to-many field ``name``, one query."""
-    through, source, target = _link_columns(model, name)
-    links: dict = defaultdict(list)
-    for owner, linked in through.objects.filter(**{f"{source}__in": ids}).values_list(
-        source, target
-    ):
-        links[owner].append(linked)
-    return links
 
 
 @dataclass
@@ -85,24 +73,16 @@ class Resource:
         return queryset
 
     def rows(self, queryset: QuerySet) -> list[dict]:
-        if connection.vendor == "postgresql":
-            # The links as arrays in the same query: one round trip a page instead of one more
-            # per many-to-many field.
-            arrays = {f"links__{name}": _link_array(self.model, name) for name in self.m2m}
-            rows = list(queryset.annotate(**arrays).values(*self.columns, *arrays))
-            for row in rows:
-                for name in self.m2m:
-                    row[name] = sorted(row.pop(f"links__{name}") or (), key=str)
-        else:
-            rows = list(queryset.values(*self.columns))
+        # The links as arrays in the same query: one round trip a page instead of one more per
+        # many-to-many field.
+        arrays = {f"links__{name}": _link_array(self.model, name) for name in self.m2m}
+        rows = list(queryset.annotate(**arrays).values(*self.columns, *arrays))
+        for row in rows:
+            for name in self.m2m:
+                row[name] = sorted(row.pop(f"links__{name}") or (), key=str)
         if not rows:
             return rows
         ids = [row["id"] for row in rows]
-        if connection.vendor != "postgresql":
-            for name in self.m2m:
-                links = _links(self.model, name, ids)
-                for row in rows:
-                    row[name] = sorted(links.get(row["id"], ()), key=str)
         for column, json_name in self.renames.items():
             for row in rows:
                 row[json_name] = row.pop(column)

@@ -460,7 +460,7 @@ class EngagementAdmin(TrackedAdmin):
 
     ended = _partial_date_column("ended_on", "ended_precision", "Ended")
 
-    # Sorting by start puts undated engagements last on every database.
+    # Sorting by start puts undated engagements last.
     @admin.display(description="Started", ordering=F("started_on").asc(nulls_last=True))
     def started(self, obj: Engagement) -> str:
         return obj.started_display

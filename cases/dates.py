@@ -80,6 +80,19 @@ def format_partial_date(start: dt.date | None, precision: str | None) -> str:
     return f"{start.day} {start:%B %Y}"
 
 
+def period_end_sql(day: str, precision: str) -> str:
+    """SQL for the last day of the period of the partial date in columns ``day`` and
+    ``precision`` (``period_end`` in the database). The one definition: ``PeriodEnd`` and the
+    hand-written interval statements (``alerts.services.intervals``) use it. ``day`` appears three
+    times, after ``precision``."""
+    return (
+        f"(CASE {precision} "
+        f"WHEN 'year' THEN (date_trunc('year', {day}) + interval '1 year - 1 day')::date "
+        f"WHEN 'month' THEN (date_trunc('month', {day}) + interval '1 month - 1 day')::date "
+        f"ELSE {day} END)"
+    )
+
+
 class PeriodEnd(Func):
     """Database expression: the last day of a partial date's period.
 
@@ -90,24 +103,8 @@ class PeriodEnd(Func):
     output_field = models.DateField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL and others
+    def as_sql(self, compiler, connection, **extra_context):
         date_sql, date_params = compiler.compile(self.source_expressions[0])
         prec_sql, prec_params = compiler.compile(self.source_expressions[1])
-        sql = (
-            f"(CASE {prec_sql} "
-            f"WHEN 'year' THEN (date_trunc('year', {date_sql}) + interval '1 year - 1 day')::date "
-            f"WHEN 'month' THEN (date_trunc('month', {date_sql}) + interval '1 month - 1 day')::date "
-            f"ELSE {date_sql} END)"
-        )
-        return sql, [*prec_params, *date_params, *date_params, *date_params]
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        date_sql, date_params = compiler.compile(self.source_expressions[0])
-        prec_sql, prec_params = compiler.compile(self.source_expressions[1])
-        sql = (
-            f"(CASE {prec_sql} "
-            f"WHEN 'year' THEN date({date_sql}, 'start of year', '+1 year', '-1 day') "
-            f"WHEN 'month' THEN date({date_sql}, 'start of month', '+1 month', '-1 day') "
-            f"ELSE {date_sql} END)"
-        )
+        sql = period_end_sql(date_sql, prec_sql)
         return sql, [*prec_params, *date_params, *date_params, *date_params]

@@ -162,7 +162,6 @@ def record_children(
     version_column = _q(meta.get_field("version").column)
     ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
     record, change = _q(FeedRecord._meta.db_table), _q(Change._meta.db_table)
-    xid = "pg_current_xact_id()::text::bigint"
     source = (
         f"FROM {table} a "
         f"JOIN {record} s ON s.type = %s AND s.object_id = a.{situation_column} "
@@ -174,7 +173,8 @@ def record_children(
         cursor.execute(
             f"INSERT INTO {change} (position, xid, type, object_id, seq, op, content, version, "
             "before_open, before_actors, after_open, after_actors, recorded_at) "
-            f"SELECT NULL, {xid}, %s, a.{object_column}, COALESCE(r.seq, 0) + 1, %s, %s, "
+            "SELECT NULL, pg_current_xact_id()::text::bigint, %s, "
+            f"a.{object_column}, COALESCE(r.seq, 0) + 1, %s, %s, "
             f"a.{version_column}, COALESCE(r.audience_open, %s), COALESCE(r.audience_actors, ''), "
             f"s.audience_open, s.audience_actors, %s {source}",
             [type_, ChangeOp.UPSERT, True, False, timezone.now(), *source_params],

@@ -1,32 +1,21 @@
 """The change feed: recording every change in the writer's transaction, serving it in order.
 
 Writing. Each create, update or delete of a synced record appends a ``Change`` in the same
-transaction, stamped on PostgreSQL with the transaction id (``pg_current_xact_id()``). Its
+transaction, stamped with the transaction id (``pg_current_xact_id()``). Its
 ``FeedRecord`` row is locked first, so the changes of one record get consecutive ``seq`` numbers in
 the order they commit. A change of a situation's sharing appends a change for every child too
 (indicators, engagements, assessments inherit the situation's level).
 
-Positioning. A bigserial id is no cursor on PostgreSQL: a transaction holding a lower id can commit
+Positioning. A bigserial id is no cursor: a transaction holding a lower id can commit
 after a reader has passed it. So ``position`` is given only by the reader, under an advisory lock,
 to committed changes whose transaction id is below ``pg_snapshot_xmin(pg_current_snapshot())``: no
 transaction older than that can still be running, so no such change can appear later. A change
 waits too while an older change of the same record is still unpositioned, so one record's changes
 keep their order. Positions only grow, so a reader that resumes after a position never misses and
-never repeats. On SQLite writers are serialised (``BEGIN IMMEDIATE``): every committed change can be
-positioned at once, in id order.
+never repeats.
 
-Reading. A caller is shown a change when it was cleared for the record before or after it (the
-audiences stored with the change, see ``cases.sharing.Audience``): an upsert if it may see the record
-after the change, a delete if it could before and no longer can (tightened sharing) or the record
-was deleted. An upsert carries the record's current data, read through ``restrict_to_clearance``,
-and is served only from the record's latest change of content on — an earlier one is superseded by
-a later change that always follows it (see ``_told``).
-
-Cost. A page is one query along the position index that decides in SQL what each change tells
-and stops at the ``limit``-th change told, then one statement building the records' JSON in
-PostgreSQL, every type of the page at once (``partners.feed_json``; other databases and types use
-``api.resources``, a query per type), both driven by keys so a page costs the same whatever
-the size of the tables; the view writes that JSON out as is.
+Reading is ``api.changes`` (``GET /api/v1/changes/``); the records published are declared in
+``partners.sources``; set-based recording is ``partners.bulk``.
 """
 
 from __future__ import annotations
@@ -51,14 +40,11 @@ CHILD_TYPES = (RecordType.INDICATOR, RecordType.ENGAGEMENT, RecordType.ASSESSMEN
 
 
 class CurrentXid(Func):
-    """The writing transaction's id on PostgreSQL; NULL elsewhere."""
+    """The writing transaction's id."""
 
     output_field = models.BigIntegerField()
 
     def as_sql(self, compiler, connection, **extra_context):
-        return "NULL", []
-
-    def as_postgresql(self, compiler, connection, **extra_context):
         return "pg_current_xact_id()::text::bigint", []
 
 
@@ -167,15 +153,14 @@ def _cascade_audience(situation_id: uuid.UUID, after: Audience) -> None:
     )
     if not list(children.select_for_update().values_list("id", flat=True)):
         return
-    xid = "pg_current_xact_id()::text::bigint" if connection.vendor == "postgresql" else "NULL"
     table, change = FeedRecord._meta.db_table, Change._meta.db_table
     field = FeedRecord._meta.get_field("situation_id")
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {change} (position, xid, type, object_id, seq, op, content, version, "
             "before_open, before_actors, after_open, after_actors, recorded_at) "
-            f"SELECT NULL, {xid}, type, object_id, seq + 1, %s, %s, version, audience_open, "
-            f"audience_actors, %s, %s, %s FROM {table} "
+            "SELECT NULL, pg_current_xact_id()::text::bigint, type, object_id, seq + 1, %s, %s, "
+            f"version, audience_open, audience_actors, %s, %s, %s FROM {table} "
             "WHERE situation_id = %s AND deleted = %s AND type IN ("
             + ", ".join(["%s"] * len(CHILD_TYPES))
             + ")",
@@ -252,15 +237,6 @@ UPDATE {change} SET position = base.top + numbered.rn
 FROM numbered, base WHERE {change}.id = numbered.id
 """
 
-_POSITION_SQLITE = """
-WITH numbered AS (
-    SELECT id, row_number() OVER (ORDER BY id) AS rn FROM {change} WHERE position IS NULL
-),
-base AS (SELECT COALESCE(MAX(position), 0) AS top FROM {change})
-UPDATE {change} SET position = base.top + numbered.rn
-FROM numbered, base WHERE {change}.id = numbered.id
-"""
-
 
 def assign_positions() -> int:
     """Give positions to the changes no older transaction can precede any more."""
@@ -274,11 +250,8 @@ def assign_positions() -> int:
         return 0
     change = Change._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-            cursor.execute(_POSITION_PG.format(change=change))
-        else:
-            cursor.execute(_POSITION_SQLITE.format(change=change))
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        cursor.execute(_POSITION_PG.format(change=change))
         return cursor.rowcount
 
 

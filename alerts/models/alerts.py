@@ -126,16 +126,6 @@ class RandomUUID(models.Func):
     def as_sql(self, compiler, connection, **extra_context):
         return "gen_random_uuid()", []  # PostgreSQL 13+
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # UUIDField is char(32) hex on SQLite; version 4 and variant bits set as uuid4() does.
-        # No "%" (modulo) here: the schema editor formats a column default with "%".
-        return (
-            "(lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2)"
-            " || substr('89ab', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2)"
-            " || hex(randomblob(6))))",
-            [],
-        )
-
 
 class Alert(VersionedModel):
     """One condition on one subject: the job raises it once (unique rule + subject) however

@@ -191,7 +191,7 @@ class UnansweredWarning(models.Model):
             # The "no action" rule: unanswered signs by the day the warning began.
             models.Index(fields=["warning_from"], name="unanswered_since_idx"),
             # The dashboard's unanswered warnings, grouped per situation, read from the index
-            # alone (PostgreSQL; SQLite ignores ``include``).
+            # alone.
             models.Index(
                 fields=["situation", "warning_from"],
                 include=["severity", "warning_until"],

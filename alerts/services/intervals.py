@@ -38,7 +38,6 @@ from django.db.models import (
     BooleanField,
     Case,
     DateField,
-    DateTimeField,
     Exists,
     F,
     Func,
@@ -55,7 +54,7 @@ from django.db.models.functions import Greatest
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 
-from cases.dates import PeriodEnd
+from cases.dates import PeriodEnd, period_end_sql
 from cases.models import Engagement, Situation, WarningIndicator
 
 from ..models import MeasureSettings, SituationInterval, UnansweredWarning
@@ -64,7 +63,6 @@ from .sql import (
     IsDistinctFrom,
     compile_inner,
     quote,
-    upsert_from_queryset,
     upsert_from_sql,
     upsert_statement,
 )
@@ -96,19 +94,15 @@ def _interval_columns(
     warning_until: str,
     action_from: str,
     action_until: str,
-    today: dt.date | None,
 ) -> dict[str, object]:
     """Bounds, open flag and precision flag from the four period ends (names of annotations).
 
-    With ``today`` an open interval is measured to that day (situation rows); without, its days
-    stay empty (a warning sign's, read by ``warning_intervals_of``: the wait grows daily).
+    An open interval's days stay empty (a warning sign's, read by ``warning_intervals_of``: the
+    wait grows daily).
     """
     no_warning = Q(**{f"{warning_from}__isnull": True})
     is_open = Q(**{f"{warning_from}__isnull": False, f"{action_from}__isnull": True})
     open_min = open_max = Value(None)
-    if today is not None:
-        open_min = Greatest(DaysBetween(_today_value(today), F(warning_until)), Value(0))
-        open_max = Greatest(DaysBetween(_today_value(today), F(warning_from)), Value(0))
     days_min = Case(
         When(no_warning, then=Value(None)),
         When(is_open, then=open_min),
@@ -137,8 +131,6 @@ def _interval_columns(
             output_field=BooleanField(),
         ),
     }
-    if today is not None:
-        columns["measured_to"] = Case(When(is_open, then=_today_value(today)), default=Value(None))
     return columns
 
 
@@ -168,7 +160,7 @@ def warning_intervals_of(indicators: QuerySet) -> QuerySet:
             filter=answering,
         ),
     )
-    columns = _interval_columns("observed_on", "warning_until", "a_from", "a_until", None)
+    columns = _interval_columns("observed_on", "warning_until", "a_from", "a_until")
     return annotated.annotate(**columns)
 
 
@@ -204,17 +196,7 @@ def _sync_unanswered_warnings(scope) -> tuple[int, int]:
     situations and of the signs now in them (a sign moved in from another situation).
     """
     unanswered = unanswered_indicators(scope)
-    if connection.vendor != "postgresql":
-        written = upsert_from_queryset(
-            UnansweredWarning, unanswered, UNANSWERED_COLUMNS, conflict=["indicator"]
-        )
-        rows = UnansweredWarning.objects.all()
-        if scope is not None:
-            moved_in = WarningIndicator.objects.filter(situation_id__in=scope).values("pk")
-            rows = rows.filter(Q(situation_id__in=scope) | Q(indicator_id__in=moved_in))
-        removed = rows.exclude(Exists(unanswered.filter(pk=OuterRef("indicator_id")))).delete()[0]
-        return written, removed
-    # PostgreSQL: one statement. The unanswered signs are found once (a materialised CTE) and
+    # One statement. The unanswered signs are found once (a materialised CTE) and
     # both the upsert and the removal read them; both see the same snapshot.
     computed_sql, computed_params, _ = compile_inner(unanswered, UNANSWERED_COLUMNS)
     rows_sql, rows_params = "TRUE", ()
@@ -255,21 +237,11 @@ def _sync_unanswered_warnings(scope) -> tuple[int, int]:
         return cursor.fetchone()
 
 
-def _period_end_sql(day: str, precision: str) -> str:
-    """``cases.dates.PeriodEnd`` as PostgreSQL computes it."""
-    return (
-        f"(CASE {precision} "
-        f"WHEN 'year' THEN (date_trunc('year', {day}) + interval '1 year - 1 day')::date "
-        f"WHEN 'month' THEN (date_trunc('month', {day}) + interval '1 month - 1 day')::date "
-        f"ELSE {day} END)"
-    )
-
-
 # One row per situation, straight from the indicators and engagements: the first warning is the
 # earliest sign at the threshold (its period's first and last day), the first action the earliest
 # engagement whose start period ends on or after that warning's first day (an engagement answering
 # a later warning answers the earliest too). Two hash aggregates and a hash join, no per-row
-# subquery; SQLite runs the ORM query below, which gives the same rows.
+# subquery.
 _SITUATION_ROWS_PG = """
 WITH warned AS (
     SELECT situation_id, min(observed_on) AS w_from, min({w_until}) AS w_until
@@ -320,14 +292,6 @@ SITUATION_COLUMNS = [
 
 
 def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: dt.datetime) -> int:
-    if connection.vendor == "postgresql":
-        return _upsert_situation_intervals_pg(scope, threshold, today, started)
-    return _upsert_situation_intervals_orm(scope, threshold, today, started)
-
-
-def _upsert_situation_intervals_pg(
-    scope, threshold: int, today: dt.date, started: dt.datetime
-) -> int:
     params = {"threshold": threshold, "today": today, "started": started}
     scope_sql = situation_scope = ""
     if scope is not None:
@@ -335,8 +299,8 @@ def _upsert_situation_intervals_pg(
         scope_sql = "AND situation_id = ANY(%(ids)s::uuid[])"
         situation_scope = "WHERE s.id = ANY(%(ids)s::uuid[])"
     sql = _SITUATION_ROWS_PG.format(
-        w_until=_period_end_sql("observed_on", "observed_precision"),
-        e_until=_period_end_sql("e.started_on", "e.started_precision"),
+        w_until=period_end_sql("observed_on", "observed_precision"),
+        e_until=period_end_sql("e.started_on", "e.started_precision"),
         indicators=quote(WarningIndicator._meta.db_table),
         engagements=quote(Engagement._meta.db_table),
         situations=quote(Situation._meta.db_table),
@@ -350,51 +314,6 @@ def _upsert_situation_intervals_pg(
         SITUATION_COLUMNS,
         conflict=["situation"],
         stamp=["changed_at"],
-        few=scope is not None,
-    )
-
-
-def _upsert_situation_intervals_orm(
-    scope, threshold: int, today: dt.date, started: dt.datetime
-) -> int:
-    """The same rows as the PostgreSQL statement, with a correlated subquery per figure."""
-    at_threshold = WarningIndicator.objects.filter(
-        situation_id=OuterRef("pk"), severity__gte=threshold
-    ).order_by()
-    answering = Engagement.objects.filter(
-        _answering("", OuterRef("w_from")), situation_id=OuterRef("pk"), started_on__isnull=False
-    ).order_by()
-
-    def first(queryset: QuerySet, value) -> Subquery:
-        return Subquery(
-            queryset.values("situation_id").annotate(first=Min(value)).values("first"),
-            output_field=DateField(),
-        )
-
-    situations = (
-        _in_scope(Situation.objects.all(), "pk", scope)
-        .annotate(
-            w_from=first(at_threshold, "observed_on"),
-            w_until=first(at_threshold, PeriodEnd("observed_on", "observed_precision")),
-        )
-        .annotate(
-            a_from=first(answering, "started_on"),
-            a_until=first(answering, PeriodEnd("started_on", "started_precision")),
-        )
-    )
-    columns = {
-        "situation": F("pk"),
-        "threshold_severity": Value(threshold),
-        "warning_from": F("w_from"),
-        "warning_until": F("w_until"),
-        **_interval_columns("w_from", "w_until", "a_from", "a_until", today),
-    }
-    return upsert_from_queryset(
-        SituationInterval,
-        situations,
-        columns,
-        conflict=["situation"],
-        stamp={"changed_at": Value(started, output_field=DateTimeField())},
         few=scope is not None,
     )
 
@@ -437,8 +356,8 @@ def _link_all_pg(threshold: int) -> int:
         intervals=quote(SituationInterval._meta.db_table),
         indicators=quote(WarningIndicator._meta.db_table),
         engagements=quote(Engagement._meta.db_table),
-        w_until=_period_end_sql("w.observed_on", "w.observed_precision"),
-        e_until=_period_end_sql("e.started_on", "e.started_precision"),
+        w_until=period_end_sql("w.observed_on", "w.observed_precision"),
+        e_until=period_end_sql("e.started_on", "e.started_precision"),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"threshold": threshold})
@@ -455,7 +374,7 @@ def _link_first_warning_and_action(
     deleted), and every row of the situations asked for by id. After a full run that wrote more
     than ``LINK_ALL_FROM`` rows (the first run), every row is looked at set-based instead.
     """
-    if scope is None and written > LINK_ALL_FROM and connection.vendor == "postgresql":
+    if scope is None and written > LINK_ALL_FROM:
         return _link_all_pg(threshold)
     first_warning = (
         WarningIndicator.objects.filter(
@@ -570,16 +489,15 @@ def recompute_intervals(
             mode, scope = "incremental", changed
     advanced = deleted = 0
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Each statement costs little per row but is estimated high: JIT compilation would
-            # take longer than the statement. A full pass aggregates a million rows: in memory.
-            # A run on some situations reads rows by key; with the default page cost (spinning
-            # disks) the planner would scan the million warning-sign rows instead.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
-                    + ("; SET LOCAL random_page_cost = 1.1" if scope is not None else "")
-                )
+        # Each statement costs little per row but is estimated high: JIT compilation would take
+        # longer than the statement. A full pass aggregates a million rows: in memory. A run on
+        # some situations reads rows by key; with the default page cost (spinning disks) the
+        # planner would scan the million warning-sign rows instead.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
+                + ("; SET LOCAL random_page_cost = 1.1" if scope is not None else "")
+            )
         indicator_rows = situation_rows = 0
         if scope is None or scope:  # an incremental run may find nothing changed
             indicator_rows, deleted = _sync_unanswered_warnings(scope)

@@ -68,8 +68,8 @@ class EvaluationResult:
 
 
 def _subject(prefix: str, id_field: str) -> Concat:
-    """``situation:<uuid hex>`` — the same text on every database (PostgreSQL writes UUIDs with
-    hyphens, SQLite without), so it can also be built in Python: ``subject_key``."""
+    """``situation:<uuid hex>`` — the UUID's 32 hex digits without hyphens (PostgreSQL writes
+    them with), so it can also be built in Python: ``subject_key``."""
     uuid_text = Replace(Cast(F(id_field), CharField()), Value("-"), Value(""))
     return Concat(Value(f"{prefix}:"), uuid_text, output_field=CharField())
 
@@ -242,14 +242,10 @@ def _raise(
     # Subjects whose alert is there, active, with the same measure and level are dropped before
     # the insert: ``ON CONFLICT … DO UPDATE … WHERE`` alone would lock (so write) every one of
     # them, each run, though the WHERE leaves them unchanged. Each subject's alert is looked up
-    # by the unique key (a lateral join on PostgreSQL: a planner misled by a table that just
-    # grew in this very transaction cannot turn it into rescans of the subjects' query).
+    # by the unique key (a lateral join: a planner misled by a table that just grew in this very
+    # transaction cannot turn it into rescans of the subjects' query).
     key = f"cur.{col('rule')} = {out('rule')} AND cur.{col('subject_key')} = {out('subject_key')}"
-    stored = (
-        f"LATERAL (SELECT * FROM {table} cur WHERE {key} LIMIT 1) cur ON TRUE"
-        if connection.vendor == "postgresql"
-        else f"{table} cur ON {key}"
-    )
+    stored = f"LATERAL (SELECT * FROM {table} cur WHERE {key} LIMIT 1) cur ON TRUE"
     select_sql = (
         f"SELECT {', '.join(f'sub.{quote(alias)}' for alias in aliases)} FROM ({inner_sql}) sub "
         f"LEFT JOIN {stored} "
@@ -378,12 +374,11 @@ def evaluate_rules(
     elements = None
     changed = 0
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Cheap statements with high estimates: JIT compilation would cost more than them.
-            with connection.cursor() as cursor:
-                # Memory to hash the candidate subjects each rule compares its alerts with
-                # (``NOT IN``): past work_mem PostgreSQL checks the list row by row.
-                cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        # Cheap statements with high estimates: JIT compilation would cost more than them.
+        with connection.cursor() as cursor:
+            # Memory to hash the candidate subjects each rule compares its alerts with
+            # (``NOT IN``): past work_mem PostgreSQL checks the list row by row.
+            cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         for rule in rules:
             candidates = None
             if rule.is_active:
@@ -401,7 +396,7 @@ def evaluate_rules(
                 candidates = queryset.annotate(key=subject["subject_key"]).values("key")
             changed += _clear(rule, candidates, now, run, ids, stamp)
         changed += sum(result.written.values()) + _log_transitions(run, now)
-        if connection.vendor == "postgresql" and changed > ANALYZE_AFTER_ROWS:
+        if changed > ANALYZE_AFTER_ROWS:
             # The statements below read back what this run wrote; planned on statistics of the
             # tables before it (empty, on a first run), joins over 100k alerts went row by row.
             with connection.cursor() as cursor:

@@ -1,13 +1,12 @@
 """Set-based writes the ORM cannot express: ``INSERT … SELECT … ON CONFLICT`` built from querysets.
 
-The SELECT is always a compiled Django queryset (so table names, joins and vendor-specific
-functions come from the ORM); only the INSERT/ON CONFLICT wrapper is written here. PostgreSQL and
-SQLite (3.35+) both support it.
+The SELECT is a compiled Django queryset (so table names, joins and functions come from the ORM)
+or a statement written by hand; only the INSERT/ON CONFLICT wrapper is written here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from django.db import connection, models
 from django.db.models import Func, Lookup, QuerySet
@@ -19,18 +18,10 @@ class DaysBetween(Func):
     output_field = models.IntegerField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL: date - date = integer
+    def as_sql(self, compiler, connection, **extra_context):  # date - date = integer
         later, later_params = compiler.compile(self.source_expressions[0])
         earlier, earlier_params = compiler.compile(self.source_expressions[1])
         return f"(({later})::date - ({earlier})::date)", [*later_params, *earlier_params]
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        later, later_params = compiler.compile(self.source_expressions[0])
-        earlier, earlier_params = compiler.compile(self.source_expressions[1])
-        return (
-            f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)",
-            [*later_params, *earlier_params],
-        )
 
 
 class IsDistinctFrom(Lookup):
@@ -68,39 +59,7 @@ def compile_select(queryset: QuerySet, columns: Mapping[str, object]) -> tuple[s
     """
     sql, params, aliases = compile_inner(queryset, columns)
     select = ", ".join(f"sub.{quote(alias)}" for alias in aliases)
-    # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as a join condition.
-    return f"SELECT {select} FROM ({sql}) sub WHERE 1 = 1", params, aliases
-
-
-def upsert_from_queryset(
-    model: type[models.Model],
-    queryset: QuerySet | Sequence[QuerySet],
-    columns: Mapping[str, object],
-    *,
-    conflict: list[str],
-    stamp: Mapping[str, object] | None = None,
-    few: bool = False,
-) -> int:
-    """Insert one row of ``model`` per row of ``queryset``; on a key conflict update the row, but
-    only when a value actually changed (unchanged rows are not rewritten). ``stamp`` columns are
-    written with the others but never count as a change. Returns the rows written.
-
-    Several querysets (each annotated so that ``columns`` applies to it) are read as one
-    ``UNION ALL``: one statement however the rows are found.
-    """
-    stamp = stamp or {}
-    all_columns = {**columns, **stamp}
-    parts = [queryset] if isinstance(queryset, QuerySet) else list(queryset)
-    compiled = [compile_inner(part, all_columns) for part in parts]
-    return upsert_from_sql(
-        model,
-        " UNION ALL ".join(sql for sql, _, _ in compiled),
-        [param for _, part_params, _ in compiled for param in part_params],
-        list(columns),
-        conflict=conflict,
-        stamp=list(stamp),
-        few=few,
-    )
+    return f"SELECT {select} FROM ({sql}) sub", params, aliases
 
 
 def upsert_from_sql(
@@ -113,8 +72,10 @@ def upsert_from_sql(
     stamp: list[str] = (),
     few: bool = False,
 ) -> int:
-    """``upsert_from_queryset`` for a SELECT written by hand: it outputs ``out_<field>`` for each
-    of ``columns`` and ``stamp``.
+    """Insert one row of ``model`` per row of ``select_sql``; on a key conflict update the row, but
+    only when a value actually changed (unchanged rows are not rewritten). ``stamp`` columns are
+    written with the others but never count as a change. Returns the rows written. The SELECT
+    outputs ``out_<field>`` for each of ``columns`` and ``stamp``.
 
     Rows whose stored values are all equal are dropped *before* the insert (an anti-join on the
     key with ``IS DISTINCT FROM``): ``ON CONFLICT … DO UPDATE … WHERE`` alone would still lock,
@@ -165,7 +126,7 @@ def upsert_statement(
     stored = (
         # LIMIT 1 (the key is unique) keeps the planner from flattening it into a hash join.
         f"LATERAL (SELECT * FROM {table} cur WHERE {joined} LIMIT 1) cur ON TRUE"
-        if few and connection.vendor == "postgresql"  # SQLite has no LATERAL, and no need
+        if few
         else f"{table} cur ON {joined}"
     )
     sql = (
@@ -178,11 +139,6 @@ def upsert_statement(
         f"ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}"
     )
     return sql
-
-
-def db_value(model: type[models.Model], field: str, value):
-    """``value`` as the database stores ``model.field`` (UUIDs and datetimes differ per vendor)."""
-    return model._meta.get_field(field).get_db_prep_value(value, connection, prepared=False)
 
 
 def insert_from_queryset(

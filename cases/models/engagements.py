@@ -60,7 +60,7 @@ class Engagement(TrackedModel):
     history = HistoricalRecords()
 
     class Meta:
-        # Undated engagements last on every database (SQLite sorts NULL first, PostgreSQL last).
+        # Undated engagements last.
         ordering = ["situation", models.F("started_on").asc(nulls_last=True)]
         indexes = [models.Index(fields=["situation", "started_on"])]
 

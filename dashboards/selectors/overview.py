@@ -18,7 +18,6 @@ left out until it is decided.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.db import connection
 from django.db.models import Case, Count, F, FloatField, Max, Min, Q, QuerySet, Value, When
@@ -301,11 +300,4 @@ def _joined_to_situations(per_situation: QuerySet, limit: int | None) -> list[di
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [col[0] for col in cursor.description]
-        rows = [dict(zip(names, record, strict=True)) for record in cursor.fetchall()]
-    # A raw cursor skips the fields' converters: SQLite hands back text for dates and UUIDs.
-    for row in rows:
-        if isinstance(row["since"], str):
-            row["since"] = dt.date.fromisoformat(row["since"])
-        if not isinstance(row["situation_id"], uuid.UUID):
-            row["situation_id"] = uuid.UUID(str(row["situation_id"]))
-    return rows
+        return [dict(zip(names, record, strict=True)) for record in cursor.fetchall()]

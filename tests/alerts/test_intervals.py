@@ -11,6 +11,7 @@ from django.utils import timezone
 from alerts.models import MeasureSettings, SituationInterval, UnansweredWarning
 from alerts.services import intervals, recompute_intervals
 from cases.choices import DatePrecision, Severity
+from cases.dates import period_end
 from cases.models import Situation, WarningIndicator
 from tests.factories import EngagementFactory, SituationFactory, WarningIndicatorFactory
 
@@ -322,14 +323,71 @@ def test_the_recompute_query_count_does_not_grow_with_the_number_of_situations(
     assert SituationInterval.objects.count() == 50
 
 
-def test_postgresql_statement_gives_each_situation_the_same_interval_as_the_orm_query(
-    requires_postgres, monkeypatch
-):
-    """PostgreSQL computes the situation rows with its own statement (two aggregates and a join);
-    SQLite uses the ORM query. Both must agree on every edge: same-day answers, month and year
-    periods that overlap the warning, warnings below the threshold, undated and earlier
-    engagements, situations without a warning. The stored unanswered signs must be exactly the
-    signs the on-read measure finds open."""
+def _expected_interval(situation, threshold: int, today: dt.date) -> dict:
+    """The situation's stored row as the module docstring defines it, worked out in Python."""
+    warnings = [w for w in situation.indicators.all() if w.severity >= threshold]
+    row = {
+        "situation_id": situation.pk,
+        "threshold_severity": threshold,
+        "warning_from": None,
+        "warning_until": None,
+        "action_from": None,
+        "action_until": None,
+        "days_min": None,
+        "days_max": None,
+        "is_open": False,
+        "is_exact": False,
+        "measured_to": None,
+        "first_warning_id": None,
+        "first_action_id": None,
+    }
+    if not warnings:
+        return row
+    w_from = min(w.observed_on for w in warnings)
+    w_until = min(period_end(w.observed_on, w.observed_precision) for w in warnings)
+    first = min(
+        (w for w in warnings if w.observed_on == w_from),
+        key=lambda w: (period_end(w.observed_on, w.observed_precision), w.created_at, w.pk),
+    )
+    row.update(warning_from=w_from, warning_until=w_until, first_warning_id=first.pk)
+    answering = [
+        e
+        for e in situation.engagements.all()
+        if e.started_on is not None and period_end(e.started_on, e.started_precision) >= w_from
+    ]
+    if not answering:
+        row.update(
+            days_min=max((today - w_until).days, 0),
+            days_max=max((today - w_from).days, 0),
+            is_open=True,
+            is_exact=w_from == w_until,
+            measured_to=today,
+        )
+        return row
+    a_from = min(e.started_on for e in answering)
+    a_until = min(period_end(e.started_on, e.started_precision) for e in answering)
+    first = min(
+        (e for e in answering if e.started_on == a_from),
+        key=lambda e: (period_end(e.started_on, e.started_precision), e.created_at, e.pk),
+    )
+    days_min, days_max = max((a_from - w_until).days, 0), (a_until - w_from).days
+    row.update(
+        action_from=a_from,
+        action_until=a_until,
+        days_min=days_min,
+        days_max=days_max,
+        is_exact=days_min == days_max,
+        first_action_id=first.pk,
+    )
+    return row
+
+
+def test_each_situation_gets_the_interval_the_definition_gives(monkeypatch):
+    """The stored rows against the definition worked out in Python, on every edge: same-day
+    answers, month and year periods that overlap the warning, warnings below the threshold,
+    undated and earlier engagements, situations without a warning, ties on the first day; the
+    links set-based (a first run) and row by row agree. The stored unanswered signs must be
+    exactly the signs the on-read measure finds open."""
     import random
 
     rng = random.Random(552)
@@ -380,19 +438,22 @@ def test_postgresql_statement_gives_each_situation_the_same_interval_as_the_orm_
 
     monkeypatch.setattr(intervals, "LINK_ALL_FROM", 0)  # the first run's set-based links
     recompute_intervals(today=TODAY, full=True)
-    from_postgresql = stored()
-    assert from_postgresql[tied.pk]["first_warning_id"] == first_warning.pk
-    assert from_postgresql[tied.pk]["first_action_id"] == first_action.pk
-    SituationInterval.objects.all().delete()
-    started = timezone.now()
-    intervals._upsert_situation_intervals_orm(None, Severity.HIGH, TODAY, started)
-    intervals._link_first_warning_and_action(None, Severity.HIGH, started)  # row by row
-    assert stored() == from_postgresql
-    assert len(from_postgresql) == Situation.objects.count() == 41
-    kinds = {(row["warning_from"] is None, row["is_open"]) for row in from_postgresql.values()}
+    computed = stored()
+    assert computed[tied.pk]["first_warning_id"] == first_warning.pk
+    assert computed[tied.pk]["first_action_id"] == first_action.pk
+    situations = Situation.objects.prefetch_related("indicators", "engagements")
+    expected = {s.pk: _expected_interval(s, Severity.HIGH, TODAY) for s in situations}
+    assert computed == expected
+    # The links row by row, as a run on some situations finds them.
+    SituationInterval.objects.update(first_warning=None, first_action=None)
+    intervals._link_first_warning_and_action(None, Severity.HIGH, timezone.now())
+    assert stored() == expected
+    assert len(computed) == Situation.objects.count() == 41
+    kinds = {(row["warning_from"] is None, row["is_open"]) for row in computed.values()}
     assert kinds == {(True, False), (False, True), (False, False)}  # none, open, answered
-    linked = [row for row in from_postgresql.values() if row["first_action_id"]]
+    linked = [row for row in computed.values() if row["first_action_id"]]
     assert len(linked) > 10 and all(row["first_warning_id"] for row in linked)
+    assert any(not row["is_exact"] for row in linked)  # periods give bounds
 
     on_read = intervals.warning_intervals_of(WarningIndicator.objects.all())
     open_signs = {row.pk for row in on_read if row.is_open}

@@ -115,12 +115,3 @@ def test_database_built_json_equals_the_python_representation(
             assert {name: built[key][1].get(name) for name in data} == data
             assert list(built[key][1]) == list(data)  # same fields, same order
         assert built  # each type has visible rows under both clearances
-
-
-def test_other_databases_fall_back_to_python(db):
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL builds the JSON itself")
-    ids = list(Situation.objects.values_list("pk", flat=True))
-    assert json_rows("situation", ids, Clearance.internal()) is None

@@ -31,8 +31,8 @@ MAX_QUERIES = {
     "documents": 3,
     "success-elements": 2,
     "alerts": 2,
-    # Positioning, the page and the check whether it reached the end of the log, then (SQLite)
-    # each record type as its list reads it; PostgreSQL reads every type in one statement.
+    # Positioning, the page and the check whether it reached the end of the log, then every
+    # record type of the page in one statement.
     "changes": 25,
 }
 

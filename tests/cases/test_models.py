@@ -125,6 +125,6 @@ def test_an_engagement_may_have_no_start_date():
     assert engagement.started_precision == DatePrecision.DAY  # nothing to be precise about
     assert engagement.started_display == "date not given"
     assert str(engagement) == "Quiet good offices (date not given)"
-    # Undated engagements sort after the dated ones of their situation, on every database.
+    # Undated engagements sort after the dated ones of their situation.
     dated = EngagementFactory(situation=engagement.situation, started_on=dt.date(2011, 1, 1))
     assert list(Engagement.objects.filter(situation=engagement.situation)) == [dated, engagement]

@@ -348,7 +348,7 @@ def test_situations_list_the_longest_wait_first(client, world, reviewer):
     rows = rows_of(client.get("/dashboard/export/situations.csv"))
     titles = [r["Situation"] for r in rows]
     # Foxtrot is unanswered; then the answered ones by their longest possible interval; golf and
-    # juliet have no warning at the threshold and come last, on every database.
+    # juliet have no warning at the threshold and come last.
     assert titles[:3] == ["Foxtrot", "Delta", "Echo"]
     assert titles[-2:] == ["Golf", "Juliet"]
     assert rows[2]["Warning to action"] == "15–45 days"

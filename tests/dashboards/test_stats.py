@@ -1,13 +1,11 @@
-"""Median and 90th percentile computed in the database, with known answers, on both backends."""
+"""Median and 90th percentile computed in the database, with known answers."""
 
 import pytest
-from django.db import NotSupportedError, connection
 from django.db.models import Case, F, FloatField, Q, Value, When
 
 from cases.choices import Region
 from cases.models import Situation
-from dashboards import stats
-from dashboards.stats import Percentile, PercentileCont, summarise
+from dashboards.stats import Percentile, summarise
 from tests.factories import SituationFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,43 +81,6 @@ def test_a_group_whose_values_are_all_null_gives_no_percentile():
     )
 
     assert [(r["region"], r["median"]) for r in rows] == [("africa", 2.0), ("asia", None)]
-
-
-def test_the_window_function_method_agrees_with_percentile_cont(requires_postgres):
-    """On PostgreSQL both methods run: the SQLite method must give percentile_cont's answers."""
-    situations_with_risks(
-        {Region.AFRICA: [1, 2, 2, 3, 4, 4, 4], Region.ASIA: [1, 3], Region.EUROPE: [2]}
-    )
-    arguments = {"group_by": {"region": F("region")}, **SPEC}
-    arguments["percentiles"] = {
-        f"p{int(p * 100)}": Percentile("risk", p) for p in (0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
-    }
-    native = stats._summarise_postgresql(
-        Situation.objects.all(),
-        arguments["group_by"],
-        arguments["values"],
-        arguments["counts"],
-        arguments["percentiles"],
-    )
-    windows = stats._summarise_windows(
-        Situation.objects.all(),
-        arguments["group_by"],
-        arguments["values"],
-        arguments["counts"],
-        arguments["percentiles"],
-    )
-    assert len(native) == len(windows) == 3
-    for a, b in zip(native, windows, strict=True):
-        assert a.keys() == b.keys()
-        for key in a:
-            assert a[key] == pytest.approx(b[key]), key
-
-
-def test_percentile_cont_refuses_other_databases():
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL has percentile_cont")
-    with pytest.raises(NotSupportedError):
-        Situation.objects.aggregate(m=PercentileCont("risk_level", 0.5))
 
 
 def test_one_query_per_summary(django_assert_num_queries):
