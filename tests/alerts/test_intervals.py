@@ -322,9 +322,7 @@ def test_the_recompute_query_count_does_not_grow_with_the_number_of_situations(
     assert SituationInterval.objects.count() == 50
 
 
-def test_postgresql_statement_gives_each_situation_the_same_interval_as_the_orm_query(
-    requires_postgres, monkeypatch
-):
+def test_postgresql_statement_gives_each_situation_the_same_interval_as_the_orm_query(monkeypatch):
     """PostgreSQL computes the situation rows with its own statement (two aggregates and a join);
     SQLite uses the ORM query. Both must agree on every edge: same-day answers, month and year
     periods that overlap the warning, warnings below the threshold, undated and earlier

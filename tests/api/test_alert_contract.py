@@ -270,8 +270,6 @@ def test_backfill_records_alerts_written_without_signals(api):
 def test_alerts_raised_in_a_transaction_that_commits_late_are_not_missed():
     """The rules' set-based feed rows carry their transaction's id like every change: a run that
     commits after a younger writer and after a reader paged past it is still served, once."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
     public = Clearance.public()
     situation = SituationFactory(sharing=SharingLevel.GREEN)
     WarningIndicatorFactory(

@@ -4,7 +4,6 @@ never served to another clearance."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from cases.sharing import Clearance
 from partners.feed_json import json_rows
@@ -13,8 +12,6 @@ from tests.factories import ActorFactory, SituationFactory, WarningIndicatorFact
 
 @pytest.mark.django_db
 def test_a_query_kept_for_one_partner_never_shows_another_what_it_may_not_see():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL builds the JSON itself")
     listed, other = ActorFactory(), ActorFactory()
     situation = SituationFactory(sharing="amber", shared_with=[listed])
     indicator = WarningIndicatorFactory(situation=situation)

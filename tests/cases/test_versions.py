@@ -9,7 +9,6 @@ import pytest
 from django.db import connection, transaction
 
 from cases.models import Situation
-from tests.conftest import POSTGRES_HINT
 from tests.factories import SituationFactory
 
 
@@ -26,8 +25,6 @@ def _waiting_on_a_lock() -> bool:
 def test_two_overlapping_saves_of_one_row_write_two_versions():
     """B reads the row while A's save is not committed yet (both hold version 1 in memory); B's
     save waits for A's lock and then counts on from A's version instead of writing 2 again."""
-    if connection.vendor != "postgresql":
-        pytest.skip(POSTGRES_HINT)
     pk = SituationFactory(summary="Initial").pk
     a_saved, release, b_read = threading.Event(), threading.Event(), threading.Event()
     versions: dict[str, int] = {}

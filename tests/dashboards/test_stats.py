@@ -85,7 +85,7 @@ def test_a_group_whose_values_are_all_null_gives_no_percentile():
     assert [(r["region"], r["median"]) for r in rows] == [("africa", 2.0), ("asia", None)]
 
 
-def test_the_window_function_method_agrees_with_percentile_cont(requires_postgres):
+def test_the_window_function_method_agrees_with_percentile_cont():
     """On PostgreSQL both methods run: the SQLite method must give percentile_cont's answers."""
     situations_with_risks(
         {Region.AFRICA: [1, 2, 2, 3, 4, 4, 4], Region.ASIA: [1, 3], Region.EUROPE: [2]}
