@@ -53,6 +53,14 @@ def database_url() -> str:
     return url
 
 
+def describe() -> str:
+    """Which database this process uses, said without credentials."""
+    if _server is not None:
+        return f"the embedded PostgreSQL in {DATA_DIR} (set DATABASE_URL to use another)"
+    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
 def django_database(url: str) -> dict:
     """``DATABASES["default"]`` for ``url``; a socket folder given as ``?host=`` is the HOST."""
     import environ
