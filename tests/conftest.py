@@ -1,19 +1,34 @@
 from __future__ import annotations
 
 import os
+import secrets
+from urllib.parse import urlsplit
 
 import pytest
 
-POSTGRES_HINT = "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
 REDIS_HINT = "needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0"
 
 
-@pytest.fixture
-def requires_postgres(db):
-    from django.db import connection
+def url_of_database(name: str) -> str:
+    """``DATABASE_URL`` (the one the settings exported, embedded server or not) naming ``name``."""
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
-    if connection.vendor != "postgresql":
-        pytest.skip(POSTGRES_HINT)
+
+@pytest.fixture
+def fresh_database_url():
+    """The URL of a new, empty database on the tests' PostgreSQL server, dropped afterwards: for a
+    process that sets a database up from nothing (the test database stays the tests' own)."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"test_fresh_{secrets.token_hex(6)}"
+    with psycopg.connect(url_of_database("postgres"), autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield url_of_database(name)
+    with psycopg.connect(url_of_database("postgres"), autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")

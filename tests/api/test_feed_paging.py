@@ -51,7 +51,7 @@ def _queries_of_a_page(since: int) -> tuple[int, int]:
 
 
 @pytest.mark.django_db
-def test_a_page_costs_the_same_queries_whatever_its_types_and_rows(api, requires_postgres):
+def test_a_page_costs_the_same_queries_whatever_its_types_and_rows(api):
     """PostgreSQL builds a page's records of every type in one statement."""
     from api.changes import read_page
     from cases.sharing import Clearance

@@ -17,7 +17,7 @@ from cases.sharing import Clearance, restrict_to_clearance
 from partners.models import Partner
 
 
-def test_feed_sync_bench_pages_everything_the_partner_may_see(requires_postgres):
+def test_feed_sync_bench_pages_everything_the_partner_may_see(db):
     generated = generate(20, indicators_per=3, engagements_per=2, actors=5)
     assert {k: v for k, v in generated.items() if k != "shared_with"} == {
         "actor": 5,

@@ -347,8 +347,10 @@ def test_the_command_refuses_a_file_that_is_not_a_report_and_writes_nothing(tmp_
     assert Paragraph.objects.count() == 0
 
 
-def test_manage_py_import_report_of_a_non_report_exits_non_zero_with_one_line(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.sqlite3'}"}
+def test_manage_py_import_report_of_a_non_report_exits_non_zero_with_one_line(
+    fresh_database_url,
+):
+    env = {**os.environ, "DATABASE_URL": fresh_database_url}
     result = subprocess.run(
         [
             sys.executable,

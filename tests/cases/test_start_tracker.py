@@ -190,11 +190,13 @@ def _log_in_and_open(base_url: str, username: str, password: str, path: str) -> 
         return response.read().decode()
 
 
-def test_start_tracker_sets_up_a_fresh_database_and_serves_the_login(tmp_path: Path):
+def test_start_tracker_sets_up_a_fresh_database_and_serves_the_login(
+    tmp_path: Path, fresh_database_url: str
+):
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.sqlite3'}",
+        "DATABASE_URL": fresh_database_url,
         "STATIC_ROOT": str(tmp_path / "static"),
         "PYTHONUNBUFFERED": "1",
     }

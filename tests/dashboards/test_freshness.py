@@ -31,7 +31,7 @@ STAFF = Clearance.internal()
 
 
 @pytest.fixture(autouse=True)
-def own_cache(settings, requires_postgres):
+def own_cache(settings):
     """A cache of this test's own (the figures are kept on PostgreSQL only)."""
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "f"}

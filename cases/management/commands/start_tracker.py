@@ -13,6 +13,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from tracker import database
 from tracker.supervisor import ProcessSpec, Supervisor
 
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
@@ -100,6 +101,10 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         base_url = base_url_for(addrport)
 
+        # Without DATABASE_URL this process started the embedded PostgreSQL (tracker/database.py)
+        # and owns it: the processes below use it through DATABASE_URL, and it stops when this
+        # command ends.
+        self.stdout.write(f"Database: {database.describe()}")
         self.step("Migrating the database", "migrate", interactive=False, verbosity=verbosity)
         self.step("Importing the report", "import_report", verbosity=verbosity)
         self.step("Loading the seed data", "load_seed", verbosity=verbosity)
