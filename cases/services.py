@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from .choices import ParagraphKind
@@ -27,6 +27,7 @@ from .models import (
     TrackedModel,
     WarningIndicator,
 )
+from .models.base import new_version
 from .report_parser import ReportError, read_report
 
 # --- Desk officers' records: one save function per model, called by the admin and the API ---
@@ -284,11 +285,11 @@ def _replace_paragraphs(document: Document, kind: str, items: list[Any]) -> bool
             changed.append(row)
         for name, value in values.items():
             setattr(row, name, value)
-    now = timezone.now()
+    bumped = new_version()
     for row in changed:
-        # bulk_update calls no save(): bump the version as VersionedModel.save() would.
-        row.version = F("version") + 1
-        row.updated_at = now
+        # bulk_update calls no save(): a new version as VersionedModel.save() would give.
+        for name, value in bumped.items():
+            setattr(row, name, value)
     Paragraph.objects.bulk_create(new)
     Paragraph.objects.bulk_update(changed, ["text", "chapter", "section", "version", "updated_at"])
     return bool(stale or new or changed)

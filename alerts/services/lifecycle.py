@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from cases.models.base import new_version
 from partners.bulk import record_children
 from partners.choices import RecordType
 
@@ -31,8 +32,7 @@ def acknowledge(alerts: QuerySet | Iterable[Alert], user, comment: str = "") -> 
             acknowledged_at=now,
             acknowledged_by=user,
             acknowledgement=comment,
-            version=F("version") + 1,
-            updated_at=now,
+            **new_version(now),
         )
         _record(targets)
         AlertEvent.objects.bulk_create(
@@ -68,8 +68,7 @@ def resolve(alerts: QuerySet | Iterable[Alert], user, comment: str = "") -> int:
             resolved_at=now,
             resolved_by=user,
             resolution=comment,
-            version=F("version") + 1,
-            updated_at=now,
+            **new_version(now),
         )
         _record(targets)
         AlertEvent.objects.bulk_create(

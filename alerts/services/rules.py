@@ -47,6 +47,7 @@ from django.utils import timezone
 from cases.choices import SituationStatus
 from cases.dates import PeriodEnd
 from cases.models import Assessment, Engagement, Situation, SuccessElement, WarningIndicator
+from cases.models.base import new_version
 from partners.bulk import record_children
 from partners.choices import RecordType
 
@@ -330,8 +331,7 @@ def _clear(
             When(was_active, then=Value(run, output_field=UUIDField())),
             default=F("transition_run"),
         ),
-        version=F("version") + 1,
-        updated_at=stamp,
+        **new_version(stamp),
     )
 
 
