@@ -80,6 +80,7 @@ DATA_TABLES = [
     "alerts_deliveryattempt",
     "alerts_unansweredwarning",
     "alerts_situationinterval",
+    "alerts_intervalsummary",
     "partners_change",
     "partners_feedrecord",
     "partners_partnertoken",

@@ -114,7 +114,9 @@ def compare_sample(today: dt.date) -> int:
 
 def _reset_intervals() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE alerts_unansweredwarning, alerts_situationinterval")
+        cursor.execute(
+            "TRUNCATE alerts_unansweredwarning, alerts_situationinterval, alerts_intervalsummary"
+        )
     MeasureSettings.objects.filter(pk=1).update(intervals_computed_at=None)
 
 
@@ -158,7 +160,7 @@ def measure(profile=None) -> list[Figure]:
     # The periodic task, as beat sends it: with nothing computed yet it runs in full.
     run = profile("recompute-full", tasks.recompute_intervals) if profile else None
     cold = keep_statements("recompute.full", run or timed(tasks.recompute_intervals))
-    analyze("alerts_unansweredwarning", "alerts_situationinterval")
+    analyze("alerts_unansweredwarning", "alerts_situationinterval", "alerts_intervalsummary")
     warm = keep_statements("recompute.warm", timed(lambda: tasks.recompute_intervals(full=True)))
     drop_baseline()
     baseline = timed(lambda: run_baseline(settings.threshold_severity, today))

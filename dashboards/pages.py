@@ -18,7 +18,7 @@ from cases.choices import RiskLevel, Severity
 from cases.dates import period_end
 from cases.sharing import Clearance
 
-from . import charts, freshness
+from . import charts
 from .filters import AlertFilters, ElementFilters, SituationFilters
 from .selectors import alerts as alert_selectors
 from .selectors import elements as element_selectors
@@ -54,7 +54,10 @@ def _bars(table: Table, label_key: str = "group_label") -> list[charts.Bar]:
 
 
 def interval_overall_table(clearance: Clearance, filters: SituationFilters) -> Table:
-    row = overview.interval_overall(clearance, filters)
+    return _overall_table(overview.interval_overall(clearance, filters))
+
+
+def _overall_table(row: dict) -> Table:
     return Table(
         key="interval-overall",
         caption="Warning-to-action interval, all situations",
@@ -66,21 +69,10 @@ def interval_overall_table(clearance: Clearance, filters: SituationFilters) -> T
 def overview_intervals(
     clearance: Clearance, filters: SituationFilters
 ) -> tuple[Table, dict[str, Table]]:
-    """The overview's interval tables: all situations, then one per grouping.
-
-    Five grouped percentile statements over every stored interval (most of the page's time at
-    100k situations), so they are kept between requests while the rows they read are unchanged
-    (``freshness``); still computed per viewer's clearance and filters.
-    """
-    return freshness.cached(
-        "overview-intervals",
-        clearance,
-        filters,
-        lambda: (
-            interval_overall_table(clearance, filters),
-            {g: overview.interval_by(clearance, filters, g) for g in overview.GROUPINGS},
-        ),
-    )
+    """The overview's interval tables: all situations, then one per grouping (one query over
+    the summary the interval recompute stores; per viewer's clearance and filters)."""
+    overall, by = overview.interval_tables(clearance, filters)
+    return _overall_table(overall), by
 
 
 def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
@@ -131,7 +123,7 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
         ),
     ]
     interval_figures = []
-    for grouping, (heading, _, _) in overview.GROUPINGS.items():
+    for grouping, (heading, _) in overview.GROUPINGS.items():
         table = by[grouping]
         if grouping == "year":
             svg = charts.column_chart(

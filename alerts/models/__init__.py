@@ -3,6 +3,7 @@
 from .alerts import Alert, AlertEvent, AlertRule
 from .measures import MeasureSettings, SituationInterval, UnansweredWarning
 from .notifications import DeliveryAttempt, DeskAssignment, Notification, WebhookSubscription
+from .summary import IntervalFigure, IntervalSummary
 
 __all__ = [
     "Alert",
@@ -10,6 +11,8 @@ __all__ = [
     "AlertRule",
     "DeliveryAttempt",
     "DeskAssignment",
+    "IntervalFigure",
+    "IntervalSummary",
     "MeasureSettings",
     "Notification",
     "SituationInterval",

@@ -58,6 +58,7 @@ from cases.dates import PeriodEnd, period_end_sql
 from cases.models import Engagement, Situation, WarningIndicator
 
 from ..models import MeasureSettings, SituationInterval, UnansweredWarning
+from . import summary
 from .sql import (
     DaysBetween,
     IsDistinctFrom,
@@ -497,6 +498,8 @@ def recompute_intervals(
             cursor.execute(
                 "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
                 + ("; SET LOCAL random_page_cost = 1.1" if scope is not None else "")
+                # One run at a time: the next one reads what this one committed.
+                + f"; {summary.LOCK}"
             )
         indicator_rows = situation_rows = 0
         if scope is None or scope:  # an incremental run may find nothing changed
@@ -509,7 +512,12 @@ def recompute_intervals(
             )
         if mode == "incremental":  # a full run measured every open interval to today already
             advanced = _advance_open_intervals(today)
-        if mode != "situations":
-            # A queryset update: the watermark is bookkeeping, not a settings change for history.
-            MeasureSettings.objects.filter(pk=settings.pk).update(intervals_computed_at=started)
+        # The dashboard overview's figures, kept beside the intervals they are made of; in the
+        # same statement, a periodic run's watermark (a plain UPDATE: bookkeeping, not a settings
+        # change for history).
+        summary.sync_summary(
+            scope,
+            open_intervals=mode == "incremental",
+            watermark=(settings.pk, started) if mode != "situations" else None,
+        )
     return RecomputeResult(mode, threshold, indicator_rows, situation_rows, advanced, deleted)

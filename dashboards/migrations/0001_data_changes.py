@@ -1,11 +1,12 @@
-"""The log of transactions that changed what the dashboard figures read (PostgreSQL only).
+"""The log of transactions that changed what the dashboard figures read (dropped by 0003: the
+figures are now stored by their writer, the interval recompute).
 
-A statement-level trigger on each table in ``dashboards.freshness.WATCHED`` notes the id of the
+A statement-level trigger on each table the figures read notes the id of the
 writing transaction in ``dashboards_datachange`` (one row per transaction, whatever wrote: the
 ORM, bulk statements, raw SQL, COPY or TRUNCATE). ``dashboards.freshness`` keeps figures computed
 under a snapshot and serves them again only while no transaction outside that snapshot has
 committed a change. Inserts of distinct transactions never wait on each other, so writers are not
-serialised. SQLite keeps no log; figures are then always computed.
+serialised.
 """
 
 from django.db import migrations
@@ -38,16 +39,13 @@ DROP = "DROP FUNCTION IF EXISTS dashboards_note_change() CASCADE; DROP TABLE IF 
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     schema_editor.execute(CREATE)
     for table in sorted(TABLES):
         schema_editor.execute(TRIGGER.format(table=schema_editor.quote_name(table)))
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+    schema_editor.execute(DROP)
 
 
 class Migration(migrations.Migration):

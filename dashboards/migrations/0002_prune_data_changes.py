@@ -41,13 +41,11 @@ DROP FUNCTION IF EXISTS dashboards_prune_changes();
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REPLACE)
+    schema_editor.execute(REPLACE)
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(RESTORE)
+    schema_editor.execute(RESTORE)
 
 
 class Migration(migrations.Migration):

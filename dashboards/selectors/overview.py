@@ -1,7 +1,10 @@
 """Figures of the overview: open situations, open alerts and the warning-to-action interval.
 
-The interval figures read the rows the alerts app stores (``SituationInterval``,
-``UnansweredWarning``); nothing here recomputes an interval.
+The interval figures read the rows the alerts app's recompute stores (``IntervalSummary``: each
+situation's interval beside what the overview groups and filters by; ``UnansweredWarning``);
+nothing here recomputes an interval. They are as fresh as the last recompute, which runs after
+each save for its situation and on schedule; who may see a situation is checked on the situation
+as it is now.
 
 **Which value the figures use.** A date known only to a month or a year makes the interval a range
 of days, stored as ``days_min``–``days_max``. Medians, 90th percentiles and the shares "within 7 /
@@ -20,29 +23,29 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, Max, Min, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, ExtractYear, Greatest
+from django.db.models import Count, Max, Min, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
 from alerts.choices import ACTIVE_STATUSES, AlertStatus
-from alerts.models import Alert, MeasureSettings, SituationInterval, UnansweredWarning
+from alerts.models import Alert, IntervalSummary, MeasureSettings, UnansweredWarning
+from alerts.services import summary
 from alerts.services.sql import DaysBetween
 from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity, SituationStatus
 from cases.models import Situation
-from cases.sharing import Clearance
+from cases.sharing import Clearance, restrict_to_clearance
 
 from ..filters import SituationFilters
-from ..stats import Percentile, summarise
 from ..tables import DAYS, NUMBER, PERCENT, Column, Table
 from .common import label, visible, visible_situations
 
-SHARE_DAYS = (7, 30)
+SHARE_DAYS = summary.SHARE_DAYS
 GROUPINGS = {
-    "region": ("Region", F("situation__region"), Region),
-    "crisis_type": ("Crisis type", F("situation__crisis_type"), CrisisType),
-    "instrument": ("Instrument of first action", F("first_action__instrument"), Instrument),
-    "year": ("Year of first warning", ExtractYear("warning_from"), None),
+    "region": ("Region", Region),
+    "crisis_type": ("Crisis type", CrisisType),
+    "instrument": ("Instrument of first action", Instrument),
+    "year": ("Year of first warning", None),
 }
 
 
@@ -124,45 +127,47 @@ def open_alerts_by_level(clearance: Clearance, filters: SituationFilters) -> Tab
 # --- The warning-to-action interval -----------------------------------------------------------
 
 
-def interval_rows(clearance: Clearance, filters: SituationFilters) -> QuerySet:
-    """Stored situation intervals the viewer may see: one per situation with a first warning."""
-    rows = SituationInterval.objects.filter(warning_from__isnull=False)
-    return visible(rows, clearance, filters, "situation").annotate(
-        # Twice the midpoint: integer arithmetic for the "within N days" conditions.
-        span=F("days_min") + F("days_max")
+def interval_rows(clearance: Clearance, filters: SituationFilters | None) -> QuerySet:
+    """The stored summary rows the viewer may see: one per situation with a first warning.
+
+    The clearance is applied to the situation itself, as it is now (``cases.sharing``); the
+    filters' region, crisis type and risk to the values the recompute stored, and the years to
+    the situation's warning signs, as they are now.
+    """
+    rows = restrict_to_clearance(IntervalSummary.objects.all(), clearance, "situation")
+    if filters is not None:
+        rows = rows.filter(filters.situation_q("situation_id"))
+    return rows
+
+
+def _unfiltered(filters: SituationFilters | None) -> bool:
+    data = (
+        filters.cleaned_data
+        if filters is not None and filters.is_bound and filters.is_valid()
+        else {}
     )
+    return all(data.get(name) in (None, "") for name in SituationFilters.situation_fields)
 
 
-ANSWERED = Q(is_open=False, days_min__isnull=False)
-# Halved as a float: a bare ``2.0`` is a NUMERIC literal on PostgreSQL, and sorting 100k NUMERIC
-# midpoints for the percentiles cost about twice the float sort.
-MIDPOINT = Cast(F("days_min") + F("days_max"), FloatField()) / Value(2.0, output_field=FloatField())
+def interval_figures(clearance: Clearance, filters: SituationFilters | None) -> dict:
+    """The interval figures: ``{"overall": row, grouping: [row per group], …}`` (one query).
 
-
-def _interval_spec() -> dict:
-    answered_value = {
-        "mid": _when(ANSWERED, MIDPOINT),
-        "low": _when(ANSWERED, F("days_min")),
-        "high": _when(ANSWERED, F("days_max")),
-    }
-    counts = {"answered": ANSWERED, "open": Q(is_open=True)}
-    for days in SHARE_DAYS:
-        counts[f"within_{days}"] = ANSWERED & Q(span__lte=2 * days)
-        counts[f"decided_{days}"] = ANSWERED | Q(is_open=True, span__gte=2 * days)
-    return {
-        "values": answered_value,
-        "counts": counts,
-        "percentiles": {
-            "median": Percentile("mid", 0.5),
-            "p90": Percentile("mid", 0.9),
-            "median_low": Percentile("low", 0.5),
-            "median_high": Percentile("high", 0.5),
-        },
-    }
-
-
-def _when(condition: Q, value):
-    return Case(When(condition, then=value), default=Value(None), output_field=FloatField())
+    Staff without a filter read the figures the recompute stored over every situation. Any other
+    view computes them from the summary rows it may see, by the same SQL
+    (``alerts.services.summary``): counts, shares, median and 90th percentile of the midpoints,
+    medians of the bounds.
+    """
+    if clearance.unrestricted and _unfiltered(filters):
+        stored = summary.stored_figures()
+        if stored is not None:
+            return stored
+    inner_sql, params = (
+        interval_rows(clearance, filters)
+        .order_by()
+        .values(*summary.ROW_COLUMNS)
+        .query.sql_with_params()
+    )
+    return summary.compute_figures(f"({inner_sql})", params)
 
 
 def _with_shares(row: dict) -> dict:
@@ -174,8 +179,7 @@ def _with_shares(row: dict) -> dict:
 
 def interval_overall(clearance: Clearance, filters: SituationFilters) -> dict:
     """Median, 90th percentile and shares over every visible situation (one query)."""
-    (row,) = summarise(interval_rows(clearance, filters), **_interval_spec())
-    return _with_shares(row)
+    return _with_shares(interval_figures(clearance, filters)["overall"])
 
 
 INTERVAL_COLUMNS = [
@@ -191,14 +195,8 @@ INTERVAL_COLUMNS = [
 ]
 
 
-def interval_by(clearance: Clearance, filters: SituationFilters, grouping: str) -> Table:
-    """The interval figures per region, crisis type, instrument of first action or year."""
-    heading, expression, enum = GROUPINGS[grouping]
-    queryset = interval_rows(clearance, filters)
-    if grouping == "instrument":
-        # An unanswered warning has no first action, hence no instrument.
-        queryset = queryset.filter(first_action__isnull=False)
-    rows = summarise(queryset, group_by={"group": expression}, **_interval_spec())
+def _interval_table(grouping: str, rows: list[dict]) -> Table:
+    heading, enum = GROUPINGS[grouping]
     for row in rows:
         _with_shares(row)
         row["group_label"] = label(enum, row["group"]) if enum else str(row["group"])
@@ -211,6 +209,22 @@ def interval_by(clearance: Clearance, filters: SituationFilters, grouping: str) 
         columns=columns,
         rows=rows,
     )
+
+
+def interval_by(clearance: Clearance, filters: SituationFilters, grouping: str) -> Table:
+    """The interval figures per region, crisis type, instrument of first action or year."""
+    GROUPINGS[grouping]  # an unknown grouping is a KeyError, as it always was
+    return _interval_table(grouping, interval_figures(clearance, filters)[grouping])
+
+
+def interval_tables(
+    clearance: Clearance, filters: SituationFilters
+) -> tuple[dict, dict[str, Table]]:
+    """The overview's interval figures: the row over all situations and one table per grouping
+    (one query)."""
+    figures = interval_figures(clearance, filters)
+    overall = _with_shares(figures.pop("overall"))
+    return overall, {g: _interval_table(g, figures[g]) for g in GROUPINGS}
 
 
 def unanswered_warnings(
