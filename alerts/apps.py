@@ -10,7 +10,8 @@ class AlertsConfig(AppConfig):
         from partners.choices import RecordType
         from partners.sources import Source, publish
 
-        from . import signals  # noqa: F401 - connects the receivers
+        # The receivers, and the tasks registered with Celery under the names services queue.
+        from . import signals, tasks  # noqa: F401
         from .models import Alert
 
         # Alerts are synced records: partners know them by their public uuid; they inherit their

@@ -4,8 +4,12 @@ at once on PostgreSQL, and the schedules the migration creates."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 from itertools import pairwise
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -19,6 +23,7 @@ from django_celery_beat.models import PeriodicTask
 from alerts import services, tasks
 from alerts.choices import AlertEventKind, AlertStatus, Channel, DeliveryStatus
 from alerts.models import Alert, Notification, SituationInterval, UnansweredWarning
+from alerts.services import jobs
 from alerts.services import rules as rules_service
 from cases.choices import Region, Severity, SharingLevel, SituationStatus
 from cases.models import Situation
@@ -35,6 +40,7 @@ from tracker.celery import app as celery_app
 
 from .helpers import Receiver, closed_port, days_ago, wait_for
 
+ROOT = Path(__file__).resolve().parents[2]
 CRITICAL_7 = "No action 7 days after a critical warning"
 # The data migrations' rows (groups, rules, schedules) must survive the flush of a
 # transactional test.
@@ -263,3 +269,29 @@ def test_a_rolled_back_save_queues_nothing_and_the_next_one_still_does():
             WarningIndicatorFactory(situation=situation)
             WarningIndicatorFactory(situation=situation)
         assert send.call_count == 1
+
+
+def test_every_named_job_is_registered_in_a_process_that_never_imported_the_tasks():
+    """Services queue jobs by name: a web process, which imports no task module itself, must
+    still find each name among Celery's tasks (else every save's refresh is logged and lost)."""
+    names = [
+        value
+        for name, value in vars(jobs).items()
+        if name.isupper() and isinstance(value, str) and value.startswith("alerts.tasks.")
+    ]
+    script = (
+        "import django, sys; django.setup(); from celery import current_app; "
+        "missing = [n for n in sys.argv[1:] if n not in current_app.tasks]; "
+        "print(missing); sys.exit(bool(missing))"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tracker.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", script, *names],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert len(names) == 6
+    assert result.returncode == 0, result.stdout + result.stderr
