@@ -31,7 +31,7 @@ from .filters import situation_filters
 from .pagination import KeysetPagination
 from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
-from .resources import ALERT_COLUMNS, ALERT_RENAMES, alert_rows
+from .resources import ALERT
 from .serializers import ErrorSerializer, StrictMixin
 from .views import (
     ERRORS,
@@ -57,7 +57,8 @@ class AlertSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Alert
-        fields = tuple(ALERT_RENAMES.get(c, c) for c in ALERT_COLUMNS)
+        fields = ALERT.names
+        read_only_fields = ALERT.read_only
 
 
 class AcknowledgeSerializer(StrictMixin, serializers.Serializer):
@@ -134,10 +135,10 @@ class AlertViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericViewSet
                 fields={"ordering": [f"One of {', '.join(sorted(self.ordering_fields))}."]},
             )
         pager = KeysetPagination(request, ordering, self.ordering_fields, id_field="uuid")
-        return pager.response(alert_rows(pager.paginate(queryset)))
+        return pager.response(ALERT.rows(pager.paginate(queryset)))
 
     def _row(self, pk) -> dict:
-        rows = alert_rows(self.get_queryset().filter(uuid=uuid.UUID(pk)))
+        rows = ALERT.rows(self.get_queryset().filter(uuid=uuid.UUID(pk)))
         if not rows:
             raise exceptions.NotFound()
         return rows[0]

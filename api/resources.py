@@ -1,22 +1,21 @@
-"""Fast read representations of every API resource, shared by lists, details and the change feed.
+"""Every API record type: its shape (``api.shapes``) and where it lives, shared by lists, details,
+the serializers and the change feed.
 
-Rows are read with ``values()`` and the many-to-many links as arrays in the same query, so a page
-costs a fixed number of queries and no per-field serializer overhead. The serializers in
-``serializers.py`` describe the same shapes (for validation and the OpenAPI schema); a test keeps
-the two in step.
+Each shape is declared once here: the serializers take their ``Meta.fields`` and read-only fields
+from it, lists and details read their rows through it (``values()`` with the many-to-many links as
+arrays in the same query, one more query per nested field, so a page costs a fixed number of
+queries), and the change feed has PostgreSQL build each record's JSON from it (``feed_json.py``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Model, OuterRef, QuerySet
+from django.db.models import Model, QuerySet
 
-from alerts.models import Alert
+from alerts.models import Alert, SituationInterval
 from cases.models import (
     Actor,
     Assessment,
@@ -25,46 +24,154 @@ from cases.models import (
     EngagementPartner,
     Paragraph,
     Situation,
+    SuccessElement,
     WarningIndicator,
 )
 from cases.sharing import Clearance, restrict_to_clearance
 
-from .figures import warning_figures
+from .shapes import Column, Counted, Countries, Links, Nested, Shape
 
-TRACKED = ("id", "version", "created_at", "updated_at")
+# A synced record's key, version and timestamps: sent back by a client, they are ignored.
+TRACKED = tuple(
+    Column(name, read_only=True) for name in ("id", "version", "created_at", "updated_at")
+)
+
+# The stored warning-to-action interval of a situation (alerts app): bounds in days, open if
+# unanswered.
+WARNING_FIGURES = Shape(
+    SituationInterval,
+    Column("threshold_severity"),
+    Column("first_warning", source="first_warning_id"),
+    Column("first_action", source="first_action_id"),
+    Column("warning_from"),
+    Column("warning_until"),
+    Column("action_from"),
+    Column("action_until"),
+    Column("days_min"),
+    Column("days_max"),
+    Column("is_open"),
+    Column("is_exact"),
+    Column("measured_to"),
+)
+
+SITUATION = Shape(
+    Situation,
+    *TRACKED,
+    Column("title"),
+    Column("slug"),
+    Countries("countries"),
+    Column("region"),
+    Column("subregion"),
+    Column("crisis_type"),
+    Column("conflict_stage"),
+    Column("status"),
+    Column("risk_level"),
+    Column("sharing"),
+    Links("shared_with"),
+    Column("summary"),
+    Links("citations"),
+    Nested("warning_to_action", read_only=True, shape=WARNING_FIGURES, via="situation"),
+)
+
+INDICATOR = Shape(
+    WarningIndicator,
+    *TRACKED,
+    Column("situation", source="situation_id"),
+    Column("category"),
+    Column("severity"),
+    Column("description"),
+    Column("observed_on"),
+    Column("observed_precision"),
+    Column("reported_by", source="reported_by_id"),
+    Column("threshold_moment"),
+    Column("source"),
+    Links("citations"),
+)
+
+ACTOR = Shape(
+    Actor,
+    *TRACKED,
+    Column("name"),
+    Column("acronym"),
+    Column("kind"),
+    Column("parent", source="parent_id"),
+    Column("country"),
+    Column("description"),
+    Links("citations"),
+)
+
+PARTNER_ROLE = Shape(
+    EngagementPartner,
+    Column("actor", source="actor_id"),
+    Column("role"),
+)
+
+ENGAGEMENT = Shape(
+    Engagement,
+    *TRACKED,
+    Column("situation", source="situation_id"),
+    Column("title"),
+    Column("instrument"),
+    Column("track"),
+    Column("lead_actor", source="lead_actor_id"),
+    Nested("partners", shape=PARTNER_ROLE, via="engagement", many=True, order=("role", "actor_id")),
+    Column("started_on"),
+    # The source gives no start date: no date, so no precision either.
+    Column("started_precision", null_without="started_on"),
+    Column("ended_on"),
+    Column("ended_precision"),
+    Column("objective"),
+    Column("outcome"),
+    Links("citations"),
+)
+
+ASSESSMENT = Shape(
+    Assessment,
+    *TRACKED,
+    Column("engagement", source="engagement_id"),
+    Column("element", source="element__code"),
+    Column("rating"),
+    Column("evidence"),
+    Links("citations"),
+)
+
+# An alert keeps an integer key; partners see its public uuid as its id.
+ALERT = Shape(
+    Alert,
+    Column("id", source="uuid", read_only=True),
+    Column("version", read_only=True),
+    Column("updated_at", read_only=True),
+    Column("situation", source="situation_id"),
+    Column("engagement", source="engagement_id"),
+    Column("rule", source="rule_id"),
+    Column("rule_kind", source="rule__kind"),
+    Column("rule_name", source="rule__name"),
+    Column("level"),
+    Column("status"),
+    Column("measure"),
+    Column("episode"),
+    Column("condition_active"),
+    Column("opened_at"),
+    Column("measured_at"),
+    Column("acknowledged_at"),
+    Column("acknowledgement"),
+    Column("resolved_at"),
+    Column("resolution"),
+)
 
 
-def _link_columns(model: type[Model], name: str) -> tuple[type[Model], str, str]:
-    """The through model of the many-to-many field ``name``, its column naming the record and
-    the one naming the linked record: a linked record with an integer key and a public ``uuid``
-    (paragraphs) is named by its uuid, read through a join."""
-    m2m = model._meta.get_field(name)
-    source, target = f"{m2m.m2m_field_name()}_id", f"{m2m.m2m_reverse_field_name()}_id"
-    if any(f.name == "uuid" for f in m2m.related_model._meta.concrete_fields):
-        target = f"{m2m.m2m_reverse_field_name()}__uuid"
-    return m2m.remote_field.through, source, target
-
-
-def _link_array(model: type[Model], name: str) -> ArraySubquery:
-    """Each record's linked ids as an array, a subquery of the record's row."""
-    through, source, target = _link_columns(model, name)
-    return ArraySubquery(
-        through.objects.filter(**{source: OuterRef("pk")}).order_by().values(target)
-    )
-
-
-@dataclass
+@dataclass(frozen=True)
 class Resource:
-    """A record type as the API shows it."""
+    """A synced record type as the API shows it."""
 
     name: str  # URL segment
     type: str  # change-feed type
-    model: type[Model]
-    columns: tuple[str, ...]
+    shape: Shape
     situation_path: str | None = None  # None: not under TLP
-    m2m: tuple[str, ...] = ()
-    renames: dict[str, str] = field(default_factory=dict)  # column -> JSON name
-    extra: Callable[[list[dict], list], None] | None = None
+
+    @property
+    def model(self) -> type[Model]:
+        return self.shape.model
 
     def base_queryset(self, clearance: Clearance) -> QuerySet:
         queryset = self.model._default_manager.all()
@@ -73,224 +180,65 @@ class Resource:
         return queryset
 
     def rows(self, queryset: QuerySet) -> list[dict]:
-        # The links as arrays in the same query: one round trip a page instead of one more per
-        # many-to-many field.
-        arrays = {f"links__{name}": _link_array(self.model, name) for name in self.m2m}
-        rows = list(queryset.annotate(**arrays).values(*self.columns, *arrays))
-        for row in rows:
-            for name in self.m2m:
-                row[name] = sorted(row.pop(f"links__{name}") or (), key=str)
-        if not rows:
-            return rows
-        ids = [row["id"] for row in rows]
-        for column, json_name in self.renames.items():
-            for row in rows:
-                row[json_name] = row.pop(column)
-        if self.extra is not None:
-            self.extra(rows, ids)
-        return rows
+        return self.shape.rows(queryset)
 
 
-def _situation_extra(rows: list[dict], ids: list) -> None:
-    for row in rows:
-        countries = row["countries"]
-        row["countries"] = countries.split(",") if countries else []
-    figures = warning_figures(ids)
-    for row in rows:
-        row["warning_to_action"] = figures.get(row["id"])
-
-
-def _engagement_extra(rows: list[dict], ids: list) -> None:
-    roles: dict = defaultdict(list)
-    for engagement_id, actor_id, role in (
-        EngagementPartner.objects.filter(engagement_id__in=ids)
-        .order_by("role", "actor_id")
-        .values_list("engagement_id", "actor_id", "role")
-    ):
-        roles[engagement_id].append({"actor": actor_id, "role": role})
-    for row in rows:
-        row["partners"] = roles.get(row["id"], [])
-        if row["started_on"] is None:
-            # The source gives no start date: no date, so no precision either.
-            row["started_precision"] = None
-
-
-SITUATIONS = Resource(
-    name="situations",
-    type="situation",
-    model=Situation,
-    columns=(
-        *TRACKED,
-        "title",
-        "slug",
-        "countries",
-        "region",
-        "subregion",
-        "crisis_type",
-        "conflict_stage",
-        "status",
-        "risk_level",
-        "sharing",
-        "summary",
-    ),
-    situation_path="",
-    m2m=("shared_with", "citations"),
-    extra=_situation_extra,
-)
-
-INDICATORS = Resource(
-    name="indicators",
-    type="indicator",
-    model=WarningIndicator,
-    columns=(
-        *TRACKED,
-        "situation_id",
-        "category",
-        "severity",
-        "description",
-        "observed_on",
-        "observed_precision",
-        "reported_by_id",
-        "threshold_moment",
-        "source",
-    ),
-    situation_path="situation",
-    m2m=("citations",),
-    renames={"situation_id": "situation", "reported_by_id": "reported_by"},
-)
-
-ACTORS = Resource(
-    name="actors",
-    type="actor",
-    model=Actor,
-    columns=(*TRACKED, "name", "acronym", "kind", "parent_id", "country", "description"),
-    m2m=("citations",),
-    renames={"parent_id": "parent"},
-)
-
-ENGAGEMENTS = Resource(
-    name="engagements",
-    type="engagement",
-    model=Engagement,
-    columns=(
-        *TRACKED,
-        "situation_id",
-        "title",
-        "instrument",
-        "track",
-        "lead_actor_id",
-        "started_on",
-        "started_precision",
-        "ended_on",
-        "ended_precision",
-        "objective",
-        "outcome",
-    ),
-    situation_path="situation",
-    m2m=("citations",),
-    renames={"situation_id": "situation", "lead_actor_id": "lead_actor"},
-    extra=_engagement_extra,
-)
-
+SITUATIONS = Resource("situations", "situation", SITUATION, situation_path="")
+INDICATORS = Resource("indicators", "indicator", INDICATOR, situation_path="situation")
+ACTORS = Resource("actors", "actor", ACTOR)
+ENGAGEMENTS = Resource("engagements", "engagement", ENGAGEMENT, situation_path="situation")
 ASSESSMENTS = Resource(
-    name="assessments",
-    type="assessment",
-    model=Assessment,
-    columns=(*TRACKED, "engagement_id", "element__code", "rating", "evidence"),
-    situation_path="engagement__situation",
-    m2m=("citations",),
-    renames={"engagement_id": "engagement", "element__code": "element"},
+    "assessments", "assessment", ASSESSMENT, situation_path="engagement__situation"
 )
-
-
-# Reference data keeps an integer key for the citation tables; partners see its public uuid.
-REFERENCE = ("uuid", "version", "updated_at")
-
-
-def _public(rows) -> list[dict]:
-    """Rows read with ``REFERENCE`` columns, their ``uuid`` shown as ``id`` (first)."""
-    return [{"id": row.pop("uuid"), **row} for row in rows]
-
-
-SUCCESS_ELEMENT_COLUMNS = (
-    *REFERENCE,
-    "code",
-    "order",
-    "name",
-    "description",
-    "document_symbol",
-    "first_paragraph",
-    "last_paragraph",
-)
-
-
-def success_element_rows(queryset: QuerySet) -> list[dict]:
-    return _public(queryset.values(*SUCCESS_ELEMENT_COLUMNS))
-
-
-DOCUMENT_COLUMNS = (*REFERENCE, "symbol", "title", "job_number", "subject_terms")
-PARAGRAPH_COLUMNS = (*REFERENCE, "kind", "number", "chapter", "section", "text")
-
-
-def document_rows(queryset: QuerySet) -> list[dict]:
-    return _public(
-        queryset.annotate(paragraph_count=Count("paragraphs")).values(
-            *DOCUMENT_COLUMNS, "paragraph_count"
-        )
-    )
-
-
-def document_detail(document: Document) -> dict:
-    row = _public([{name: getattr(document, name) for name in DOCUMENT_COLUMNS}])[0]
-    row["paragraphs"] = _public(
-        Paragraph.objects.filter(document=document)
-        .order_by("kind", "number")
-        .values(*PARAGRAPH_COLUMNS)
-    )
-    row["paragraph_count"] = len(row["paragraphs"])
-    return row
 
 
 SYNCED = {r.type: r for r in (SITUATIONS, INDICATORS, ACTORS, ENGAGEMENTS, ASSESSMENTS)}
 
 
-ALERT_COLUMNS = (
-    "uuid",
-    "version",
-    "updated_at",
-    "situation_id",
-    "engagement_id",
-    "rule_id",
-    "rule__kind",
-    "rule__name",
-    "level",
-    "status",
-    "measure",
-    "episode",
-    "condition_active",
-    "opened_at",
-    "measured_at",
-    "acknowledged_at",
-    "acknowledgement",
-    "resolved_at",
-    "resolution",
+# Reference data keeps an integer key for the citation tables; partners see its public uuid.
+REFERENCE = (
+    Column("id", source="uuid", read_only=True),
+    Column("version", read_only=True),
+    Column("updated_at", read_only=True),
 )
-ALERT_RENAMES = {
-    "uuid": "id",
-    "situation_id": "situation",
-    "engagement_id": "engagement",
-    "rule_id": "rule",
-    "rule__kind": "rule_kind",
-    "rule__name": "rule_name",
-}
 
+SUCCESS_ELEMENT = Shape(
+    SuccessElement,
+    *REFERENCE,
+    Column("code"),
+    Column("order"),
+    Column("name"),
+    Column("description"),
+    Column("document_symbol"),
+    Column("first_paragraph"),
+    Column("last_paragraph"),
+)
 
-def alert_rows(queryset) -> list[dict]:
-    rows = list(queryset.values(*ALERT_COLUMNS))
-    for row in rows:
-        for column, name in ALERT_RENAMES.items():
-            row[name] = row.pop(column)
-    return rows
+PARAGRAPH = Shape(
+    Paragraph,
+    *REFERENCE,
+    Column("kind"),
+    Column("number"),
+    Column("chapter"),
+    Column("section"),
+    Column("text"),
+)
+
+DOCUMENT = Shape(
+    Document,
+    *REFERENCE,
+    Column("symbol"),
+    Column("title"),
+    Column("job_number"),
+    Column("subject_terms"),
+    Counted("paragraph_count", of="paragraphs"),
+)
+
+DOCUMENT_DETAIL = Shape(
+    Document,
+    *DOCUMENT.fields,
+    Nested("paragraphs", shape=PARAGRAPH, via="document", many=True, order=("kind", "number")),
+)
 
 
 def representations(
@@ -302,7 +250,7 @@ def representations(
         ids = list(ids)
     if type_ == "alert":
         # Alerts keep an integer key; the feed names them by their public uuid.
-        return alert_rows(
+        return ALERT.rows(
             restrict_to_clearance(Alert.objects.all(), clearance, "situation")
             .filter(uuid__in=ids)
             .order_by()

@@ -1,7 +1,9 @@
 """Input validation and the documented shape of each resource (the OpenAPI schema reads these).
 
-Reads are rendered by ``resources.py`` for speed; these serializers validate writes and describe
-the same fields. Unknown fields are rejected, never silently dropped.
+Each serializer's fields and read-only fields are those of its record's shape (``resources.py``),
+which also renders reads (for speed) and the change feed; a serializer declares only what writes
+need beyond the model's defaults (querysets, choices, nested input). Unknown fields are rejected,
+never silently dropped.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alerts.models import SituationInterval
 from cases.choices import DatePrecision
 from cases.models import (
     Actor,
     Assessment,
     Document,
     Engagement,
+    EngagementPartner,
     Paragraph,
     Situation,
     SuccessElement,
@@ -25,7 +29,7 @@ from cases.models import (
 )
 from cases.sharing import Clearance, restrict_to_clearance
 
-TRACKED_READ_ONLY = ("id", "version", "created_at", "updated_at")
+from . import resources
 
 
 class StrictMixin:
@@ -78,21 +82,13 @@ class CountriesField(serializers.ListField):
     child = serializers.ChoiceField(choices=list(countries))
 
 
-class WarningFiguresSerializer(serializers.Serializer):
+class WarningFiguresSerializer(serializers.ModelSerializer):
     """The stored warning-to-action interval (alerts app): bounds in days, open if unanswered."""
 
-    threshold_severity = serializers.IntegerField()
-    first_warning = serializers.UUIDField(allow_null=True)
-    first_action = serializers.UUIDField(allow_null=True)
-    warning_from = serializers.DateField(allow_null=True)
-    warning_until = serializers.DateField(allow_null=True)
-    action_from = serializers.DateField(allow_null=True)
-    action_until = serializers.DateField(allow_null=True)
-    days_min = serializers.IntegerField(allow_null=True)
-    days_max = serializers.IntegerField(allow_null=True)
-    is_open = serializers.BooleanField()
-    is_exact = serializers.BooleanField()
-    measured_to = serializers.DateField(allow_null=True)
+    class Meta:
+        model = SituationInterval
+        fields = resources.WARNING_FIGURES.names
+        read_only_fields = fields
 
 
 class SituationSerializer(TrackedSerializer):
@@ -105,24 +101,8 @@ class SituationSerializer(TrackedSerializer):
 
     class Meta:
         model = Situation
-        fields = (
-            *TRACKED_READ_ONLY,
-            "title",
-            "slug",
-            "countries",
-            "region",
-            "subregion",
-            "crisis_type",
-            "conflict_stage",
-            "status",
-            "risk_level",
-            "sharing",
-            "shared_with",
-            "summary",
-            "citations",
-            "warning_to_action",
-        )
-        read_only_fields = TRACKED_READ_ONLY
+        fields = resources.SITUATION.names
+        read_only_fields = resources.SITUATION.read_only
 
 
 class IndicatorSerializer(TrackedSerializer):
@@ -131,31 +111,18 @@ class IndicatorSerializer(TrackedSerializer):
 
     class Meta:
         model = WarningIndicator
-        fields = (
-            *TRACKED_READ_ONLY,
-            "situation",
-            "category",
-            "severity",
-            "description",
-            "observed_on",
-            "observed_precision",
-            "reported_by",
-            "threshold_moment",
-            "source",
-            "citations",
-        )
-        read_only_fields = TRACKED_READ_ONLY
+        fields = resources.INDICATOR.names
+        read_only_fields = resources.INDICATOR.read_only
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["situation"].queryset = self.visible(Situation.objects.all(), "")
 
 
-class PartnerRoleSerializer(StrictMixin, serializers.Serializer):
-    actor = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all())
-    role = serializers.ChoiceField(
-        choices=Engagement.partners.through._meta.get_field("role").choices
-    )
+class PartnerRoleSerializer(StrictMixin, serializers.ModelSerializer):
+    class Meta:
+        model = EngagementPartner
+        fields = resources.PARTNER_ROLE.names
 
 
 class EngagementSerializer(TrackedSerializer):
@@ -173,23 +140,8 @@ class EngagementSerializer(TrackedSerializer):
 
     class Meta:
         model = Engagement
-        fields = (
-            *TRACKED_READ_ONLY,
-            "situation",
-            "title",
-            "instrument",
-            "track",
-            "lead_actor",
-            "partners",
-            "started_on",
-            "started_precision",
-            "ended_on",
-            "ended_precision",
-            "objective",
-            "outcome",
-            "citations",
-        )
-        read_only_fields = TRACKED_READ_ONLY
+        fields = resources.ENGAGEMENT.names
+        read_only_fields = resources.ENGAGEMENT.read_only
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,15 +165,8 @@ class AssessmentSerializer(TrackedSerializer):
 
     class Meta:
         model = Assessment
-        fields = (
-            *TRACKED_READ_ONLY,
-            "engagement",
-            "element",
-            "rating",
-            "evidence",
-            "citations",
-        )
-        read_only_fields = TRACKED_READ_ONLY
+        fields = resources.ASSESSMENT.names
+        read_only_fields = resources.ASSESSMENT.read_only
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -233,20 +178,8 @@ class ActorSerializer(TrackedSerializer):
 
     class Meta:
         model = Actor
-        fields = (
-            *TRACKED_READ_ONLY,
-            "name",
-            "acronym",
-            "kind",
-            "parent",
-            "country",
-            "description",
-            "citations",
-        )
-        read_only_fields = TRACKED_READ_ONLY
-
-
-REFERENCE_READ_ONLY = ("id", "version", "updated_at")
+        fields = resources.ACTOR.names
+        read_only_fields = resources.ACTOR.read_only
 
 
 class ReferenceSerializer(serializers.ModelSerializer):
@@ -258,22 +191,15 @@ class ReferenceSerializer(serializers.ModelSerializer):
 class SuccessElementSerializer(ReferenceSerializer):
     class Meta:
         model = SuccessElement
-        fields = (
-            *REFERENCE_READ_ONLY,
-            "code",
-            "order",
-            "name",
-            "description",
-            "document_symbol",
-            "first_paragraph",
-            "last_paragraph",
-        )
+        fields = resources.SUCCESS_ELEMENT.names
+        read_only_fields = resources.SUCCESS_ELEMENT.read_only
 
 
 class ParagraphSerializer(ReferenceSerializer):
     class Meta:
         model = Paragraph
-        fields = (*REFERENCE_READ_ONLY, "kind", "number", "chapter", "section", "text")
+        fields = resources.PARAGRAPH.names
+        read_only_fields = resources.PARAGRAPH.read_only
 
 
 class DocumentSerializer(ReferenceSerializer):
@@ -282,21 +208,15 @@ class DocumentSerializer(ReferenceSerializer):
 
     class Meta:
         model = Document
-        fields = (
-            *REFERENCE_READ_ONLY,
-            "symbol",
-            "title",
-            "job_number",
-            "subject_terms",
-            "paragraph_count",
-        )
+        fields = resources.DOCUMENT.names
+        read_only_fields = resources.DOCUMENT.read_only
 
 
 class DocumentDetailSerializer(DocumentSerializer):
     paragraphs = ParagraphSerializer(many=True)
 
     class Meta(DocumentSerializer.Meta):
-        fields = (*DocumentSerializer.Meta.fields, "paragraphs")
+        fields = resources.DOCUMENT_DETAIL.names
 
 
 # --- batch, feed and errors (schema only) ---------------------------------------------------

@@ -543,14 +543,14 @@ class SuccessElementViewSet(ClearanceMixin, viewsets.GenericViewSet):
     lookup_value_regex = rf"{UUID_RE}|[a-z-]+"
 
     def list(self, request, *args, **kwargs):
-        return Response(resources.success_element_rows(self.get_queryset()))
+        return Response(resources.SUCCESS_ELEMENT.rows(self.get_queryset()))
 
     def retrieve(self, request, pk=None, *args, **kwargs):
         try:
             lookup = {"uuid": uuid.UUID(pk)}
         except ValueError:
             lookup = {"code": pk}
-        rows = resources.success_element_rows(self.get_queryset().filter(**lookup))
+        rows = resources.SUCCESS_ELEMENT.rows(self.get_queryset().filter(**lookup))
         if not rows:
             raise exceptions.NotFound()
         return Response(rows[0], headers={"ETag": etag(rows[0]["version"])})
@@ -583,13 +583,13 @@ class DocumentViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericView
         self.reject_unknown_parameters()
         queryset = self.filter_queryset(self.get_queryset())
         pager = KeysetPagination(request, "symbol", {"symbol": str}, id_field="uuid")
-        return pager.response(resources.document_rows(pager.paginate(queryset)))
+        return pager.response(resources.DOCUMENT.rows(pager.paginate(queryset)))
 
     def retrieve(self, request, pk=None, *args, **kwargs):
-        document = Document.objects.filter(uuid=uuid.UUID(pk)).first()
-        if document is None:
+        rows = resources.DOCUMENT_DETAIL.rows(Document.objects.filter(uuid=uuid.UUID(pk)))
+        if not rows:
             raise exceptions.NotFound()
-        row = resources.document_detail(document)
+        row = rows[0]
         return Response(row, headers={"ETag": etag(row["version"])})
 
 

@@ -26,4 +26,4 @@ def situations_baseline(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"detail": "Invalid token."}, status=401)
     clearance = Clearance.for_actors([token.partner.actor_id])
     rows = restrict_to_clearance(Situation.objects.all(), clearance).order_by("-updated_at", "-id")
-    return JsonResponse({"results": list(rows.values(*SITUATIONS.columns)[:DEFAULT_LIMIT])})
+    return JsonResponse({"results": list(rows.values(*SITUATIONS.shape.paths())[:DEFAULT_LIMIT])})
