@@ -248,13 +248,15 @@ class Nested(Field):
         if any("__" in path for path in nested.paths()):
             return None  # only the nested record's own columns
 
+        alias = quote(f"n_{self.name}")  # its own alias, so nested shapes may nest again
+
         def own(path: str) -> str:
-            return f"n.{quote(meta.get_field(path).column)}"
+            return f"{alias}.{quote(meta.get_field(path).column)}"
 
         built = nested.json_sql(own, own(meta.pk.attname))
         if built is None:
             return None
-        where = f"FROM {quote(meta.db_table)} n WHERE {own(self.via)} = {owner}"
+        where = f"FROM {quote(meta.db_table)} {alias} WHERE {own(self.via)} = {owner}"
         if not self.many:
             return f"(SELECT {built} {where})"
         order = ", ".join(own(path) for path in self.order)
