@@ -99,7 +99,9 @@ def _append(record: FeedRecord, op: str, before: Audience, after: Audience) -> N
     )
 
 
-@transaction.atomic
+# No savepoint of its own: called inside a write service's transaction (a failure here fails the
+# whole write, which is what is wanted), two statements fewer per write.
+@transaction.atomic(savepoint=False)
 def record_change(
     type_: str,
     object_id: uuid.UUID,
