@@ -250,7 +250,7 @@ def test_the_rules_record_the_feed_in_a_fixed_number_of_statements(api):
     }
 
 
-def test_backfill_records_alerts_written_without_signals(api):
+def test_backfill_records_alerts_written_set_based(api):
     green = SituationFactory(sharing=SharingLevel.GREEN)
     red = SituationFactory(sharing=SharingLevel.RED)
     rule = AlertFactory(situation=green).rule
@@ -331,7 +331,7 @@ def test_alerts_raised_in_a_transaction_that_commits_late_are_not_missed():
 def test_alerts_on_situations_the_feed_never_saw_are_recorded_in_a_fixed_number_of_statements(
     api,
 ):
-    """Situations loaded in bulk (no signals, no backfill yet) get their feed rows set-based when
+    """Situations loaded in bulk (no services, no backfill yet) get their feed rows set-based when
     the rules raise alerts on them, and partners see them with the sharing they have."""
     counts, hidden = [], []
     for n in (2, 8):

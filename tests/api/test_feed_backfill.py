@@ -1,4 +1,4 @@
-"""The set-based backfill records exactly what the signals record, once."""
+"""The set-based backfill records exactly what the write services record, once."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ RECORD_FIELDS = (
 
 
 @pytest.mark.django_db
-def test_backfill_records_what_the_signals_record(api):
+def test_backfill_records_what_the_services_record(api):
     partner_actor = api.partner.actor
     others = ActorFactory.create_batch(3)
     situations = [
