@@ -62,6 +62,9 @@ class MeasureSettingsAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request) -> bool:
         return not MeasureSettings.objects.exists()
 
+    def save_model(self, request, obj, form, change) -> None:
+        services.save_measure_settings(obj, by=request.user)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
@@ -162,6 +165,18 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
         ("Scope", {"fields": ["regions", "crisis_types"]}),
         ("Notifications", {"fields": ["notify_desk_officers", "notify_partners"]}),
     ]
+
+    # Saved and deleted through the services, which queue the rules' evaluation after commit
+    # (the changelist's editable "active" column saves through save_model too).
+    def save_model(self, request, obj, form, change) -> None:
+        services.save_alert_rule(obj, by=request.user)
+
+    def delete_model(self, request, obj) -> None:
+        services.delete_alert_rule(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for rule in queryset:
+            services.delete_alert_rule(rule, by=request.user)
 
     @admin.display(description="scope")
     def scope(self, obj: AlertRule) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from tracker import jobs
+
 from . import services
-from .services import jobs
 
 
 @shared_task(name=jobs.RECOMPUTE_INTERVALS, ignore_result=True)

@@ -1,8 +1,8 @@
 """The change feed as partners read it: ``GET /api/v1/changes/``.
 
-The log itself (recording, positions, backfill) is ``partners.feed``. A caller is shown a change
+The log itself (recording, positions, backfill) is ``feed.log``. A caller is shown a change
 when it was cleared for the record before or after it (the audiences stored with the change, see
-``cases.sharing.Audience``): an upsert if it may see the record after the change, a delete if it
+``feed.audience.Audience``): an upsert if it may see the record after the change, a delete if it
 could before and no longer can (tightened sharing) or the record was deleted. An upsert carries the
 record's current data, read through ``restrict_to_clearance``, and is served only from the record's
 latest change of content on — an earlier one is superseded by a later change that always follows it
@@ -25,10 +25,11 @@ from django.db import connection, models, transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from rest_framework.utils.encoders import JSONEncoder
 
-from cases.sharing import Clearance, audience_q
-from partners.choices import ChangeOp
-from partners.feed import assign_positions
-from partners.models import Change
+from cases.sharing import Clearance
+from feed.audience import audience_q
+from feed.choices import ChangeOp
+from feed.log import assign_positions
+from feed.models import Change
 
 from .feed_json import json_rows_by_type
 from .resources import representations

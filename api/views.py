@@ -34,7 +34,7 @@ from cases import services
 from cases.choices import LISTED_SHARING_LEVELS
 from cases.models import Document, Situation, SuccessElement
 from cases.sharing import Clearance, restrict_to_clearance
-from partners import feed
+from feed import log as feed
 from partners.authentication import clearance_for_request, partner_of
 
 from . import changes, resources

@@ -303,7 +303,7 @@ def backfill_feed() -> dict:
     """Record every record the feed has never seen, then position the changes; timed."""
     from django.db import connection
 
-    from partners.feed import assign_positions, backfill
+    from feed.log import assign_positions, backfill
 
     started = time.perf_counter()
     counts = backfill()

@@ -13,7 +13,7 @@ recent warning signs, old unanswered ones and stale situations in realistic prop
   three in ten of the ended ones assessed on all six elements for success;
 - sharing: 20 % CLEAR, 30 % GREEN, 25 % AMBER, 15 % AMBER+STRICT, 10 % RED; AMBER levels carry a
   sharing list of one to three organisations, the benchmark partner's on four in ten;
-- the change feed holds one change per record (as ``partners.feed.backfill`` would write it), in
+- the change feed holds one change per record (as ``feed.log.backfill`` would write it), in
   the order the records were created;
 - each table's rows are written in the order they were created (``ORDER BY created_at``), the
   layout a live tracker's tables have, its rows appended as they are recorded. (Written one
@@ -361,7 +361,7 @@ WHERE e.ended_on IS NOT NULL AND {rnd("'a-' || e.id", 10)} < 3
 ORDER BY 3
 """
 
-# Who may read each situation's records, encoded as ``cases.sharing.Audience`` encodes it.
+# Who may read each situation's records, encoded as ``feed.audience.Audience`` encodes it.
 AUDIENCE_SQL = """
 CREATE TEMP TABLE bench_audience ON COMMIT DROP AS
 SELECT s.id, s.sharing IN ('clear', 'green') AS open,

@@ -1,21 +1,39 @@
 """Writes that must stay consistent across several models.
 
-The admin, the API and the management commands call these functions, so each rule lives once.
-Every function here runs in a transaction: it either writes everything or nothing.
+The admin, the API, the seed loader, the management commands and the tests' factories call these
+functions, so each rule lives once. Every function here runs in a transaction: it either writes
+everything or nothing.
+
+A write of a desk officer's record does, in this order and here only (no signal of ours):
+
+1. validate (``full_clean``);
+2. save — the version counts on from the stored one, in ``VersionedModel.save()``, which also
+   reads where a record stood before (``stored_before_save``: the situation a record moved from);
+3. history — django-simple-history's own receiver records the save, with the author set here;
+4. the change feed — ``feed.log.record_change``, in the same transaction (a delete records every
+   published record it took with it);
+5. the recompute — the situations whose warning-to-action figures the write changed are queued
+   by name (``tracker.jobs``) once the transaction commits, once each.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from .choices import ParagraphKind
+from feed import log as feed
+from feed.choices import RecordType
+from tracker import jobs
+
+from .choices import LISTED_SHARING_LEVELS, ParagraphKind
 from .models import (
     Actor,
     Assessment,
@@ -29,8 +47,15 @@ from .models import (
 )
 from .models.base import new_version
 from .report_parser import ReportError, read_report
+from .sharing import listed_actor_ids, situation_audience
 
 # --- Desk officers' records: one save function per model, called by the admin and the API ---
+
+
+def _set_author(record: TrackedModel, by: Any | None) -> None:
+    """The history (simple_history's receiver) records ``by`` as the author of this write."""
+    if by is not None and getattr(by, "is_authenticated", False):
+        record._history_user = by
 
 
 def _save_tracked(
@@ -38,13 +63,25 @@ def _save_tracked(
 ) -> None:
     """Validate, save with its author for the history, then set the many-to-many links given."""
     record.full_clean()
+    _set_author(record, by)
     # ``save()`` counts the version on from the stored one under a row lock (VersionedModel).
-    if by is not None and getattr(by, "is_authenticated", False):
-        record._history_user = by
     record.save()
     for name, values in relations.items():
         if values is not None:
             getattr(record, name).set(values)
+
+
+def _queue_refresh(*situation_ids: uuid.UUID | None) -> None:
+    """Recompute these situations' intervals and alerts after commit (never for a rolled-back
+    write; once per situation and transaction)."""
+    for situation_id in dict.fromkeys(s for s in situation_ids if s):
+        jobs.enqueue_once_on_commit(jobs.REFRESH_SITUATION, str(situation_id))
+
+
+def _engagement_situation(engagement_id: Any) -> uuid.UUID | None:
+    return (
+        Engagement.objects.filter(pk=engagement_id).values_list("situation_id", flat=True).first()
+    )
 
 
 @transaction.atomic
@@ -55,9 +92,33 @@ def save_situation(
     shared_with: Iterable[Actor] | None = None,
     citations: Iterable[Paragraph] | None = None,
 ) -> Situation:
-    """Create or update a situation; ``shared_with``/``citations`` replace the links when given."""
+    """Create or update a situation; ``shared_with``/``citations`` replace the links when given.
+
+    One change in the feed, after the sharing list is set: its audience is the one partners see.
+    """
+    shared_with = None if shared_with is None else list(shared_with)
     _save_tracked(situation, by, {"shared_with": shared_with, "citations": citations})
+    listed: Iterable[Any] = ()
+    if situation.sharing in LISTED_SHARING_LEVELS:
+        listed = listed_actor_ids(situation.pk) if shared_with is None else _link_ids(shared_with)
+    feed.record_change(
+        RecordType.SITUATION,
+        situation.pk,
+        version=situation.version,
+        audience=situation_audience(situation.sharing, listed),
+    )
+    _queue_refresh(situation.pk)
     return situation
+
+
+def _save_situation_child(
+    type_: RecordType, record: WarningIndicator | Engagement, by: Any | None, citations
+) -> None:
+    """A record of one situation: recorded with its situation's audience; both the situation
+    it is in and the one it left (if it moved) are recomputed."""
+    _save_tracked(record, by, {"citations": citations})
+    feed.record_change(type_, record.pk, version=record.version, situation_id=record.situation_id)
+    _queue_refresh(record.situation_id, record.stored_before_save.get("situation_id"))
 
 
 @transaction.atomic
@@ -67,7 +128,7 @@ def save_indicator(
     by: Any | None = None,
     citations: Iterable[Paragraph] | None = None,
 ) -> WarningIndicator:
-    _save_tracked(indicator, by, {"citations": citations})
+    _save_situation_child(RecordType.INDICATOR, indicator, by, citations)
     return indicator
 
 
@@ -75,7 +136,10 @@ def save_indicator(
 def save_actor(
     actor: Actor, *, by: Any | None = None, citations: Iterable[Paragraph] | None = None
 ) -> Actor:
+    """Actors are outside the Traffic Light Protocol (everyone sees them) and no interval
+    depends on them: nothing to recompute."""
     _save_tracked(actor, by, {"citations": citations})
+    feed.record_change(RecordType.ACTOR, actor.pk, version=actor.version)
     return actor
 
 
@@ -86,8 +150,24 @@ def save_engagement(
     by: Any | None = None,
     citations: Iterable[Paragraph] | None = None,
 ) -> Engagement:
-    _save_tracked(engagement, by, {"citations": citations})
+    _save_situation_child(RecordType.ENGAGEMENT, engagement, by, citations)
     return engagement
+
+
+def _record_engagement(engagement_id: Any) -> None:
+    """Partner roles are part of the engagement's record: a change of them is a change of it,
+    at the version the engagement has (an engagement deleted with them is recorded by its own
+    delete)."""
+    engagement = (
+        Engagement.objects.filter(pk=engagement_id).values("version", "situation_id").first()
+    )
+    if engagement is not None:
+        feed.record_change(
+            RecordType.ENGAGEMENT,
+            engagement_id,
+            version=engagement["version"],
+            situation_id=engagement["situation_id"],
+        )
 
 
 @transaction.atomic
@@ -95,6 +175,7 @@ def save_engagement_partner(
     partner: EngagementPartner, *, by: Any | None = None
 ) -> EngagementPartner:
     _save_tracked(partner, by, {})
+    _record_engagement(partner.engagement_id)
     return partner
 
 
@@ -109,15 +190,48 @@ def save_assessment(
     if by is not None and getattr(by, "is_authenticated", False):
         assessment.assessed_by = by
     _save_tracked(assessment, by, {"citations": citations})
+    situation_id = _engagement_situation(assessment.engagement_id)
+    feed.record_change(
+        RecordType.ASSESSMENT,
+        assessment.pk,
+        version=assessment.version,
+        situation_id=situation_id,
+    )
+    _queue_refresh(situation_id)
     return assessment
+
+
+def _situation_of(record: TrackedModel) -> uuid.UUID | None:
+    """The situation whose figures a delete of ``record`` changes."""
+    if isinstance(record, Situation):
+        return record.pk
+    if isinstance(record, WarningIndicator | Engagement):
+        return record.situation_id
+    if isinstance(record, Assessment):
+        return _engagement_situation(record.engagement_id)
+    return None  # actors, partner roles: no interval depends on them
 
 
 @transaction.atomic
 def delete_record(record: TrackedModel, *, by: Any | None = None) -> None:
-    """Delete a record; its history keeps the last state and who deleted it."""
-    if by is not None and getattr(by, "is_authenticated", False):
-        record._history_user = by
-    record.delete()
+    """Delete a record and what it takes with it (a situation its indicators, engagements,
+    assessments, alerts); the history keeps the last state and who deleted it, the change feed
+    tells partners of every published record gone."""
+    _set_author(record, by)
+    situation_id = _situation_of(record)
+    # What ``Model.delete()`` does, kept in hand to learn every row the delete takes with it.
+    collector = Collector(using=router.db_for_write(type(record), instance=record), origin=record)
+    collector.collect([record])
+    gone = [
+        (model, feed.identities(model, instances)) for model, instances in collector.data.items()
+    ]
+    gone += [(qs.model, feed.identities(qs.model, qs)) for qs in collector.fast_deletes]
+    collector.delete()
+    for model, rows in gone:
+        feed.record_deleted(model, rows)
+    if isinstance(record, EngagementPartner):
+        _record_engagement(record.engagement_id)
+    _queue_refresh(situation_id)
 
 
 # --- API writes: create-or-replace that tells "unchanged" apart (REST API, batch) ---

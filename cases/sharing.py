@@ -1,7 +1,9 @@
 """Who may see what: Traffic Light Protocol 2.0 applied to every read path.
 
 Every list, detail, dashboard, export and notification narrows its queryset through
-``restrict_to_clearance``; nothing else decides visibility.
+``restrict_to_clearance``; nothing else decides visibility. The change feed stores who could
+read each record when it changed as an ``Audience`` (``feed.audience``), made here from a
+situation's sharing (``situation_audience``).
 
 - Internal staff (desk officers, reviewers) see every level.
 - A partner organisation sees CLEAR and GREEN; AMBER and AMBER+STRICT only where its actor is on
@@ -16,7 +18,10 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from feed.audience import Audience, audience_q
 
 from .choices import LISTED_SHARING_LEVELS, OPEN_SHARING_LEVELS
 from .models import Situation
@@ -66,54 +71,67 @@ def restrict_to_clearance(
     return queryset.filter(visibility_q(clearance, situation_path))
 
 
-@dataclass(frozen=True)
-class Audience:
-    """Who may read a record, frozen at the moment it changed (kept by the change feed).
-
-    The feed stores a record's audience before and after each change so that a partner is told of
-    exactly the changes it was cleared for, and of a tightening as a delete, without ever learning
-    of a record it could not see.
-    """
-
-    open: bool = False
-    actor_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
-
-    @classmethod
-    def everyone(cls) -> Audience:
-        """Records outside TLP (actors, reference data)."""
-        return cls(open=True)
-
-    @classmethod
-    def nobody(cls) -> Audience:
-        """A deleted record."""
-        return cls()
-
-    @classmethod
-    def of_situation(
-        cls, sharing: str, shared_with_ids: Iterable[uuid.UUID | str] = ()
-    ) -> Audience:
-        if sharing in OPEN_SHARING_LEVELS:
-            return cls(open=True)
-        if sharing in LISTED_SHARING_LEVELS:
-            return cls(actor_ids=frozenset(uuid.UUID(str(a)) for a in shared_with_ids))
-        return cls()
-
-    @classmethod
-    def decode(cls, open_: bool, actors: str) -> Audience:
-        return cls(open=open_, actor_ids=frozenset(uuid.UUID(a) for a in actors.split(",") if a))
-
-    def encoded_actors(self) -> str:
-        return ",".join(sorted(a.hex for a in self.actor_ids))
-
-    def admits(self, clearance: Clearance) -> bool:
-        return clearance.unrestricted or self.open or bool(self.actor_ids & clearance.actor_ids)
+# --- A situation's audience, as the change feed stores it ---------------------------------------
 
 
-def audience_q(clearance: Clearance, open_field: str, actors_field: str) -> Q:
-    """A filter on rows storing an ``Audience`` (as ``open_field`` and ``actors_field``)."""
-    if clearance.unrestricted:
-        return Q()
-    admitted = Q(**{open_field: True})
-    for actor_id in clearance.actor_ids:
-        admitted |= Q(**{f"{actors_field}__contains": actor_id.hex})
-    return admitted
+def situation_audience(sharing: str, listed_ids: Iterable[uuid.UUID | str] = ()) -> Audience:
+    """Who may read a situation (and its records) at sharing level ``sharing`` with the sharing
+    list ``listed_ids``: the rule above, frozen into the feed's ``Audience``."""
+    if sharing in OPEN_SHARING_LEVELS:
+        return Audience.everyone()
+    if sharing in LISTED_SHARING_LEVELS:
+        return Audience.listed(listed_ids)
+    return Audience.nobody()
+
+
+def listed_actor_ids(situation_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        Situation.shared_with.through.objects.filter(situation_id=situation_id).values_list(
+            "actor_id", flat=True
+        )
+    )
+
+
+def stored_situation_audience(situation_id: uuid.UUID) -> Audience:
+    """The audience of the situation as stored (nobody if there is no such situation)."""
+    sharing = Situation.objects.filter(pk=situation_id).values_list("sharing", flat=True).first()
+    if sharing is None:
+        return Audience.nobody()
+    if sharing not in LISTED_SHARING_LEVELS:
+        return situation_audience(sharing)
+    return situation_audience(sharing, listed_actor_ids(situation_id))
+
+
+def situation_audience_sql(alias: str) -> tuple[str, str, list]:
+    """SQL for the audience of situation ``alias`` as ``situation_audience`` gives it:
+    ``(open, actors, params)``; actors are the sharing list's hex ids, sorted, comma-separated
+    (``Audience.encoded_actors``). For the feed's set-based recorders."""
+    through = Situation.shared_with.through._meta
+    table = connection.ops.quote_name(through.db_table)
+    owner, actor = connection.ops.quote_name("situation_id"), connection.ops.quote_name("actor_id")
+    sharing = f"{alias}.{connection.ops.quote_name(Situation._meta.get_field('sharing').column)}"
+    pk = f"{alias}.{connection.ops.quote_name(Situation._meta.pk.column)}"
+    # uuid order is the order of the hex strings Python sorts.
+    listed = (
+        f"(SELECT string_agg(replace(l.{actor}::text, '-', ''), ',' ORDER BY l.{actor}) "
+        f"FROM {table} l WHERE l.{owner} = {pk})"
+    )
+    open_levels = ", ".join(["%s"] * len(OPEN_SHARING_LEVELS))
+    listed_levels = ", ".join(["%s"] * len(LISTED_SHARING_LEVELS))
+    return (
+        f"({sharing} IN ({open_levels}))",
+        f"CASE WHEN {sharing} IN ({listed_levels}) THEN COALESCE({listed}, '') ELSE '' END",
+        [*OPEN_SHARING_LEVELS, *LISTED_SHARING_LEVELS],
+    )
+
+
+__all__ = [
+    "Audience",
+    "Clearance",
+    "audience_q",
+    "restrict_to_clearance",
+    "situation_audience",
+    "situation_audience_sql",
+    "stored_situation_audience",
+    "visibility_q",
+]

@@ -4,19 +4,3 @@ from django.db import models
 class Scope(models.TextChoices):
     READ = "read", "Read"
     WRITE = "write", "Write"
-
-
-class ChangeOp(models.TextChoices):
-    UPSERT = "upsert", "Upsert"
-    DELETE = "delete", "Delete"
-
-
-class RecordType(models.TextChoices):
-    """The record types of the change feed, named as the API names them (singular)."""
-
-    SITUATION = "situation", "Situation"
-    INDICATOR = "indicator", "Warning indicator"
-    ACTOR = "actor", "Actor"
-    ENGAGEMENT = "engagement", "Engagement"
-    ASSESSMENT = "assessment", "Assessment"
-    ALERT = "alert", "Alert"

@@ -1,10 +1,7 @@
-"""Partner organisations, the people who belong to them, their API tokens, and the change feed
-they sync from.
+"""Partner organisations, the people who belong to them and their API tokens.
 
 A token's key is shown once; the database keeps only its prefix (to find it) and its SHA-256
-(to check it). The change feed is an append-only log (``Change``) with one ``FeedRecord`` per
-synced record holding what the log needs to stay consistent: the record's last sequence number,
-who could see it after its last change (its audience) and which partner created it.
+(to check it). The change feed they sync from is the ``feed`` app's.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .choices import ChangeOp, RecordType, Scope
+from .choices import Scope
 
 KEY_PREFIX = "ewt"
 
@@ -153,80 +150,4 @@ class PartnerToken(models.Model):
         return ",".join(self.scopes)
 
 
-class FeedRecord(models.Model):
-    """The change feed's view of one record: where its log stands and who may read it."""
-
-    type = models.CharField(max_length=16, choices=RecordType.choices)
-    object_id = models.UUIDField()
-    situation_id = models.UUIDField(null=True, blank=True, db_index=True)
-    seq = models.PositiveIntegerField(default=0)
-    content_seq = models.PositiveIntegerField(
-        default=0, help_text="seq of the last change of the record itself (not of its audience)"
-    )
-    version = models.PositiveIntegerField(default=0)
-    deleted = models.BooleanField(default=False)
-    audience_open = models.BooleanField(default=False)
-    audience_actors = models.TextField(blank=True, default="")
-    created_by = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_records"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["type", "object_id"], name="feed_record_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.type} {self.object_id}"
-
-
-class Change(models.Model):
-    """One entry of the change feed: a record changed, or who may see it did.
-
-    ``xid`` is the writing transaction's id on PostgreSQL; ``position`` is given by the feed reader
-    once no older transaction can still commit (see ``partners.feed``), so it only grows in commit
-    order. ``before_*``/``after_*`` are the record's audience either side of the change.
-    ``content`` is False for a change of audience only (the situation's sharing changed).
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    position = models.BigIntegerField(null=True, blank=True, unique=True)
-    xid = models.BigIntegerField(null=True, blank=True)
-    type = models.CharField(max_length=16, choices=RecordType.choices)
-    object_id = models.UUIDField()
-    seq = models.PositiveIntegerField()
-    op = models.CharField(max_length=8, choices=ChangeOp.choices)
-    content = models.BooleanField(
-        default=True, help_text="False when only the audience changed (its situation's sharing)"
-    )
-    version = models.PositiveIntegerField()
-    before_open = models.BooleanField(default=False)
-    before_actors = models.TextField(blank=True, default="")
-    after_open = models.BooleanField(default=False)
-    after_actors = models.TextField(blank=True, default="")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["position", "id"]
-        indexes = [
-            models.Index(
-                fields=["id"],
-                condition=models.Q(position__isnull=True),
-                name="change_unpositioned",
-            ),
-            models.Index(fields=["type", "object_id", "seq"], name="change_record_seq"),
-            # The changes that supersede an earlier one (a record's later change of content):
-            # a reader asks it of every change it tells. Only these rows, not one per record,
-            # so the index stays small (empty after a bulk load) and in memory.
-            models.Index(
-                fields=["type", "object_id", "seq"],
-                condition=models.Q(content=True, seq__gt=1),
-                name="change_superseding",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.op} {self.type} {self.object_id} v{self.version}"
-
-
-__all__ = ["Change", "FeedRecord", "Partner", "PartnerMember", "PartnerToken", "Scope"]
+__all__ = ["Partner", "PartnerMember", "PartnerToken", "Scope"]

@@ -1,4 +1,10 @@
-"""factory-boy factories for every model; the only place test data is built."""
+"""factory-boy factories for every model; the only place test data is built.
+
+The desk officers' records (situations, warning signs, actors, engagements, their partners,
+assessments) are created through ``cases.services``, as the admin and the API create them: a
+factory-made record has its history, its change in the feed and its situation's recompute queued
+after commit, exactly as the application's own writes do.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from cases import choices
+from alerts.services import save_alert_rule
+from cases import choices, services
 from cases.models import (
     Actor,
     Assessment,
@@ -22,6 +29,29 @@ from cases.models import (
     WarningIndicator,
 )
 from cases.roles import DESK_OFFICER, REVIEWER
+from feed.bulk import record_children
+from feed.choices import RecordType
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    """Creates the record through its model's save service (``SAVED_BY``). Many-to-many links
+    the service sets (``LINKS``: a situation's sharing list) are given to it, not to the model."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        for name in LINKS.get(model_class, ()):
+            kwargs.pop(name, None)
+        return super()._build(model_class, *args, **kwargs)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        links = {name: kwargs.pop(name, None) for name in LINKS.get(model_class, ())}
+        record = model_class(*args, **kwargs)
+        SAVED_BY[model_class](record, **{k: v for k, v in links.items() if v is not None})
+        return record
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -73,7 +103,7 @@ class ParagraphFactory(factory.django.DjangoModelFactory):
     text = factory.Faker("paragraph")
 
 
-class ActorFactory(factory.django.DjangoModelFactory):
+class ActorFactory(ServiceFactory):
     class Meta:
         model = Actor
 
@@ -82,10 +112,9 @@ class ActorFactory(factory.django.DjangoModelFactory):
     kind = choices.ActorKind.REGIONAL_ORGANISATION
 
 
-class SituationFactory(factory.django.DjangoModelFactory):
+class SituationFactory(ServiceFactory):
     class Meta:
         model = Situation
-        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Situation {n}")
     slug = factory.Sequence(lambda n: f"situation-{n}")
@@ -96,14 +125,10 @@ class SituationFactory(factory.django.DjangoModelFactory):
     status = choices.SituationStatus.MONITORING
     risk_level = choices.RiskLevel.MEDIUM
     sharing = choices.SharingLevel.GREEN
-
-    @factory.post_generation
-    def shared_with(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.shared_with.add(*extracted)
+    shared_with = None  # the actors on the sharing list, set by the service
 
 
-class WarningIndicatorFactory(factory.django.DjangoModelFactory):
+class WarningIndicatorFactory(ServiceFactory):
     class Meta:
         model = WarningIndicator
 
@@ -115,7 +140,7 @@ class WarningIndicatorFactory(factory.django.DjangoModelFactory):
     observed_precision = choices.DatePrecision.DAY
 
 
-class EngagementFactory(factory.django.DjangoModelFactory):
+class EngagementFactory(ServiceFactory):
     class Meta:
         model = Engagement
 
@@ -129,7 +154,7 @@ class EngagementFactory(factory.django.DjangoModelFactory):
     outcome = choices.Outcome.ONGOING
 
 
-class EngagementPartnerFactory(factory.django.DjangoModelFactory):
+class EngagementPartnerFactory(ServiceFactory):
     class Meta:
         model = EngagementPartner
 
@@ -143,7 +168,7 @@ def success_element(code: str = choices.SuccessElementCode.EARLY_WARNING) -> Suc
     return SuccessElement.objects.get(code=code)
 
 
-class AssessmentFactory(factory.django.DjangoModelFactory):
+class AssessmentFactory(ServiceFactory):
     class Meta:
         model = Assessment
 
@@ -153,14 +178,30 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     evidence = factory.Faker("sentence")
 
 
+SAVED_BY = {
+    Actor: services.save_actor,
+    Situation: services.save_situation,
+    WarningIndicator: services.save_indicator,
+    Engagement: services.save_engagement,
+    EngagementPartner: services.save_engagement_partner,
+    Assessment: services.save_assessment,
+}
+LINKS = {Situation: ("shared_with",)}
+
+
 # --- alerts ---------------------------------------------------------------------------------
 
 
 class AlertRuleFactory(factory.django.DjangoModelFactory):
-    """A no-action rule by default; the six default rules come from a migration."""
+    """A no-action rule by default; the six default rules come from a migration. Created through
+    the alerts' service, which queues the rules' evaluation after commit as the admin's save does."""
 
     class Meta:
         model = "alerts.AlertRule"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return save_alert_rule(model_class(*args, **kwargs))
 
     name = factory.Sequence(lambda n: f"Rule {n}")
     kind = "no-action"
@@ -184,6 +225,13 @@ class AlertFactory(factory.django.DjangoModelFactory):
     measure = 20
     opened_at = factory.LazyFunction(timezone.now)
     measured_at = factory.SelfAttribute("opened_at")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        alert = super()._create(model_class, *args, **kwargs)
+        # Recorded in the change feed as the rules record the alerts they raise.
+        record_children(RecordType.ALERT, model_class.objects.filter(pk=alert.pk), id_field="uuid")
+        return alert
 
 
 class DeskAssignmentFactory(factory.django.DjangoModelFactory):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     # The project's apps, in the order of their layers (see [tool.importlinter] in pyproject.toml).
+    "feed",
     "cases",
     "partners",
     "alerts",

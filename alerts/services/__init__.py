@@ -1,5 +1,6 @@
 """Writes of the alerts app; admin, API, tasks and commands call these, never the SQL beneath."""
 
+from .configuration import delete_alert_rule, save_alert_rule, save_measure_settings
 from .intervals import RecomputeResult, recompute_intervals
 from .lifecycle import acknowledge, resolve
 from .notifications import deliver, due_notifications, retry_failed
@@ -9,10 +10,13 @@ __all__ = [
     "EvaluationResult",
     "RecomputeResult",
     "acknowledge",
+    "delete_alert_rule",
     "deliver",
     "due_notifications",
     "evaluate_rules",
     "recompute_intervals",
     "resolve",
     "retry_failed",
+    "save_alert_rule",
+    "save_measure_settings",
 ]

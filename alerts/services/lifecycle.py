@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases.models.base import new_version
-from partners.bulk import record_children
-from partners.choices import RecordType
+from feed.bulk import record_children
+from feed.choices import RecordType
 
 from ..choices import AlertEventKind, AlertStatus
 from ..models import Alert, AlertEvent

@@ -33,11 +33,11 @@ from django.utils import timezone
 from cases.models import Situation
 from cases.sharing import Clearance, restrict_to_clearance
 from partners.clearance import clearance_for_user
+from tracker import jobs
 
 from .. import signing
 from ..choices import AlertStatus, Channel, DeliveryStatus
 from ..models import Alert, DeliveryAttempt, Notification, WebhookSubscription
-from . import jobs
 from .sql import insert_from_queryset
 
 logger = logging.getLogger(__name__)

@@ -48,8 +48,8 @@ from cases.choices import SituationStatus
 from cases.dates import PeriodEnd
 from cases.models import Assessment, Engagement, Situation, SuccessElement, WarningIndicator
 from cases.models.base import new_version
-from partners.bulk import record_children
-from partners.choices import RecordType
+from feed.bulk import record_children
+from feed.choices import RecordType
 
 from ..choices import ACTIVE_STATUSES, AlertEventKind, AlertStatus, RuleKind
 from ..models import Alert, AlertEvent, AlertRule, UnansweredWarning

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models, router, transaction
 from django.db.models import F
@@ -22,10 +22,16 @@ class VersionedModel(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    #: Fields whose stored value ``save()`` reads with the version, in the same locked query, into
+    #: ``stored_before_save`` (empty for a new row): the write services learn from it where a
+    #: record moved from (its previous situation) without a query of their own.
+    read_before_save: ClassVar[tuple[str, ...]] = ()
+
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
+        self.stored_before_save: dict[str, Any] = {}
         if self._state.adding or kwargs.get("force_insert"):
             super().save(*args, **kwargs)
             return
@@ -38,15 +44,17 @@ class VersionedModel(models.Model):
         # from the first. ``version += 1`` in memory let both write the same number, and an
         # instance read before someone else's save (or rebuilt from history) went backwards.
         with transaction.atomic(using=using, savepoint=False):
-            stored = (
+            row = (
                 type(self)
                 ._base_manager.using(using)
                 .select_for_update()
                 .filter(pk=self.pk)
-                .values_list("version", flat=True)
+                .values_list("version", *self.read_before_save)
                 .first()
             )
-            self.version = (self.version if stored is None else stored) + 1
+            if row is not None:
+                self.stored_before_save = dict(zip(self.read_before_save, row[1:], strict=True))
+            self.version = (self.version if row is None else row[0]) + 1
             super().save(*args, **kwargs)
 
 

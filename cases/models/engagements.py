@@ -26,6 +26,9 @@ UNDATED = "date not given"
 class Engagement(TrackedModel):
     """A diplomatic step taken in a situation: good offices, an envoy, a statement of concern…"""
 
+    # The services refresh the situation a record left as well as the one it is in.
+    read_before_save = ("situation_id",)
+
     situation = models.ForeignKey(
         "cases.Situation", on_delete=models.CASCADE, related_name="engagements"
     )

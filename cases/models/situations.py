@@ -86,6 +86,9 @@ class Situation(TrackedModel):
 class WarningIndicator(TrackedModel):
     """A warning sign observed in a situation."""
 
+    # The services refresh the situation a record left as well as the one it is in.
+    read_before_save = ("situation_id",)
+
     situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="indicators")
     category = models.CharField(max_length=40, choices=IndicatorCategory.choices, db_index=True)
     severity = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import MeasureSettings, SituationInterval, UnansweredWarning
-from alerts.services import intervals, recompute_intervals
+from alerts.services import intervals, recompute_intervals, save_measure_settings
+from cases import services
 from cases.choices import DatePrecision, Severity
 from cases.dates import period_end
 from cases.models import Situation, WarningIndicator
@@ -154,14 +155,14 @@ def test_the_threshold_is_a_setting_and_changing_it_moves_the_first_warning():
 
     settings = MeasureSettings.load()
     settings.threshold_severity = Severity.CRITICAL
-    settings.save()
+    save_measure_settings(settings)
     row = measure(situation)
     # The critical sign of 1 July came after the only engagement: unanswered.
     assert row.threshold_severity == Severity.CRITICAL
     assert row.first_warning == critical and row.is_open
 
     settings.threshold_severity = Severity.MEDIUM
-    settings.save()
+    save_measure_settings(settings)
     row = measure(situation)
     assert row.first_warning == medium and (row.days_min, row.days_max) == (111, 111)
 
@@ -195,7 +196,7 @@ def test_a_sign_answered_later_leaves_the_unanswered_ones_and_a_deleted_action_b
     recompute_intervals(today=TODAY)
     assert not UnansweredWarning.objects.exists()
 
-    step.delete()
+    services.delete_record(step)
     recompute_intervals([situation.pk], today=TODAY)
     assert UnansweredWarning.objects.get().indicator == sign
 
@@ -208,7 +209,7 @@ def test_a_sign_moved_to_a_situation_that_answered_it_is_no_longer_unanswered():
     assert UnansweredWarning.objects.get().situation_id == before.pk
 
     sign.situation = after
-    sign.save()
+    services.save_indicator(sign)
     recompute_intervals([after.pk], today=TODAY)  # the refresh after the save: the new situation
     assert not UnansweredWarning.objects.exists()
 
@@ -223,7 +224,7 @@ def test_a_second_run_rewrites_nothing_and_a_deleted_action_reopens_the_interval
     again = recompute_intervals(today=TODAY)
     assert (again.indicator_rows, again.situation_rows, again.deleted_rows) == (0, 0, 0)
 
-    step.delete()
+    services.delete_record(step)
     recompute_intervals([situation.pk], today=TODAY)
     row = SituationInterval.objects.get(situation=situation)
     assert row.is_open and row.first_action is None and row.days_max == 205
@@ -235,7 +236,7 @@ def test_deleting_the_first_warning_moves_the_interval_to_the_next_one():
     second = warning(situation, D(2010, 6, 15))
     action(situation, D(2010, 6, 20))
     measure(situation)
-    first.delete()
+    services.delete_record(first)
     recompute_intervals([situation.pk], today=TODAY)
     row = SituationInterval.objects.get(situation=situation)
     assert row.first_warning == second and row.days_max == 5

@@ -23,7 +23,6 @@ from django_celery_beat.models import PeriodicTask
 from alerts import services, tasks
 from alerts.choices import AlertEventKind, AlertStatus, Channel, DeliveryStatus
 from alerts.models import Alert, Notification, SituationInterval, UnansweredWarning
-from alerts.services import jobs
 from alerts.services import rules as rules_service
 from cases.choices import Region, Severity, SharingLevel, SituationStatus
 from cases.models import Situation
@@ -36,6 +35,7 @@ from tests.factories import (
     WarningIndicatorFactory,
     WebhookSubscriptionFactory,
 )
+from tracker import jobs
 from tracker.celery import app as celery_app
 
 from .helpers import Receiver, closed_port, days_ago, wait_for
@@ -151,7 +151,7 @@ def test_saving_a_situation_in_the_admin_succeeds_when_redis_is_down(client, bro
     data = admin_form_data(client.get(change_url))
     data["status"] = SituationStatus.ESCALATED
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="alerts.services.jobs"):
+    with caplog.at_level(logging.WARNING, logger="tracker.jobs"):
         response = client.post(change_url, data)
     assert response.status_code == 302
     situation.refresh_from_db()

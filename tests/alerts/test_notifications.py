@@ -16,6 +16,7 @@ from alerts.models import Alert, Notification
 from alerts.services import deliver, due_notifications, evaluate_rules, recompute_intervals
 from alerts.services.notifications import backoff_seconds
 from alerts.tasks import deliver_notification, deliver_pending_notifications
+from cases import services
 from cases.choices import Region, Severity, SharingLevel
 from tests.factories import (
     ActorFactory,
@@ -212,7 +213,7 @@ def test_a_webhook_is_withheld_if_the_situation_was_restricted_before_delivery()
         alert, _ = raise_critical_alert(sharing=SharingLevel.GREEN)
         hook = alert.notifications.get(subscription=subscription)
         alert.situation.sharing = SharingLevel.RED
-        alert.situation.save()
+        services.save_situation(alert.situation)
         assert deliver(hook.pk).status == DeliveryStatus.WITHHELD
     assert receiver.requests == []
     assert not hook.delivery_attempts.exists()

@@ -10,8 +10,15 @@ from django.utils import timezone
 
 from alerts.choices import AlertEventKind, AlertStatus, RuleKind
 from alerts.models import Alert, AlertRule
-from alerts.services import acknowledge, evaluate_rules, recompute_intervals, resolve
+from alerts.services import (
+    acknowledge,
+    evaluate_rules,
+    recompute_intervals,
+    resolve,
+    save_alert_rule,
+)
 from alerts.services.rules import subject_key
+from cases import services
 from cases.choices import (
     CrisisType,
     DatePrecision,
@@ -80,7 +87,7 @@ def test_no_action_rules_raise_at_n_days_and_clear_when_action_is_taken(rule_nam
     assert not alerts(rule_name).exists()  # one day short
 
     indicator.observed_on = days_ago(days)
-    indicator.save()
+    services.save_indicator(indicator)
     refresh()
     alert = alerts(rule_name).get()
     assert (alert.status, alert.situation, alert.measure) == (AlertStatus.OPEN, situation, days)
@@ -248,7 +255,7 @@ def test_the_lifecycle_acknowledge_auto_resolve_and_reopen():
     alert.refresh_from_db()
     assert alert.status == AlertStatus.RESOLVED and alert.resolved_by is None
 
-    engagement.delete()  # the action is withdrawn: the warning is unanswered again
+    services.delete_record(engagement)  # the action is withdrawn: the warning is unanswered again
     refresh()
     alert.refresh_from_db()
     assert (alert.status, alert.episode) == (AlertStatus.OPEN, 2)
@@ -276,7 +283,7 @@ def test_a_person_resolving_while_the_condition_holds_is_not_overruled_by_the_jo
     # Only a condition that cleared and then returned reopens it.
     engagement = EngagementFactory(situation=indicator.situation, started_on=days_ago(1))
     refresh()
-    engagement.delete()
+    services.delete_record(engagement)
     refresh()
     alert.refresh_from_db()
     assert (alert.status, alert.episode) == (AlertStatus.OPEN, 2)
@@ -296,14 +303,14 @@ def test_acknowledging_ignores_alerts_that_are_not_open():
 def test_a_rule_applies_only_to_its_regions_and_crisis_types():
     rule = AlertRule.objects.get(name=CRITICAL_7)
     rule.regions = [Region.ASIA]
-    rule.save()
+    save_alert_rule(rule)
     critical_unanswered(SituationFactory(region=Region.AFRICA))
     asian = critical_unanswered(SituationFactory(region=Region.ASIA)).situation
     refresh()
     assert list(alerts(CRITICAL_7).values_list("situation", flat=True)) == [asian.pk]
 
     rule.crisis_types = [CrisisType.BORDER_TERRITORIAL_DISPUTE]
-    rule.save()
+    save_alert_rule(rule)
     refresh()
     assert not alerts(CRITICAL_7, status=AlertStatus.OPEN).exists()
 

@@ -11,6 +11,7 @@ from alerts.choices import AlertStatus
 from alerts.models import Alert, SituationInterval, UnansweredWarning
 from alerts.services import evaluate_rules, recompute_intervals
 from alerts.services.intervals import warning_intervals_of
+from cases import services
 from cases.choices import DatePrecision, Severity, SuccessElementCode
 from cases.models import WarningIndicator
 from tests.factories import (
@@ -62,7 +63,7 @@ def test_a_situation_whose_only_engagement_is_undated_has_no_dated_action():
     assert not row.is_open and row.first_action == dated and row.days_max == 21
 
     # Deleting the dated one reopens the interval although the undated one remains.
-    dated.delete()
+    services.delete_record(dated)
     recompute_intervals(today=TODAY)
     row.refresh_from_db()
     assert row.is_open and row.first_action is None

@@ -17,15 +17,17 @@ from alerts.choices import AlertStatus
 from alerts.models import Alert, AlertEvent
 from alerts.services import evaluate_rules, recompute_intervals, resolve
 from api.changes import read_page
+from cases import services
 from cases.choices import Severity, SharingLevel
 from cases.models import Situation
 from cases.sharing import Clearance
-from partners.feed import assign_positions, backfill
-from partners.models import Change, FeedRecord
+from feed.log import assign_positions, backfill
+from feed.models import Change, FeedRecord
 from tests.concurrency import HeldTransaction, commit_on_another_thread
 from tests.factories import (
     ActorFactory,
     AlertFactory,
+    EngagementFactory,
     SituationFactory,
     WarningIndicatorFactory,
 )
@@ -176,12 +178,16 @@ def test_tightening_the_situations_sharing_turns_its_alerts_into_deletes(api, ma
     run_rules()
     alert = Alert.objects.get(situation=situation, rule__name=CRITICAL_7)
     staying = make_api()
-    situation.shared_with.add(staying.partner.actor)
+    services.save_situation(
+        situation, shared_with=[*situation.shared_with.all(), staying.partner.actor]
+    )
     entries, cursor = feed(api)
     assert alert_entries(entries, alert) == [("upsert", 1)]
     _, staying_cursor = feed(staying)
 
-    situation.shared_with.remove(api.partner.actor)
+    services.save_situation(
+        situation, shared_with=situation.shared_with.exclude(pk=api.partner.actor.pk)
+    )
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == [("delete", 1)]
     assert api.get(f"alerts/{alert.uuid}/").status_code == 404
@@ -190,20 +196,24 @@ def test_tightening_the_situations_sharing_turns_its_alerts_into_deletes(api, ma
     assert alert_entries(entries, alert) == []
 
     # Loosened again, the alert comes back into view; RED hides it from everyone.
-    situation.shared_with.add(api.partner.actor)
+    services.save_situation(
+        situation, shared_with=[*situation.shared_with.all(), api.partner.actor]
+    )
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == [("upsert", 1)]
     situation.sharing = SharingLevel.RED
-    situation.save()
+    services.save_situation(situation)
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == [("delete", 1)]
 
 
 def test_a_deleted_alert_is_a_tombstone(api):
-    alert = AlertFactory(situation=SituationFactory(sharing=SharingLevel.GREEN))
+    situation = SituationFactory(sharing=SharingLevel.GREEN)
+    engagement = EngagementFactory(situation=situation)
+    alert = AlertFactory(situation=situation, engagement=engagement)
     entries, cursor = feed(api)
     assert alert_entries(entries, alert) == [("upsert", 1)]
-    alert.delete()
+    services.delete_record(engagement)  # an alert about an engagement goes with it
     entries, _ = feed(api, cursor)
     assert alert_entries(entries, alert) == [("delete", 2)]
 
@@ -214,7 +224,7 @@ def test_deleting_the_situation_leaves_tombstones_of_its_alerts(api):
     entries, cursor = feed(api)
     assert alert_entries(entries, alert) == [("upsert", 1)]
     situation_id = str(situation.pk)
-    situation.delete()
+    services.delete_record(situation)
     entries, _ = feed(api, cursor)
     assert alert_entries(entries, alert) == [("delete", 2)]
     assert ("situation", situation_id, "delete") in {(e["type"], e["id"], e["op"]) for e in entries}
@@ -240,7 +250,7 @@ def test_the_rules_record_the_feed_in_a_fixed_number_of_statements(api):
     }
 
 
-def test_backfill_records_alerts_written_without_signals(api):
+def test_backfill_records_alerts_written_set_based(api):
     green = SituationFactory(sharing=SharingLevel.GREEN)
     red = SituationFactory(sharing=SharingLevel.RED)
     rule = AlertFactory(situation=green).rule
@@ -321,7 +331,7 @@ def test_alerts_raised_in_a_transaction_that_commits_late_are_not_missed():
 def test_alerts_on_situations_the_feed_never_saw_are_recorded_in_a_fixed_number_of_statements(
     api,
 ):
-    """Situations loaded in bulk (no signals, no backfill yet) get their feed rows set-based when
+    """Situations loaded in bulk (no services, no backfill yet) get their feed rows set-based when
     the rules raise alerts on them, and partners see them with the sharing they have."""
     counts, hidden = [], []
     for n in (2, 8):

@@ -9,11 +9,12 @@ import uuid
 import pytest
 
 from api.changes import read_page
+from cases import services
 from cases.choices import SharingLevel
 from cases.models import Situation
 from cases.sharing import Clearance
-from partners.feed import assign_positions
-from partners.models import Change
+from feed.log import assign_positions
+from feed.models import Change
 from tests.concurrency import HeldTransaction, commit_on_another_thread
 from tests.factories import (
     ActorFactory,
@@ -163,7 +164,7 @@ def test_feed_limits_and_cursor(api):
 def test_deletes_stay_as_tombstones(api):
     situation = SituationFactory(sharing="green")
     situation_id = situation.pk
-    situation.delete()
+    services.delete_record(situation)
     entries = api.get("changes/").json()["changes"]
     tombstones = [e for e in entries if e["id"] == str(situation_id)]
     assert tombstones == [
@@ -231,7 +232,7 @@ def test_backfill_records_bulk_loaded_records_once(api):
 
     from cases.models import Situation as SituationModel
     from cases.models import WarningIndicator
-    from partners.feed import backfill
+    from feed.log import backfill
 
     shared = SituationModel.objects.bulk_create(
         [
@@ -251,7 +252,7 @@ def test_backfill_records_bulk_loaded_records_once(api):
             ),
         ]
     )
-    shared[0].shared_with.add(api.partner.actor)  # the m2m signal records this one already
+    services.save_situation(shared[0], shared_with=[api.partner.actor])  # records this one
     WarningIndicator.objects.bulk_create(
         [
             WarningIndicator(

@@ -1,12 +1,13 @@
-"""The set-based backfill records exactly what the signals record, once."""
+"""The set-based backfill records exactly what the write services record, once."""
 
 from __future__ import annotations
 
 import pytest
 
-from partners.choices import ChangeOp
-from partners.feed import assign_positions, backfill
-from partners.models import Change, FeedRecord
+from cases import services
+from feed.choices import ChangeOp
+from feed.log import assign_positions, backfill
+from feed.models import Change, FeedRecord
 from tests.factories import (
     ActorFactory,
     AssessmentFactory,
@@ -27,7 +28,7 @@ RECORD_FIELDS = (
 
 
 @pytest.mark.django_db
-def test_backfill_records_what_the_signals_record(api):
+def test_backfill_records_what_the_services_record(api):
     partner_actor = api.partner.actor
     others = ActorFactory.create_batch(3)
     situations = [
@@ -43,7 +44,7 @@ def test_backfill_records_what_the_signals_record(api):
         WarningIndicatorFactory.create_batch(2, situation=situation)
         AssessmentFactory(engagement=EngagementFactory(situation=situation))
     situations[0].title = "Edited once"
-    situations[0].save()  # version 2
+    services.save_situation(situations[0])  # version 2
     recorded = set(FeedRecord.objects.values_list(*RECORD_FIELDS))
     assert {row[0] for row in recorded} >= {
         "situation",

@@ -42,7 +42,7 @@ def _queries_of_a_page(since: int) -> tuple[int, int]:
 
     from api.changes import read_page
     from cases.sharing import Clearance
-    from partners.feed import assign_positions
+    from feed.log import assign_positions
 
     assign_positions()  # positioning, when there is any, is not the page's cost here
     with CaptureQueriesContext(connection) as queries:
@@ -79,8 +79,8 @@ def test_a_page_costs_the_same_queries_whatever_its_types_and_rows(api):
 
 @pytest.mark.django_db
 def test_a_reader_far_from_the_end_leaves_positioning_to_the_end_and_misses_nothing(api):
-    from partners.feed import assign_positions
-    from partners.models import Change
+    from feed.log import assign_positions
+    from feed.models import Change
 
     start = api.get("changes/", {"limit": 100}).json()["cursor"]
     earlier = [str(SituationFactory(sharing="green").pk) for _ in range(3 * MAX_SCAN_FACTOR)]
@@ -108,8 +108,8 @@ def test_a_page_reaching_the_end_it_did_not_expect_positions_and_reads_again(api
     the end is still found and what waits there positioned and told."""
     from django.db.models import F, Max
 
-    from partners.feed import assign_positions
-    from partners.models import Change
+    from feed.log import assign_positions
+    from feed.models import Change
 
     start = api.get("changes/", {"limit": 100}).json()["cursor"]
     SituationFactory(sharing="green")

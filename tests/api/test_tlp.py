@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from api.changes import read_page
+from cases import services
 from cases.choices import SharingLevel
 from cases.models import Situation
 from cases.sharing import Clearance
@@ -222,20 +223,20 @@ def test_tightening_appears_as_a_delete_and_loosening_as_an_upsert(api):
     assert str(hidden.pk) not in {e["id"] for e in first["changes"]}
 
     situation.sharing = "amber"
-    situation.save()
+    services.save_situation(situation)
     tightened = api.get("changes/", {"since": first["cursor"]}).json()
     assert {(e["id"], e["op"], e["data"]) for e in tightened["changes"]} == {
         (str(situation.pk), "delete", None),
         (str(indicator.pk), "delete", None),
     }
     hidden.title = "Edited while red"
-    hidden.save()
+    services.save_situation(hidden)
     situation.summary = "edited while hidden"
-    situation.save()
+    services.save_situation(situation)
     quiet = api.get("changes/", {"since": tightened["cursor"]}).json()
     assert quiet["changes"] == []
 
-    situation.shared_with.add(api.partner.actor)
+    services.save_situation(situation, shared_with=[api.partner.actor])
     loosened = api.get("changes/", {"since": quiet["cursor"]}).json()
     assert {(e["id"], e["op"]) for e in loosened["changes"]} == {
         (str(situation.pk), "upsert"),
@@ -249,8 +250,8 @@ def test_hidden_records_leave_no_tombstone(api):
     hidden = SituationFactory(sharing="red")
     indicator = WarningIndicatorFactory(situation=hidden)
     ids = {hidden.pk, indicator.pk}
-    indicator.delete()
-    hidden.delete()
+    services.delete_record(indicator)
+    services.delete_record(hidden)
     partner_view = api.get("changes/").json()["changes"]
     assert {e["id"] for e in partner_view} == {str(api.partner.actor.pk)}
     internal_view = read_page(Clearance.internal(), 0, 100).entries

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import services
 from cases.choices import (
     AssessmentRating,
     CrisisType,
@@ -208,7 +209,7 @@ def test_reviewer_sees_the_list_and_the_record_but_cannot_change_it(client, revi
 def test_reviewer_cannot_revert_through_the_history_page(client, reviewer):
     situation = SituationFactory(status=SituationStatus.MONITORING)
     situation.status = SituationStatus.ESCALATED
-    situation.save()
+    services.save_situation(situation)
     oldest = situation.history.earliest()
     revert_url = reverse(
         "admin:cases_situation_simple_history", args=[situation.pk, oldest.history_id]

@@ -77,8 +77,10 @@ def test_assessment_outside_the_scale_is_refused():
 
 
 def test_database_refuses_severity_outside_the_scale():
+    # Saved below the service (whose validation refuses it first): the database's own check.
+    indicator = WarningIndicatorFactory.build(severity=9, situation=SituationFactory())
     with pytest.raises(IntegrityError):
-        WarningIndicatorFactory(severity=9)
+        indicator.save()
 
 
 @pytest.mark.parametrize(

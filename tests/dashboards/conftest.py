@@ -27,6 +27,7 @@ import pytest
 
 from alerts.choices import AlertStatus
 from alerts.services import recompute_intervals
+from cases import services
 from cases.choices import (
     CrisisType,
     DatePrecision,
@@ -121,7 +122,7 @@ def build_world() -> SimpleNamespace:
         sharing=SharingLevel.AMBER,
         crisis_type=CrisisType.INTER_ETHNIC_VIOLENCE,
     )
-    w.india.shared_with.add(partner)
+    services.save_situation(w.india, shared_with=[partner])
     # AMBER+STRICT, shared with another organisation only: internal eyes only in this world.
     w.juliet = _situation(
         "juliet",
@@ -129,7 +130,9 @@ def build_world() -> SimpleNamespace:
         sharing=SharingLevel.AMBER_STRICT,
         crisis_type=CrisisType.POLITICAL_CRISIS,
     )
-    w.juliet.shared_with.add(ActorFactory(name="Other organisation", acronym="OTHER"))
+    services.save_situation(
+        w.juliet, shared_with=[ActorFactory(name="Other organisation", acronym="OTHER")]
+    )
 
     _warn(w.alpha, D(2010, 1, 1))
     w.alpha_action = _act(w.alpha, D(2010, 1, 4), Instrument.GOOD_OFFICES)

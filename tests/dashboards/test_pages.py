@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from alerts.choices import AlertEventKind, AlertStatus
 from alerts.models import AlertEvent
+from cases import services
 from dashboards import pages
 from tests.factories import ParagraphFactory
 
@@ -356,7 +357,7 @@ def test_situations_list_the_longest_wait_first(client, world, reviewer):
 
 def test_csv_cells_are_never_run_as_spreadsheet_formulas(client, world, reviewer):
     world.alpha.title = '=HYPERLINK("https://evil.example","Alpha")'
-    world.alpha.save()
+    services.save_situation(world.alpha)
     client.force_login(reviewer)
     rows = rows_of(client.get("/dashboard/export/situations.csv"))
     titles = [r["Situation"] for r in rows]

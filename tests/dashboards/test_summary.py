@@ -19,8 +19,9 @@ from django.db import connection
 from django.db.models import F
 
 from alerts.models import IntervalFigure, IntervalSummary, MeasureSettings, SituationInterval
-from alerts.services import jobs, recompute_intervals
+from alerts.services import recompute_intervals, save_measure_settings
 from alerts.services.summary import sync_summary
+from cases import services
 from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity, SharingLevel
 from cases.models import Engagement, Situation, WarningIndicator
 from cases.sharing import Clearance
@@ -31,6 +32,7 @@ from dashboards.selectors.common import label, visible
 from dashboards.stats import Percentile, summarise
 from tests.concurrency import HeldTransaction
 from tests.factories import ActorFactory, EngagementFactory, WarningIndicatorFactory
+from tracker import jobs
 
 D = dt.date
 STAFF = Clearance.internal()
@@ -149,22 +151,22 @@ def queued_jobs(monkeypatch, django_capture_on_commit_callbacks):
 
 def _region_saved(w):
     w.alpha.region = Region.EUROPE
-    w.alpha.save()
+    services.save_situation(w.alpha)
 
 
 def _crisis_type_saved(w):
     w.charlie.crisis_type = CrisisType.POLITICAL_CRISIS
-    w.charlie.save()
+    services.save_situation(w.charlie)
 
 
 def _risk_level_saved(w):
     w.bravo.risk_level = RiskLevel.LOW
-    w.bravo.save()
+    services.save_situation(w.bravo)
 
 
 def _first_action_instrument(w):
     w.alpha_action.instrument = Instrument.MEDIATION
-    w.alpha_action.save()
+    services.save_engagement(w.alpha_action)
 
 
 def _answered_by_a_new_engagement(w):
@@ -178,24 +180,24 @@ def _earlier_warning(w):
 
 
 def _only_warning_deleted(w):
-    WarningIndicator.objects.filter(situation=w.alpha).get().delete()
+    services.delete_record(WarningIndicator.objects.filter(situation=w.alpha).get())
 
 
 def _engagement_moved(w):
     # From bravo (which loses its first action) to foxtrot (which gains one).
     w.bravo_action.situation = w.foxtrot
     w.bravo_action.started_on = D(2012, 2, 1)
-    w.bravo_action.save()
+    services.save_engagement(w.bravo_action)
 
 
 def _situation_deleted(w):
-    w.bravo.delete()
+    services.delete_record(w.bravo)
 
 
 def _threshold_raised(w):
     settings = MeasureSettings.load()
     settings.threshold_severity = Severity.CRITICAL
-    settings.save()
+    save_measure_settings(settings)
 
 
 EDITS = {
@@ -290,7 +292,7 @@ def test_another_partner_never_gets_this_partners_figures(world):
 def test_a_sharing_level_lowered_hides_the_situation_from_the_partner_before_any_recompute(world):
     before = figures(partner(world))
     world.india.sharing = SharingLevel.RED
-    world.india.save()  # its recompute not run
+    services.save_situation(world.india)  # its recompute not run
 
     after = figures(partner(world))
 
@@ -300,7 +302,9 @@ def test_a_sharing_level_lowered_hides_the_situation_from_the_partner_before_any
 
 def test_a_partner_taken_off_the_list_loses_the_situation_at_once(world):
     before = figures(partner(world))
-    world.india.shared_with.remove(world.partner)
+    services.save_situation(
+        world.india, shared_with=world.india.shared_with.exclude(pk=world.partner.pk)
+    )
 
     after = figures(partner(world))
 
@@ -311,7 +315,10 @@ def test_a_partner_taken_off_the_list_loses_the_situation_at_once(world):
 def test_a_partner_put_on_the_list_gains_the_situation_at_once(world):
     Situation.objects.filter(pk=world.hotel.pk).update(sharing=SharingLevel.AMBER)
     before = figures(partner(world))
-    world.hotel.shared_with.add(world.partner)
+    world.hotel.refresh_from_db()
+    services.save_situation(
+        world.hotel, shared_with=[*world.hotel.shared_with.all(), world.partner]
+    )
 
     after = figures(partner(world))
 
@@ -345,7 +352,7 @@ def test_a_run_repeated_leaves_the_summary_as_it_was(world, django_assert_max_nu
 
 def test_a_change_no_figure_shows_writes_the_summary_row_alone(world):
     world.bravo.risk_level = RiskLevel.LOW  # a filter's value, in no figure over every situation
-    world.bravo.save()
+    services.save_situation(world.bravo)
 
     assert sync_summary([world.bravo.pk]) == (1, 0, 0)
     assert_as_from_scratch(world)

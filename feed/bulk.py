@@ -1,8 +1,8 @@
-"""The change feed for records written in bulk, without signals (alerts raised by the rules).
+"""The change feed for records written set-based (alerts raised by the rules, bulk loads).
 
-``partners.feed.record_change`` appends one change per call, from ``post_save``. The alert rules
-and lifecycle services write alerts with ``INSERT … SELECT`` and ``UPDATE`` statements that fire
-no signal, so they call ``record_children`` instead, in the same transaction: two statements
+``feed.log.record_change`` appends one change per call, from a write service. The alert rules
+and lifecycle services write alerts with ``INSERT … SELECT`` and ``UPDATE`` statements, so they
+call ``record_children`` instead, in the same transaction: two statements
 whatever the number of records — one ``INSERT … SELECT`` appending a change per record, one
 upserting their ``FeedRecord`` rows. A child takes the audience stored on its situation's feed row,
 as ``record_change`` gives it, and that row is locked first, so a concurrent change of the
@@ -15,45 +15,21 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases.choices import LISTED_SHARING_LEVELS, OPEN_SHARING_LEVELS
-from cases.models import Situation
-
 from .choices import ChangeOp, RecordType
 from .models import Change, FeedRecord
+from .sources import situation_source
 
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _situation_audience_sql(alias: str) -> tuple[str, str, list]:
-    """SQL for the audience of situation ``alias`` as ``Audience.of_situation`` stores it:
-    ``(open, actors, params)``; actors are the sharing list's hex ids, sorted, comma-separated."""
-    through = Situation.shared_with.through._meta
-    table = _q(through.db_table)
-    owner, actor = _q("situation_id"), _q("actor_id")
-    sharing = f"{alias}.{_q(Situation._meta.get_field('sharing').column)}"
-    pk = f"{alias}.{_q(Situation._meta.pk.column)}"
-    # uuid order is the order of the hex strings Python sorts.
-    listed = (
-        f"(SELECT string_agg(replace(l.{actor}::text, '-', ''), ',' ORDER BY l.{actor}) "
-        f"FROM {table} l WHERE l.{owner} = {pk})"
-    )
-    open_levels = ", ".join(["%s"] * len(OPEN_SHARING_LEVELS))
-    listed_levels = ", ".join(["%s"] * len(LISTED_SHARING_LEVELS))
-    return (
-        f"({sharing} IN ({open_levels}))",
-        f"CASE WHEN {sharing} IN ({listed_levels}) THEN COALESCE({listed}, '') ELSE '' END",
-        [*OPEN_SHARING_LEVELS, *LISTED_SHARING_LEVELS],
-    )
-
-
 def backfill_type(type_: str, model, situation_path: str | None) -> int:
     """Record, in two statements whatever their number, every ``model`` row the feed has never
     seen: its feed row and a first change (an upsert, position to be given). Returns how many.
 
-    ``situation_path``: None for a situation (its audience is computed from its sharing and
-    sharing list) and for a record outside TLP (everyone); else how the record reaches its
+    ``situation_path``: None for a situation (its audience is computed in SQL as its source
+    declares) and for a record outside TLP (everyone); else how the record reaches its
     situation, whose feed row's audience it inherits (a situation the feed has not recorded:
     nobody).
     """
@@ -65,7 +41,7 @@ def backfill_type(type_: str, model, situation_path: str | None) -> int:
     no_situation = f"CAST(NULL AS {FeedRecord._meta.get_field('situation_id').db_type(connection)})"
     if type_ == RecordType.SITUATION:
         situation = no_situation
-        open_, actors, select_params = _situation_audience_sql("a")
+        open_, actors, select_params = situation_source().audience_sql("a")
     elif situation_path is None:
         situation, open_, actors = no_situation, "%s", "''"
         select_params = [True]
@@ -147,7 +123,7 @@ def record_children(
         }
     )
     if missing.exists():
-        backfill_type(RecordType.SITUATION, Situation, None)
+        backfill_type(RecordType.SITUATION, situation_source().model, None)
     # In key order: two writers locking overlapping sets never wait for each other in a cycle.
     locked = FeedRecord.objects.select_for_update().filter(
         type=RecordType.SITUATION, object_id__in=situations

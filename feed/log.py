@@ -14,8 +14,13 @@ waits too while an older change of the same record is still unpositioned, so one
 keep their order. Positions only grow, so a reader that resumes after a position never misses and
 never repeats.
 
+Who records. The write services of the apps that own the records (``cases.services``,
+``alerts.services``) call ``record_change`` themselves, after the save and its history, in the
+writer's transaction — no signal: a reader sees every effect of a write in one function. A delete
+records every published record it took with it (``record_deleted``).
+
 Reading is ``api.changes`` (``GET /api/v1/changes/``); the records published are declared in
-``partners.sources``; set-based recording is ``partners.bulk``.
+``feed.sources``; set-based recording is ``feed.bulk``.
 """
 
 from __future__ import annotations
@@ -27,13 +32,11 @@ from django.db import connection, models, transaction
 from django.db.models import F, Func
 from django.utils import timezone
 
-from cases.models import Situation
-from cases.sharing import Audience
-
+from .audience import Audience
 from .bulk import backfill_type, record_children
 from .choices import ChangeOp, RecordType
 from .models import Change, FeedRecord
-from .sources import sources
+from .sources import situation_source, source_of, sources
 
 ADVISORY_LOCK_KEY = 0x45575446  # "EWTF": the feed positioner
 CHILD_TYPES = (RecordType.INDICATOR, RecordType.ENGAGEMENT, RecordType.ASSESSMENT, RecordType.ALERT)
@@ -53,13 +56,8 @@ def _audience(record: FeedRecord) -> Audience:
 
 
 def _situation_audience(situation_id: uuid.UUID) -> Audience:
-    row = Situation.objects.filter(pk=situation_id).values_list("sharing", flat=True).first()
-    if row is None:
-        return Audience.nobody()
-    listed = Situation.shared_with.through.objects.filter(situation_id=situation_id).values_list(
-        "actor_id", flat=True
-    )
-    return Audience.of_situation(row, listed)
+    """As the stored situation's sharing gives it (the rule is its source's)."""
+    return situation_source().audience(situation_id)
 
 
 def _locked_record(type_: str, object_id: uuid.UUID) -> FeedRecord | None:
@@ -71,7 +69,10 @@ def _situation_record(situation_id: uuid.UUID) -> FeedRecord:
     record = _locked_record(RecordType.SITUATION, situation_id)
     if record is None:
         version = (
-            Situation.objects.filter(pk=situation_id).values_list("version", flat=True).first()
+            situation_source()
+            .model._base_manager.filter(pk=situation_id)
+            .values_list("version", flat=True)
+            .first()
         )
         record_change(
             RecordType.SITUATION,
@@ -98,7 +99,9 @@ def _append(record: FeedRecord, op: str, before: Audience, after: Audience) -> N
     )
 
 
-@transaction.atomic
+# No savepoint of its own: called inside a write service's transaction (a failure here fails the
+# whole write, which is what is wanted), two statements fewer per write.
+@transaction.atomic(savepoint=False)
 def record_change(
     type_: str,
     object_id: uuid.UUID,
@@ -184,6 +187,28 @@ def _now():
     return timezone.now()
 
 
+def identities(model: type[models.Model], records: Iterable[models.Model]) -> list[tuple]:
+    """``(id as partners know it, version)`` of each of ``records`` (instances or a queryset of
+    ``model``) if the feed publishes ``model``, else nothing (and no query): what a write service
+    deleting them reads first, for ``record_deleted``."""
+    source = source_of(model)
+    if source is None:
+        return []
+    if isinstance(records, models.QuerySet):
+        return list(records.values_list(source.id_field, "version"))
+    return [(getattr(record, source.id_field), record.version) for record in records]
+
+
+def record_deleted(model: type[models.Model], rows: Iterable[tuple]) -> None:
+    """Append a delete for each of ``rows`` (``identities`` of records of ``model`` just
+    deleted): a write service deleting a record passes every row the delete took with it."""
+    source = source_of(model)
+    if source is None:
+        return
+    for object_id, version in rows:
+        record_change(source.type, object_id, version=version, deleted=True)
+
+
 def set_created_by(type_: str, object_ids: Iterable[uuid.UUID], partner_id: int) -> None:
     FeedRecord.objects.filter(type=type_, object_id__in=list(object_ids)).update(
         created_by_id=partner_id
@@ -255,7 +280,7 @@ def assign_positions() -> int:
         return cursor.rowcount
 
 
-# --- records written without signals -----------------------------------------------------
+# --- records written set-based -----------------------------------------------------
 
 
 @transaction.atomic

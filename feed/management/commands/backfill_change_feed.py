@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from partners.feed import assign_positions, backfill
+from feed.log import assign_positions, backfill
 
 
 class Command(BaseCommand):

@@ -1,9 +1,13 @@
-"""Queueing background work so that a user's write never depends on the broker.
+"""Queueing background work by name, so that a user's write never depends on the broker.
 
-Jobs are named here, once: ``alerts.tasks`` declares each task under its name, and services queue
-a job by name. Tasks call services and services queue tasks; naming them keeps that a protocol
-rather than an import cycle (the name is looked up among the tasks Celery registered, so eager
-mode and routing behave as with the task object).
+Jobs are named here, once, beside the Celery app (``tracker.celery``): the app that runs a job
+declares its task under the name (``alerts.tasks``), and any layer queues it by name — the case
+services, which sit below alerts, queue the recompute of a situation their write changed; the
+alerts services queue their own jobs. Tasks call services and services queue tasks; naming them
+here keeps that a protocol rather than an import cycle or an import up the layers (the name is
+looked up among the tasks Celery registered, so eager mode and routing behave as with the task
+object). The catalogue lives in the lowest layer because every layer may queue; the names are
+only strings, so ``tracker`` still knows no domain app.
 """
 
 from __future__ import annotations
@@ -53,10 +57,10 @@ def enqueue_once_on_commit(job: str, *args) -> None:
     connection = transaction.get_connection()
     key = (job, args)
     if connection.in_atomic_block and any(
-        getattr(callback, "alerts_job_key", None) == key
+        getattr(callback, "tracker_job_key", None) == key
         for _, callback, _ in connection.run_on_commit
     ):
         return
     callback = partial(enqueue, job, *args)
-    callback.alerts_job_key = key
+    callback.tracker_job_key = key
     transaction.on_commit(callback)

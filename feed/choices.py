@@ -1,0 +1,17 @@
+from django.db import models
+
+
+class ChangeOp(models.TextChoices):
+    UPSERT = "upsert", "Upsert"
+    DELETE = "delete", "Delete"
+
+
+class RecordType(models.TextChoices):
+    """The record types of the change feed, named as the API names them (singular)."""
+
+    SITUATION = "situation", "Situation"
+    INDICATOR = "indicator", "Warning indicator"
+    ACTOR = "actor", "Actor"
+    ENGAGEMENT = "engagement", "Engagement"
+    ASSESSMENT = "assessment", "Assessment"
+    ALERT = "alert", "Alert"
