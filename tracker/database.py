@@ -25,7 +25,10 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import environ
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
+from psycopg import sql
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / "var" / "postgres"
@@ -63,8 +66,6 @@ def describe() -> str:
 
 def django_database(url: str) -> dict:
     """``DATABASES["default"]`` for ``url``; a socket folder given as ``?host=`` is the HOST."""
-    import environ
-
     config = environ.Env.db_url_config(url)
     options = config.get("OPTIONS", {})
     if not config["HOST"] and "host" in options:
@@ -77,6 +78,8 @@ def start_embedded(data_dir: Path = DATA_DIR, database: str = DATABASE_NAME) -> 
     ``database`` if missing and return its URL. Safe to call from several processes at once."""
     global _server
     if _server is None:
+        # The embedded server's packages load only when it is wanted: a deployment that sets
+        # DATABASE_URL never imports them (nor creates the runtime folders they create).
         import fasteners
 
         with warnings.catch_warnings():
@@ -146,9 +149,6 @@ def _forget_the_dead(data_dir: Path) -> None:
 
 
 def _create_database(maintenance_url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
     with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=10) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if exists.fetchone() is None:
