@@ -239,8 +239,8 @@ class Nested(Field):
                 found.setdefault(owner, []).append(row)
             else:
                 found[owner] = row
-        for row in rows:
-            row[self.name] = found.get(row["pk"], [] if self.many else None)
+        for row, pk in zip(rows, ids, strict=True):
+            row[self.name] = found.get(pk, [] if self.many else None)
 
     def sql(self, model, column, owner):
         nested = self.shape
@@ -288,17 +288,25 @@ class Shape:
         """Every ``values()`` path the fields read, each once, in order."""
         return tuple(dict.fromkeys(path for f in self.fields for path in f.paths()))
 
+    @property
+    def _pk(self) -> str:
+        """The path that holds a raw row's primary key: its own column when a field reads it
+        (selecting it twice widens every row a page sorts), else ``pk``."""
+        attname = self.model._meta.pk.attname
+        return attname if attname in self.paths() else "pk"
+
     def read(self, queryset: QuerySet, *extra: str) -> list[dict]:
-        """The raw rows (``paths``, ``extra`` and the primary key as ``pk``) of ``queryset``."""
+        """The raw rows (``paths``, ``extra`` and the primary key, see ``_pk``) of ``queryset``."""
         annotations = {k: v for f in self.fields for k, v in f.annotations(self.model).items()}
-        paths = dict.fromkeys((*self.paths(), *extra, "pk"))
+        paths = dict.fromkeys((*self.paths(), *extra, self._pk))
         return list(queryset.annotate(**annotations).values(*paths, *annotations))
 
     def finish(self, rows: list[dict]) -> list[dict]:
         """``read``'s rows as the API shows them: each field filled in, in the declared order."""
         if not rows:
             return rows
-        ids = [row["pk"] for row in rows]
+        key = self._pk
+        ids = [row[key] for row in rows]
         for f in self.fields:
             f.fill(self.model, rows, ids)
         names = self.names
