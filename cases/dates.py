@@ -80,6 +80,63 @@ def format_partial_date(start: dt.date | None, precision: str | None) -> str:
     return f"{start.day} {start:%B %Y}"
 
 
+def precision_of_period(start: dt.date, until: dt.date) -> str | None:
+    """The precision at which the period from ``start`` to ``until`` (both included) is one
+    calendar day, month or year; None when it is none of these (a range)."""
+    if start == until:
+        return DatePrecision.DAY
+    for precision in (DatePrecision.MONTH, DatePrecision.YEAR):
+        if normalise(start, precision) == start and period_end(start, precision) == until:
+            return precision
+    return None
+
+
+def format_period(start: dt.date | None, until: dt.date | None) -> str:
+    """A period given by its first and last possible days, at its precision: a day, a month or a
+    year prints as ``format_partial_date`` prints it; any other span as its two ends, each at the
+    coarsest precision that it starts or ends ("March – May 2010", "2009 – March 2010")."""
+    if start is None:
+        return ""
+    if until is None or until < start:
+        until = start
+    precision = precision_of_period(start, until)
+    if precision is not None:
+        return format_partial_date(start, precision)
+    first = _coarsest(start, until, at_start=True)
+    last = _coarsest(until, start, at_start=False)
+    return f"{format_partial_date(*first)} – {format_partial_date(*last)}"
+
+
+def _coarsest(day: dt.date, other: dt.date, *, at_start: bool) -> tuple[dt.date, str]:
+    """The coarsest period that ``day`` starts (``at_start``) or ends and that stays within the
+    span from ``day`` to ``other``."""
+    for precision in (DatePrecision.YEAR, DatePrecision.MONTH):
+        first, last = normalise(day, precision), period_end(day, precision)
+        if at_start and first == day and last <= other:
+            return first, precision
+        if not at_start and last == day and first >= other:
+            return first, precision
+    return day, DatePrecision.DAY
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period given by two bounds (an interval's ``warning_from`` and ``warning_until``): prints
+    as the day, month or year it spans, or as a range."""
+
+    start: dt.date
+    until: dt.date
+
+    @classmethod
+    def of(cls, start: dt.date | None, until: dt.date | None) -> Period | None:
+        if start is None:
+            return None
+        return cls(start, until if until is not None and until >= start else start)
+
+    def __str__(self) -> str:
+        return format_period(self.start, self.until)
+
+
 def period_end_sql(day: str, precision: str) -> str:
     """SQL for the last day of the period of the partial date in columns ``day`` and
     ``precision`` (``period_end`` in the database). The one definition: ``PeriodEnd`` and the
