@@ -10,7 +10,11 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-# How a column's values are shown on the page (the CSV keeps the raw value).
+from cases.dates import PartialDate, Period
+
+# How a column's values are shown on the page (the CSV keeps the raw value). A DATE column holds a
+# ``PartialDate`` or a ``Period`` (two bounds), printed at its precision on the page and in the CSV
+# alike ("12 April 2010", "April 2010", "2010"), or a text such as "date not given".
 TEXT, NUMBER, DAYS, PERCENT, DATE, RATING = "text", "number", "days", "percent", "date", "rating"
 
 
@@ -61,6 +65,8 @@ def csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, float):
         return f"{value:.4g}" if abs(value) < 1 else f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, PartialDate | Period):
+        return str(value)  # at its precision, as on the page: never a month as its first day
     if isinstance(value, dt.date):
         return value.isoformat()
     # A spreadsheet runs cells that start with these as formulas (CSV injection).

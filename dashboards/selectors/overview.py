@@ -33,11 +33,12 @@ from alerts.models import Alert, IntervalSummary, MeasureSettings, UnansweredWar
 from alerts.services import summary
 from alerts.services.sql import DaysBetween
 from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity, SituationStatus
+from cases.dates import Period
 from cases.models import Situation
 from cases.sharing import Clearance, restrict_to_clearance
 
 from ..filters import SituationFilters
-from ..tables import DAYS, NUMBER, PERCENT, Column, Table
+from ..tables import DATE, DAYS, NUMBER, PERCENT, Column, Table
 from .common import label, visible, visible_situations
 
 SHARE_DAYS = summary.SHARE_DAYS
@@ -259,6 +260,7 @@ def unanswered_warnings(
             warnings=Count("severity"),
             top_severity=Max("severity"),
             since=Min("warning_from"),
+            since_until=Min("warning_until"),
             days_low=Greatest(DaysBetween(today_value, Min("warning_until")), Value(0)),
             days_high=DaysBetween(today_value, Min("warning_from")),
         )
@@ -272,6 +274,8 @@ def unanswered_warnings(
         row["risk_label"] = label(RiskLevel, row["risk"])
         row["severity_label"] = label(Severity, row["top_severity"])
         row["url"] = reverse("dashboards:situation", args=[row["slug"]])
+        # The oldest warning's period: a month's or a year's bounds print as that month or year.
+        row["since"] = Period.of(row["since"], row.pop("since_until"))
         low, high = row["days_low"], row["days_high"]
         row["wait"] = f"{low:,}" if low == high else f"{low:,}–{high:,}"
     return Table(
@@ -283,7 +287,7 @@ def unanswered_warnings(
             Column("risk_label", "Risk"),
             Column("warnings", "Unanswered warnings", NUMBER),
             Column("severity_label", "Highest severity"),
-            Column("since", "Oldest warning from", "date"),
+            Column("since", "Oldest warning", DATE),
             Column("wait", "Waiting (days)", in_csv=False),
             Column("days_low", "Waiting at least (days)", DAYS, on_page=False),
             Column("days_high", "Waiting at most (days)", DAYS, on_page=False),

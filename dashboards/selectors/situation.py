@@ -11,6 +11,7 @@ from django.utils.text import Truncator
 
 from alerts.models import Alert, AlertEvent
 from cases.choices import ActorKind, PartnerRole
+from cases.dates import PartialDate
 from cases.models import (
     Assessment,
     Engagement,
@@ -23,7 +24,7 @@ from cases.models import (
 from cases.models.engagements import UNDATED
 from cases.sharing import Clearance
 
-from ..tables import Column, Table
+from ..tables import DATE, Column, Table
 from .common import label, visible_situations
 
 CITATIONS = Prefetch(
@@ -106,7 +107,7 @@ def actors_and_roles(situation: Situation) -> Table:
     """
     text = CharField()
 
-    def columns(actor: str, role, subject: str, day: str) -> dict:
+    def columns(actor: str, role, subject: str, day: str, precision: str) -> dict:
         return {
             "actor_name": F(f"{actor}__name"),
             "actor_acronym": F(f"{actor}__acronym"),
@@ -114,18 +115,37 @@ def actors_and_roles(situation: Situation) -> Table:
             "role_code": role,
             "subject": F(subject),
             "day": F(day),
+            "precision": F(precision),
         }
 
     leads = Engagement.objects.filter(situation=situation).values(
-        **columns("lead_actor", Value("lead-actor", output_field=text), "title", "started_on")
+        **columns(
+            "lead_actor",
+            Value("lead-actor", output_field=text),
+            "title",
+            "started_on",
+            "started_precision",
+        )
     )
     partners = EngagementPartner.objects.filter(engagement__situation=situation).values(
-        **columns("actor", F("role"), "engagement__title", "engagement__started_on")
+        **columns(
+            "actor",
+            F("role"),
+            "engagement__title",
+            "engagement__started_on",
+            "engagement__started_precision",
+        )
     )
     reporters = WarningIndicator.objects.filter(
         situation=situation, reported_by__isnull=False
     ).values(
-        **columns("reported_by", Value("reporter", output_field=text), "description", "observed_on")
+        **columns(
+            "reported_by",
+            Value("reporter", output_field=text),
+            "description",
+            "observed_on",
+            "observed_precision",
+        )
     )
     union: QuerySet = (
         leads.order_by()
@@ -145,7 +165,7 @@ def actors_and_roles(situation: Situation) -> Table:
             "kind": label(ActorKind, r["actor_kind"]),
             "role": roles.get(r["role_code"], r["role_code"]),
             "in": Truncator(r["subject"]).chars(120),
-            "date": r["day"] if r["day"] is not None else UNDATED,
+            "date": PartialDate(r["day"], r["precision"]) if r["day"] is not None else UNDATED,
         }
         for r in union
     ]
@@ -157,7 +177,7 @@ def actors_and_roles(situation: Situation) -> Table:
             Column("kind", "Kind"),
             Column("role", "Role"),
             Column("in", "In"),
-            Column("date", "From", "date"),
+            Column("date", "From", DATE),
         ],
         rows=rows,
     )

@@ -6,10 +6,11 @@ from django.db.models import F
 from django.urls import reverse
 
 from cases.choices import CrisisType, Region, RiskLevel, SharingLevel, SituationStatus
+from cases.dates import Period
 from cases.sharing import Clearance
 
 from ..filters import SituationFilters
-from ..tables import DAYS, Column, Table
+from ..tables import DATE, DAYS, Column, Table
 from .common import label, visible_situations
 
 PAGE_SIZE = 50
@@ -41,6 +42,7 @@ def situation_list(
             "interval__warning_from",
             "interval__warning_until",
             "interval__action_from",
+            "interval__action_until",
             "interval__days_min",
             "interval__days_max",
             "interval__is_open",
@@ -67,8 +69,13 @@ def situation_list(
                 "status": label(SituationStatus, situation.status),
                 "sharing": label(SharingLevel, situation.sharing),
                 "sharing_code": situation.sharing,
-                "first_warning": interval.warning_from if interval else None,
-                "first_action": interval.action_from if interval else None,
+                # Each at its precision: a month's or a year's bounds print as that month or year.
+                "first_warning": Period.of(interval.warning_from, interval.warning_until)
+                if interval
+                else None,
+                "first_action": Period.of(interval.action_from, interval.action_until)
+                if interval
+                else None,
                 "days_min": interval.days_min if interval else None,
                 "days_max": interval.days_max if interval else None,
                 "interval": interval.interval_display if interval else "not computed yet",
@@ -85,8 +92,8 @@ def situation_list(
             Column("risk", "Risk"),
             Column("status", "Status"),
             Column("sharing", "Sharing"),
-            Column("first_warning", "First warning from", "date"),
-            Column("first_action", "First action from", "date"),
+            Column("first_warning", "First warning", DATE),
+            Column("first_action", "First action", DATE),
             Column("days_min", "Interval at least (days)", DAYS),
             Column("days_max", "Interval at most (days)", DAYS),
             Column("interval", "Warning to action"),

@@ -12,6 +12,9 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from cases.choices import DatePrecision
+from cases.dates import format_partial_date
+
 from ..charts import RATING, rating_color
 from ..tables import DATE, DAYS, NUMBER, PERCENT, Column
 from ..tables import RATING as RATING_KIND
@@ -32,6 +35,16 @@ def days(value) -> str:
     if value is None:
         return "–"
     return _number(value)
+
+
+@register.filter
+def partial_date(value, precision: str | None = None) -> str:
+    """A date at its precision ("12 April 2010", "April 2010", "2010"): a ``PartialDate``, a
+    ``Period`` (two bounds), or a date with its precision given (``{{ day|partial_date:prec }}``).
+    Any other value (a text such as "date not given") prints as it is."""
+    if isinstance(value, dt.date):
+        return format_partial_date(value, precision or DatePrecision.DAY)
+    return "" if value is None else str(value)
 
 
 @register.filter
@@ -61,8 +74,8 @@ def cell(column: Column, value, row: dict) -> SafeString:
         text = percent(value)
     elif column.kind == NUMBER:
         text = _number(value, 2 if isinstance(value, float) else 0)
-    elif column.kind == DATE and isinstance(value, dt.date):
-        text = formats.date_format(value, "j M Y")
+    elif column.kind == DATE:
+        text = partial_date(value)
     elif column.kind == "datetime" and isinstance(value, dt.datetime):
         text = formats.date_format(timezone.localtime(value), "j M Y H:i")
     else:
