@@ -18,6 +18,7 @@ from django.db.models import (
     IntegerField,
     ManyToManyField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
 )
@@ -29,6 +30,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import services
+from .choices import DatePrecision
 from .dates import format_partial_date
 from .models import (
     Actor,
@@ -220,6 +222,104 @@ def _partial_date_column(date_field: str, precision_field: str, description: str
     return column
 
 
+class PartialDateFilter(admin.FieldListFilter):
+    """Drill down by year, then by month, at each date's precision (instead of a date hierarchy,
+    which files a date known only to its year under January and its first day).
+
+    A year holds every date in it, whatever its precision; a month only the dates known to that
+    month or day; "month not known" those known only to the year. Made for a field by
+    ``partial_date_filter``: a precision column, or (for a period stored as two bounds) the column
+    of its last day.
+    """
+
+    precision_field = ""
+    until_field = ""
+    filter_title = ""
+    YEAR_ONLY = "0"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.year_kwarg = f"{field_path}__year"
+        self.month_kwarg = f"{field_path}__month"
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = self.filter_title or self.title
+        self.year = self._value(self.year_kwarg)
+        self.month = self._value(self.month_kwarg)
+
+    def _value(self, kwarg: str) -> str | None:
+        value = self.used_parameters.get(kwarg)
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        if value is not None and not str(value).isdigit():
+            raise admin.options.IncorrectLookupParameters(f"{kwarg}={value!r}")
+        return None if value is None else str(value)
+
+    def expected_parameters(self) -> list[str]:
+        return [self.year_kwarg, self.month_kwarg]
+
+    def known_to_the_month(self) -> Q:
+        if self.precision_field:
+            return Q(**{f"{self.precision_field}__in": [DatePrecision.DAY, DatePrecision.MONTH]})
+        start, until = self.field_path, self.until_field
+        return Q(**{f"{until}__year": F(f"{start}__year"), f"{until}__month": F(f"{start}__month")})
+
+    def queryset(self, request, queryset):
+        if self.year is None:
+            return queryset
+        queryset = queryset.filter(**{self.year_kwarg: int(self.year)})
+        if self.month is None:
+            return queryset
+        if self.month == self.YEAR_ONLY:
+            return queryset.exclude(self.known_to_the_month())
+        return queryset.filter(self.known_to_the_month(), **{self.month_kwarg: int(self.month)})
+
+    def choices(self, changelist):
+        link = changelist.get_query_string
+        yield {
+            "selected": self.year is None,
+            "query_string": link(remove=[self.year_kwarg, self.month_kwarg]),
+            "display": "All dates",
+        }
+        root = changelist.root_queryset
+        for year in root.dates(self.field_path, "year"):
+            selected = str(year.year) == self.year
+            yield {
+                "selected": selected and self.month is None,
+                "query_string": link({self.year_kwarg: year.year}, [self.month_kwarg]),
+                "display": format_partial_date(year, DatePrecision.YEAR),
+            }
+            if not selected:
+                continue
+            in_year = root.filter(**{self.year_kwarg: year.year})
+            months = in_year.filter(self.known_to_the_month()).dates(self.field_path, "month")
+            for month in months:
+                yield {
+                    "selected": str(month.month) == self.month,
+                    "query_string": link(
+                        {self.year_kwarg: year.year, self.month_kwarg: month.month}
+                    ),
+                    "display": "– " + format_partial_date(month, DatePrecision.MONTH),
+                }
+            yield {
+                "selected": self.month == self.YEAR_ONLY,
+                "query_string": link(
+                    {self.year_kwarg: year.year, self.month_kwarg: self.YEAR_ONLY}
+                ),
+                "display": f"– {year.year}, month not known",
+            }
+
+
+def partial_date_filter(
+    date_field: str, *, precision_field: str = "", until_field: str = "", title: str = ""
+) -> tuple[str, type[PartialDateFilter]]:
+    """A ``list_filter`` entry: ``date_field`` drilled down by year and month at its precision."""
+    attributes = {
+        "precision_field": precision_field,
+        "until_field": until_field,
+        "filter_title": title,
+    }
+    return date_field, type("PartialDateFilter", (PartialDateFilter,), attributes)
+
+
 # --- Situations -----------------------------------------------------------------------------
 
 
@@ -347,9 +447,9 @@ class WarningIndicatorAdmin(TrackedAdmin):
         "threshold_moment",
         "situation__region",
         "situation__sharing",
+        partial_date_filter("observed_on", precision_field="observed_precision"),
     )
     search_fields = ("description", "source", "situation__title")
-    date_hierarchy = "observed_on"
     autocomplete_fields = ("situation", "reported_by", "citations")
     fields = (
         "situation",
@@ -439,10 +539,10 @@ class EngagementAdmin(TrackedAdmin):
         "outcome",
         "situation__region",
         ("started_on", UndatedFilter),
+        # Drilling down by year or month leaves out engagements with no start date.
+        partial_date_filter("started_on", precision_field="started_precision"),
     )
     search_fields = ("title", "objective", "situation__title", "lead_actor__name")
-    # Drilling down by year or month leaves out engagements with no start date.
-    date_hierarchy = "started_on"
     autocomplete_fields = ("situation", "lead_actor", "citations")
     inlines = (EngagementPartnerInline, AssessmentInline)
     fields = (
