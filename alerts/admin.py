@@ -8,7 +8,9 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from cases.admin import partial_date_filter
 from cases.choices import CrisisType, Region
+from cases.dates import format_period
 
 from . import services
 from .choices import DeliveryStatus
@@ -105,16 +107,24 @@ class SituationIntervalAdmin(ReadOnlyAdmin):
 
 @admin.register(UnansweredWarning)
 class UnansweredWarningAdmin(ReadOnlyAdmin):
-    list_display = ["indicator", "situation", "waiting", "severity", "warning_from"]
-    list_filter = ["severity", "situation__region"]
+    list_display = ["indicator", "situation", "waiting", "severity", "observed"]
+    list_filter = [
+        "severity",
+        "situation__region",
+        partial_date_filter("warning_from", until_field="warning_until", title="observed"),
+    ]
     search_fields = ["situation__title", "indicator__description"]
     list_select_related = ["indicator", "situation"]
-    date_hierarchy = "warning_from"
     show_full_result_count = False  # a hundred thousand rows: no COUNT(*) on every page
 
     @admin.display(description="waiting")
     def waiting(self, obj: UnansweredWarning) -> str:
         return obj.interval_display
+
+    @admin.display(description="observed", ordering="warning_from")
+    def observed(self, obj: UnansweredWarning) -> str:
+        # The bounds of the warning's period: a month or a year prints as that month or year.
+        return format_period(obj.warning_from, obj.warning_until)
 
 
 # --- Rules -------------------------------------------------------------------------------
