@@ -1,4 +1,4 @@
-"""The alerts admin prints each warning's date at its precision: the unanswered warnings (a period
+"""The alerts admin and e-mails print each warning's date at its precision: the unanswered warnings (a period
 stored as two bounds) and the intervals' first warning and first action, and files them by it."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from alerts.services import recompute_intervals
+from alerts.models import Alert
+from alerts.services import evaluate_rules, recompute_intervals
+from alerts.services.notifications import email_body
 from cases.choices import DatePrecision, Severity
 from tests.factories import (
     DeskOfficerFactory,
@@ -93,3 +95,27 @@ def test_intervals_print_their_first_warning_and_action_at_their_precision(clien
         assert f"{printed}: " in content  # the first warning
         assert f"{printed.replace('2010', '2011')}: " in content  # the first action
     assert not AS_A_DAY.search(content)
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "printed"),
+    [
+        (D(2010, 4, 1), DatePrecision.MONTH, "April 2010"),
+        (D(2010, 1, 1), DatePrecision.YEAR, "2010"),
+    ],
+)
+def test_the_alert_email_names_the_first_warning_at_its_precision(day, precision, printed):
+    situation = SituationFactory()
+    WarningIndicatorFactory(
+        situation=situation,
+        severity=Severity.CRITICAL,
+        observed_on=day,
+        observed_precision=precision,
+    )
+    recompute_intervals()
+    evaluate_rules()
+    alert = Alert.objects.filter(situation=situation).first()
+    assert alert is not None
+    body = email_body(alert, 1)
+    assert f"first warning {printed} (" in body
+    assert not AS_A_DAY.search(body)
