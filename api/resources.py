@@ -123,6 +123,8 @@ ENGAGEMENT = Shape(
     Column("objective"),
     Column("outcome"),
     Links("citations"),
+    # The warning signs this engagement answers (a desk officer's link wins over dates).
+    Links("responds_to"),
 )
 
 ASSESSMENT = Shape(
