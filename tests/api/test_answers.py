@@ -70,3 +70,23 @@ def test_a_sign_of_another_situation_is_refused(internal_api):
     assert response.status_code == 400
     assert "responds_to" in response.json()["error"]["fields"]
     assert not engagement.responds_to.exists()
+
+
+def test_the_date_a_situation_was_closed_is_written_and_its_stopped_clock_read(internal_api):
+    situation = SituationFactory(sharing=SharingLevel.GREEN)
+    WarningIndicatorFactory(situation=situation, observed_on=dt.date(2010, 6, 10))
+    api = Client(internal_api)
+    path = f"situations/{situation.pk}/"
+    closed = api.patch(
+        path, {"status": "closed", "status_on": "2010-07-15", "status_precision": "month"}
+    )
+    assert closed.status_code == 200, closed.json()
+    assert (closed.json()["status_on"], closed.json()["status_precision"]) == (
+        "2010-07-01",
+        "month",
+    )
+    recompute_intervals()
+    figures = api.get(path).json()["warning_to_action"]
+    assert figures["is_open"] and figures["is_stopped"]
+    assert figures["stopped_on"] == figures["measured_to"] == "2010-07-31"
+    assert (figures["days_min"], figures["days_max"]) == (21, 51)
