@@ -52,6 +52,8 @@ WARNING_FIGURES = Shape(
     Column("is_open"),
     Column("is_exact"),
     Column("measured_to"),
+    Column("is_stopped"),
+    Column("stopped_on"),
 )
 
 SITUATION = Shape(
@@ -65,6 +67,9 @@ SITUATION = Shape(
     Column("crisis_type"),
     Column("conflict_stage"),
     Column("status"),
+    # When it was closed or de-escalated, at its precision: the warning-to-action clock stops.
+    Column("status_on"),
+    Column("status_precision"),
     Column("risk_level"),
     Column("sharing"),
     Links("shared_with"),
@@ -123,6 +128,8 @@ ENGAGEMENT = Shape(
     Column("objective"),
     Column("outcome"),
     Links("citations"),
+    # The warning signs this engagement answers (a desk officer's link wins over dates).
+    Links("responds_to"),
 )
 
 ASSESSMENT = Shape(

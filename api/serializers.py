@@ -129,6 +129,13 @@ class EngagementSerializer(TrackedSerializer):
     situation = serializers.PrimaryKeyRelatedField(queryset=Situation.objects.none())
     partners = PartnerRoleSerializer(many=True, required=False)
     citations = citations_field()
+    responds_to = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=WarningIndicator.objects.none(),
+        help_text="Ids of the warning signs of its situation this engagement answers (a link "
+        "wins over dates)",
+    )
     # Null with a null ``started_on`` (the source gives no start date), so a record read from
     # the API can be written back as it is.
     started_precision = serializers.ChoiceField(
@@ -146,6 +153,9 @@ class EngagementSerializer(TrackedSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["situation"].queryset = self.visible(Situation.objects.all(), "")
+        self.fields["responds_to"].child_relation.queryset = self.visible(
+            WarningIndicator.objects.all(), "situation"
+        )
 
     def validate_started_precision(self, value):
         # The model keeps its default precision for an undated engagement.

@@ -53,7 +53,7 @@ from .permissions import ApiPermission
 
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 MAX_BATCH = 1000
-M2M_FIELDS = ("shared_with", "citations")
+M2M_FIELDS = ("shared_with", "citations", "responds_to")
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid input (per-field messages)"),

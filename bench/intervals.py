@@ -2,9 +2,11 @@
 
 The baseline computes every situation's first-warning/first-action interval in a single
 ``CREATE TEMP TABLE … AS SELECT`` straight from the indicators and engagements (no per-indicator
-rows, no upsert). Because "an engagement answers a warning" only asks that its start period end on
-or after the warning's first day, the first action after the *earliest* warning at the threshold is
-the earliest engagement ending on or after that day: one join, one aggregate.
+rows, no upsert). Because a dated engagement answers a warning sign when it did not end before
+it (under way then, or started after), the first action for the *earliest* warning at the
+threshold is the earliest dated engagement not ended before that day: one join, one aggregate.
+The generated data has no links from engagements to signs (a link wins over dates) and no stopped
+clock (no status date, no report it is measured as of), so the baseline leaves both out.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ WITH w AS (
     SELECT w.situation_id, min(e.started_on) AS a_from,
            min({_period_end("e.started_on", "e.started_precision")}) AS a_until
     FROM w JOIN cases_engagement e ON e.situation_id = w.situation_id
-         AND {_period_end("e.started_on", "e.started_precision")} >= w.w_from
+         AND e.started_on IS NOT NULL
+         AND (e.ended_on IS NULL OR {_period_end("e.ended_on", "e.ended_precision")} >= w.w_from)
     GROUP BY w.situation_id
 )
 SELECT situation_id, warning_from, warning_until, action_from, action_until, days_min, days_max,
@@ -64,10 +67,11 @@ FROM (
                 ELSE greatest(a.a_from - w.w_until, 0) END AS days_min,
            CASE WHEN w.w_from IS NULL THEN NULL
                 WHEN a.a_from IS NULL THEN greatest(%(today)s::date - w.w_from, 0)
-                ELSE a.a_until - w.w_from END AS days_max,
+                ELSE greatest(a.a_until - w.w_from, 0) END AS days_max,
            (w.w_from IS NOT NULL AND a.a_from IS NULL) AS is_open,
            w.w_from IS NOT NULL AND (CASE WHEN a.a_from IS NULL THEN w.w_from = w.w_until
-                ELSE greatest(a.a_from - w.w_until, 0) = a.a_until - w.w_from END) AS is_exact
+                ELSE greatest(a.a_from - w.w_until, 0) = greatest(a.a_until - w.w_from, 0)
+                END) AS is_exact
     FROM cases_situation s
     LEFT JOIN w ON w.situation_id = s.id
     LEFT JOIN a ON a.situation_id = s.id

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect, FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Count,
@@ -23,7 +23,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm
+from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest
 from django_countries import countries as all_countries
 from simple_history.admin import SimpleHistoryAdmin
@@ -378,6 +378,8 @@ class SituationAdmin(TrackedAdmin):
                     ("region", "subregion"),
                     ("crisis_type", "conflict_stage"),
                     ("status", "risk_level"),
+                    ("status_on", "status_precision"),
+                    "as_of",
                     "summary",
                 )
             },
@@ -427,6 +429,43 @@ class SituationAdmin(TrackedAdmin):
 # --- Warning indicators ---------------------------------------------------------------------
 
 
+class WarningIndicatorForm(ModelForm):
+    """A warning sign with the engagements that answer it: the link is the engagement's
+    (``Engagement.responds_to``), edited from here too; the choice is the sign's situation's
+    engagements."""
+
+    answered_by = ModelMultipleChoiceField(
+        queryset=Engagement.objects.none(),
+        required=False,
+        widget=FilteredSelectMultiple("engagements", is_stacked=False),
+        help_text="Engagements of this situation that answer this sign (a link wins over dates; "
+        "the only way an undated engagement answers). Choose the situation and save first.",
+    )
+
+    class Meta:
+        model = WarningIndicator
+        fields = (
+            "situation",
+            "category",
+            "severity",
+            "threshold_moment",
+            "observed_on",
+            "observed_precision",
+            "description",
+            "reported_by",
+            "source",
+            "citations",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        situation_id = self.instance.situation_id if self.instance.pk else None
+        if situation_id is not None:
+            field = self.fields["answered_by"]
+            field.queryset = Engagement.objects.filter(situation_id=situation_id)
+            field.initial = list(self.instance.answered_by.values_list("pk", flat=True))
+
+
 @admin.register(WarningIndicator)
 class WarningIndicatorAdmin(TrackedAdmin):
     list_display = (
@@ -451,6 +490,7 @@ class WarningIndicatorAdmin(TrackedAdmin):
     )
     search_fields = ("description", "source", "situation__title")
     autocomplete_fields = ("situation", "reported_by", "citations")
+    form = WarningIndicatorForm
     fields = (
         "situation",
         ("category", "severity", "threshold_moment"),
@@ -458,8 +498,18 @@ class WarningIndicatorAdmin(TrackedAdmin):
         "description",
         ("reported_by", "source"),
         "citations",
+        "answered_by",
         RECORD_FIELDS,
     )
+
+    def save_model(self, request: HttpRequest, obj: WarningIndicator, form, change: bool) -> None:
+        answered_by = form.cleaned_data.get("answered_by") if change else None
+        # A sign moved to another situation keeps no answer from the one it left.
+        if answered_by is not None and "situation" in form.changed_data:
+            answered_by = []
+        services.save_indicator(
+            obj, by=request.user, answered_by=answered_by, **_links_from_form(form)
+        )
 
     observed = _partial_date_column("observed_on", "observed_precision", "Observed")
 
@@ -543,7 +593,7 @@ class EngagementAdmin(TrackedAdmin):
         partial_date_filter("started_on", precision_field="started_precision"),
     )
     search_fields = ("title", "objective", "situation__title", "lead_actor__name")
-    autocomplete_fields = ("situation", "lead_actor", "citations")
+    autocomplete_fields = ("situation", "lead_actor", "citations", "responds_to")
     inlines = (EngagementPartnerInline, AssessmentInline)
     fields = (
         "situation",
@@ -554,6 +604,7 @@ class EngagementAdmin(TrackedAdmin):
         ("ended_on", "ended_precision"),
         "objective",
         "outcome",
+        "responds_to",
         "citations",
         RECORD_FIELDS,
     )

@@ -104,6 +104,10 @@ class SituationStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The statuses at which a situation's warning-to-action clock stops (on ``Situation.status_on``).
+CLOCK_STOPPING_STATUSES = (SituationStatus.DE_ESCALATED, SituationStatus.CLOSED)
+
+
 class RiskLevel(models.IntegerChoices):
     LOW = 1, "Low"
     MEDIUM = 2, "Medium"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.db.models import Q
 from django.db.models.deletion import Collector
@@ -127,8 +128,21 @@ def save_indicator(
     *,
     by: Any | None = None,
     citations: Iterable[Paragraph] | None = None,
+    answered_by: Iterable[Engagement] | None = None,
 ) -> WarningIndicator:
+    """Save a warning sign; ``answered_by`` (engagements), when given, replaces the engagements
+    linked to it as its answers. The link is the engagement's (``Engagement.responds_to``): each
+    engagement linked or unlinked is saved through ``save_engagement`` (its version, history and
+    feed entry)."""
     _save_situation_child(RecordType.INDICATOR, indicator, by, citations)
+    if answered_by is not None:
+        wanted = _link_ids(answered_by)
+        linked = set(indicator.answered_by.values_list("pk", flat=True))
+        changed = Engagement.objects.filter(pk__in=wanted ^ linked).order_by("pk")
+        for engagement in changed.select_for_update():
+            links = _link_ids(engagement.responds_to.all())
+            links = links - {indicator.pk} if engagement.pk in linked else links | {indicator.pk}
+            save_engagement(engagement, by=by, responds_to=links)
     return indicator
 
 
@@ -143,14 +157,39 @@ def save_actor(
     return actor
 
 
+def _check_answers(engagement: Engagement, responds_to: Iterable[Any]) -> None:
+    """An engagement answers warning signs of its own situation only."""
+    elsewhere = WarningIndicator.objects.filter(pk__in=_link_ids(responds_to)).exclude(
+        situation_id=engagement.situation_id
+    )
+    if elsewhere.exists():
+        raise ValidationError(
+            {"responds_to": "An engagement answers warning signs of its own situation only."}
+        )
+
+
 @transaction.atomic
 def save_engagement(
     engagement: Engagement,
     *,
     by: Any | None = None,
     citations: Iterable[Paragraph] | None = None,
+    responds_to: Iterable[WarningIndicator | Any] | None = None,
 ) -> Engagement:
-    _save_situation_child(RecordType.ENGAGEMENT, engagement, by, citations)
+    """Save an engagement; ``responds_to`` (warning signs or their ids), when given, replaces the
+    signs it answers (kept in its history, a link wins over dates: ``alerts.services.intervals``).
+    """
+    if responds_to is not None:
+        responds_to = list(responds_to)
+        _check_answers(engagement, responds_to)
+    _save_tracked(engagement, by, {"citations": citations, "responds_to": responds_to})
+    feed.record_change(
+        RecordType.ENGAGEMENT,
+        engagement.pk,
+        version=engagement.version,
+        situation_id=engagement.situation_id,
+    )
+    _queue_refresh(engagement.situation_id, engagement.stored_before_save.get("situation_id"))
     return engagement
 
 

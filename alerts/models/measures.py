@@ -129,7 +129,21 @@ class SituationInterval(IntervalFields):
         related_name="+",
     )
     measured_to = models.DateField(
-        null=True, blank=True, help_text="For an open interval, the day it was measured to"
+        null=True,
+        blank=True,
+        help_text="For an open interval, the day it was measured to: today, or the day the "
+        "clock stopped",
+    )
+    is_stopped = models.BooleanField(
+        default=False,
+        help_text="The clock stopped: the situation was closed or de-escalated, or is measured as "
+        "of the report it was seeded from. No alert is raised on it.",
+    )
+    stopped_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day of the period the clock stopped in, when known (a status date or "
+        "the report's issue date); open intervals are measured to it",
     )
     changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the recompute last changed these figures"

@@ -5,9 +5,13 @@ the first steps taken to address it"):
 
 - A situation's *first warning* is its earliest warning sign at or above the configured severity
   (``MeasureSettings``, default High).
-- An engagement *answers* a warning if it may have started on or after it: its start period does
-  not end before the warning's period begins. An engagement wholly before the warning does not
-  count. Any engagement counts, however small (a statement of concern, a démarche — para. 47).
+- A warning sign is *answered* (issue 13) by the engagements a desk officer links to it
+  (``Engagement.responds_to``): a link wins over dates, and is the only way an undated engagement
+  answers. A sign without links is answered by any dated engagement of its situation not ended
+  before it: one *under way* when the sign appeared (started on or before it: interval 0, "in
+  hand") or one that may have started on or after it. An engagement that ended before the sign
+  does not count. Any engagement counts, however small (a statement of concern, a démarche —
+  para. 47).
 - Dates keep their precision. A warning known as "June 2010" lies somewhere in 1–30 June, so the
   interval is stored as bounds: ``days_min`` (last possible warning day to first possible action
   day, never below 0) and ``days_max`` (first possible warning day to last possible action day).
@@ -15,7 +19,11 @@ the first steps taken to address it"):
 - With several warnings and engagements the bounds are those of the earliest possible dates: the
   first warning lies between the earliest start and the earliest end of the warnings' periods, the
   first action likewise among the answering engagements.
-- No answering engagement: the interval is *open*, measured to today (``measured_to``).
+- No answering engagement: the interval is *open*, measured to today (``measured_to``) — or to
+  the day the clock stopped: the situation closed or de-escalated on ``status_on`` (at its
+  precision), or seeded from a report and measured as of its issue date (``Situation.as_of``).
+  A stopped clock (``is_stopped``) raises no alert and is not advanced.
+- Answered only through links to undated engagements: closed, with no days (unknown).
 - The warning signs no engagement answers are stored as ``UnansweredWarning`` rows, whatever
   their severity (the "no action" rule and the dashboards read them). The time from any sign to
   its next engagement is asked of one situation at a time and computed when read
@@ -42,7 +50,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -54,8 +61,9 @@ from django.db.models.functions import Greatest
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 
+from cases.choices import CLOCK_STOPPING_STATUSES
 from cases.dates import PeriodEnd, period_end_sql
-from cases.models import Engagement, Situation, WarningIndicator
+from cases.models import Document, Engagement, Situation, WarningIndicator
 
 from ..models import MeasureSettings, SituationInterval, UnansweredWarning
 from . import summary
@@ -90,93 +98,109 @@ def _today_value(today: dt.date) -> Value:
     return Value(today, output_field=DateField())
 
 
-def _interval_columns(
-    warning_from: str,
-    warning_until: str,
-    action_from: str,
-    action_until: str,
-) -> dict[str, object]:
-    """Bounds, open flag and precision flag from the four period ends (names of annotations).
-
-    An open interval's days stay empty (a warning sign's, read by ``warning_intervals_of``: the
-    wait grows daily).
-    """
-    no_warning = Q(**{f"{warning_from}__isnull": True})
-    is_open = Q(**{f"{warning_from}__isnull": False, f"{action_from}__isnull": True})
-    open_min = open_max = Value(None)
-    days_min = Case(
-        When(no_warning, then=Value(None)),
-        When(is_open, then=open_min),
-        default=Greatest(DaysBetween(F(action_from), F(warning_until)), Value(0)),
-        output_field=IntegerField(),
+def _answering_by_date(warning_from) -> Q:
+    """A dated engagement not ended before the day ``warning_from``: under way when the sign
+    appeared, or started after it (an engagement that ended before the sign never started
+    after it)."""
+    return Q(started_on__isnull=False) & (
+        Q(ended_on__isnull=True)
+        | Q(GreaterThanOrEqual(PeriodEnd("ended_on", "ended_precision"), warning_from))
     )
-    days_max = Case(
-        When(no_warning, then=Value(None)),
-        When(is_open, then=open_max),
-        default=DaysBetween(F(action_until), F(warning_from)),
-        output_field=IntegerField(),
-    )
-    columns = {
-        "action_from": F(action_from),
-        "action_until": F(action_until),
-        "days_min": days_min,
-        "days_max": days_max,
-        "is_open": Case(When(is_open, then=Value(True)), default=Value(False)),
-        # Open: exact if the warning is known to the day (today is). Closed: if the bounds agree.
-        "is_exact": Case(
-            When(no_warning, then=Value(False)),
-            When(is_open & Q(Exact(F(warning_from), F(warning_until))), then=Value(True)),
-            When(is_open, then=Value(False)),
-            When(Exact(days_min, days_max), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-    }
-    return columns
 
 
-def _answering(prefix: str, warning_from) -> GreaterThanOrEqual:
-    """The engagement at ``prefix`` may have started on or after the day ``warning_from``."""
-    return GreaterThanOrEqual(
-        PeriodEnd(f"{prefix}started_on", f"{prefix}started_precision"), warning_from
-    )
+Links = Engagement.responds_to.through
 
 
 def _in_scope(queryset: QuerySet, field: str, scope) -> QuerySet:
     return queryset if scope is None else queryset.filter(**{f"{field}__in": scope})
 
 
+class AnswerState:
+    """A warning sign's state, as ``warning_intervals_of`` annotates it (``answer_state``)."""
+
+    ANSWERED = "answered"  # by a new step: an engagement that may have started after it
+    IN_HAND = "in-hand"  # an engagement under way when it appeared (interval 0)
+    UNANSWERED = "unanswered"
+
+
 def warning_intervals_of(indicators: QuerySet) -> QuerySet:
-    """``indicators`` (WarningIndicator rows) each with the time to its next engagement:
-    ``warning_until``, ``action_from``/``action_until``, ``days_min``/``days_max`` (empty while
-    unanswered), ``is_open`` and ``is_exact``. One aggregate over the situation's engagements."""
-    answering = Q(_answering("situation__engagements__", F("observed_on")))
+    """``indicators`` (WarningIndicator rows) each with the time to its answer:
+    ``warning_until``, ``linked`` (a desk officer linked an engagement to it),
+    ``action_from``/``action_until`` (the earliest answering engagement's start period),
+    ``days_min``/``days_max`` (empty while unanswered, or when answered only by undated linked
+    engagements), ``is_open``, ``is_exact`` and ``answer_state`` (``AnswerState``)."""
+    linked = Links.objects.filter(warningindicator_id=OuterRef("pk"))
+    by_link = Engagement.objects.filter(responds_to=OuterRef("pk"))
+    by_date = Engagement.objects.filter(
+        _answering_by_date(OuterRef("observed_on")), situation_id=OuterRef("situation_id")
+    )
+
+    def first(queryset, column):
+        return Subquery(
+            queryset.annotate(v=column).order_by(F("v").asc(nulls_last=True)).values("v")[:1],
+            output_field=DateField(),
+        )
+
+    start, until = F("started_on"), PeriodEnd("started_on", "started_precision")
     annotated = indicators.annotate(
         warning_until=PeriodEnd("observed_on", "observed_precision"),
-        a_from=Min("situation__engagements__started_on", filter=answering),
-        a_until=Min(
-            PeriodEnd(
-                "situation__engagements__started_on", "situation__engagements__started_precision"
-            ),
-            filter=answering,
+        linked=Exists(linked),
+    ).annotate(
+        a_from=Case(When(linked=True, then=first(by_link, start)), default=first(by_date, start)),
+        a_until=Case(When(linked=True, then=first(by_link, until)), default=first(by_date, until)),
+        answered=Case(
+            When(linked=True, then=Value(True)),
+            default=Exists(by_date),
+            output_field=BooleanField(),
         ),
     )
-    columns = _interval_columns("observed_on", "warning_until", "a_from", "a_until")
-    return annotated.annotate(**columns)
+    known = Q(answered=True, a_from__isnull=False)
+    days_min = Case(
+        When(known, then=Greatest(DaysBetween(F("a_from"), F("warning_until")), Value(0))),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    days_max = Case(
+        When(known, then=Greatest(DaysBetween(F("a_until"), F("observed_on")), Value(0))),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    return annotated.annotate(
+        action_from=F("a_from"),
+        action_until=F("a_until"),
+        days_min=days_min,
+        days_max=days_max,
+        is_open=Case(When(answered=True, then=Value(False)), default=Value(True)),
+        is_exact=Case(
+            # Open: exact if the warning is known to the day (the wait is measured to a day).
+            When(answered=False, then=Exact(F("observed_on"), F("warning_until"))),
+            When(known, then=Exact(days_min, days_max)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        # In hand: the answer certainly started on or before the sign's first possible day.
+        answer_state=Case(
+            When(answered=False, then=Value(AnswerState.UNANSWERED)),
+            When(
+                known & Q(GreaterThanOrEqual(F("observed_on"), F("a_until"))),
+                then=Value(AnswerState.IN_HAND),
+            ),
+            default=Value(AnswerState.ANSWERED),
+        ),
+    )
 
 
 def unanswered_indicators(scope=None) -> QuerySet:
-    """Warning signs no engagement answers (of the situations in ``scope``, or all): one
-    anti-join, which PostgreSQL runs as a hash anti-join over the engagements (of ``scope``
+    """Warning signs no engagement answers (of the situations in ``scope``, or all): two
+    anti-joins (links, then dates), which PostgreSQL runs as a hash anti-join over the engagements (of ``scope``
     only: a run on some situations does not read every engagement)."""
     indicators = _in_scope(WarningIndicator.objects.all(), "situation_id", scope)
     engagements = _in_scope(Engagement.objects.all(), "situation_id", scope)
     answered = engagements.filter(
-        _answering("", OuterRef("observed_on")),
-        situation_id=OuterRef("situation_id"),
-        started_on__isnull=False,
+        _answering_by_date(OuterRef("observed_on")), situation_id=OuterRef("situation_id")
     )
-    return indicators.filter(~Exists(answered))
+    linked = Links.objects.filter(warningindicator_id=OuterRef("pk"))
+    return indicators.filter(~Exists(linked), ~Exists(answered))
 
 
 UNANSWERED_COLUMNS = {
@@ -238,40 +262,74 @@ def _sync_unanswered_warnings(scope) -> tuple[int, int]:
         return cursor.fetchone()
 
 
-# One row per situation, straight from the indicators and engagements: the first warning is the
-# earliest sign at the threshold (its period's first and last day), the first action the earliest
-# engagement whose start period ends on or after that warning's first day (an engagement answering
-# a later warning answers the earliest too). Two hash aggregates and a hash join, no per-row
-# subquery.
+# One row per situation, straight from the indicators, the links and the engagements: the first
+# warning is the earliest sign at the threshold (its period's first and last day), the first action
+# the earliest answer of any sign at the threshold — an engagement linked to one, or for the signs
+# without links, a dated engagement not ended before the earliest of them (under way then, or
+# started after). Answered only by undated linked engagements: closed, days unknown. The clock
+# stops at the status date of a closed or de-escalated situation, or at the issue date of the
+# report it is measured as of (the earlier of the two); an open interval is measured to it.
 _SITUATION_ROWS_PG = """
-WITH warned AS (
-    SELECT situation_id, min(observed_on) AS w_from, min({w_until}) AS w_until
-    FROM {indicators}
-    WHERE severity >= %(threshold)s {scope}
+WITH signs AS MATERIALIZED (
+    SELECT w.id, w.situation_id, w.observed_on, {w_until} AS w_until,
+           EXISTS (SELECT 1 FROM {links} l WHERE l.warningindicator_id = w.id) AS linked
+    FROM {indicators} w
+    WHERE w.severity >= %(threshold)s {scope}
+), warned AS (
+    SELECT situation_id, min(observed_on) AS w_from, min(w_until) AS w_until,
+           min(observed_on) FILTER (WHERE NOT linked) AS unlinked_from
+    FROM signs
     GROUP BY situation_id
-), acted AS (
-    SELECT warned.situation_id, min(e.started_on) AS a_from, min({e_until}) AS a_until
+), answers AS (
+    SELECT signs.situation_id, e.started_on, {e_until} AS until
+    FROM signs JOIN {links} l ON l.warningindicator_id = signs.id
+    JOIN {engagements} e ON e.id = l.engagement_id
+    UNION ALL
+    SELECT warned.situation_id, e.started_on, {e_until}
     FROM warned JOIN {engagements} e ON e.situation_id = warned.situation_id
-    WHERE e.started_on IS NOT NULL AND {e_until} >= warned.w_from
-    GROUP BY warned.situation_id
+    WHERE e.started_on IS NOT NULL AND warned.unlinked_from IS NOT NULL
+      AND (e.ended_on IS NULL OR {ended_until} >= warned.unlinked_from)
+), acted AS (
+    SELECT situation_id, min(started_on) AS a_from, min(until) AS a_until
+    FROM answers GROUP BY situation_id
+), clock AS (
+    SELECT s.id AS situation_id,
+           (s.status = ANY(%(stopping)s) OR d.issued_on IS NOT NULL) AS stopped,
+           least(CASE WHEN s.status = ANY(%(stopping)s) THEN {status_until} END, d.issued_on)
+               AS stop_until,
+           least(CASE WHEN s.status = ANY(%(stopping)s) THEN s.status_on END, d.issued_on)
+               AS stop_from
+    FROM {situations} s LEFT JOIN {documents} d ON d.id = s.as_of_id
+    {situation_scope}
+), measured AS (
+    SELECT situation_id, stopped, stop_until,
+           least(coalesce(stop_from, %(today)s::date), %(today)s::date) AS m_from,
+           least(coalesce(stop_until, %(today)s::date), %(today)s::date) AS m_until
+    FROM clock
 )
 SELECT s.id AS out_situation, %(threshold)s::smallint AS out_threshold_severity,
        w.w_from AS out_warning_from, w.w_until AS out_warning_until,
        a.a_from AS out_action_from, a.a_until AS out_action_until,
        CASE WHEN w.w_from IS NULL THEN NULL
-            WHEN a.a_from IS NULL THEN greatest(%(today)s::date - w.w_until, 0)
+            WHEN a.situation_id IS NULL THEN greatest(m.m_from - w.w_until, 0)
+            WHEN a.a_from IS NULL THEN NULL  -- answered by undated linked engagements only
             ELSE greatest(a.a_from - w.w_until, 0) END AS out_days_min,
        CASE WHEN w.w_from IS NULL THEN NULL
-            WHEN a.a_from IS NULL THEN greatest(%(today)s::date - w.w_from, 0)
-            ELSE a.a_until - w.w_from END AS out_days_max,
-       (w.w_from IS NOT NULL AND a.a_from IS NULL) AS out_is_open,
+            WHEN a.situation_id IS NULL THEN greatest(m.m_until - w.w_from, 0)
+            WHEN a.a_from IS NULL THEN NULL  -- answered by undated linked engagements only
+            ELSE greatest(a.a_until - w.w_from, 0) END AS out_days_max,
+       (w.w_from IS NOT NULL AND a.situation_id IS NULL) AS out_is_open,
        CASE WHEN w.w_from IS NULL THEN false
-            WHEN a.a_from IS NULL THEN w.w_from = w.w_until
-            ELSE greatest(a.a_from - w.w_until, 0) = a.a_until - w.w_from END AS out_is_exact,
-       CASE WHEN w.w_from IS NOT NULL AND a.a_from IS NULL THEN %(today)s::date END
+            WHEN a.situation_id IS NULL THEN w.w_from = w.w_until AND m.m_from = m.m_until
+            WHEN a.a_from IS NULL THEN false
+            ELSE greatest(a.a_from - w.w_until, 0) = greatest(a.a_until - w.w_from, 0)
+            END AS out_is_exact,
+       CASE WHEN w.w_from IS NOT NULL AND a.situation_id IS NULL THEN m.m_until END
            AS out_measured_to,
+       m.stopped AS out_is_stopped, m.stop_until AS out_stopped_on,
        %(started)s::timestamptz AS out_changed_at
 FROM {situations} s
+JOIN measured m ON m.situation_id = s.id
 LEFT JOIN warned w ON w.situation_id = s.id
 LEFT JOIN acted a ON a.situation_id = s.id
 {situation_scope}
@@ -289,22 +347,33 @@ SITUATION_COLUMNS = [
     "is_open",
     "is_exact",
     "measured_to",
+    "is_stopped",
+    "stopped_on",
 ]
 
 
 def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: dt.datetime) -> int:
-    params = {"threshold": threshold, "today": today, "started": started}
+    params = {
+        "threshold": threshold,
+        "today": today,
+        "started": started,
+        "stopping": [str(status) for status in CLOCK_STOPPING_STATUSES],
+    }
     scope_sql = situation_scope = ""
     if scope is not None:
         params["ids"] = [str(pk) for pk in scope]
-        scope_sql = "AND situation_id = ANY(%(ids)s::uuid[])"
+        scope_sql = "AND w.situation_id = ANY(%(ids)s::uuid[])"
         situation_scope = "WHERE s.id = ANY(%(ids)s::uuid[])"
     sql = _SITUATION_ROWS_PG.format(
-        w_until=period_end_sql("observed_on", "observed_precision"),
+        w_until=period_end_sql("w.observed_on", "w.observed_precision"),
         e_until=period_end_sql("e.started_on", "e.started_precision"),
+        ended_until=period_end_sql("e.ended_on", "e.ended_precision"),
+        status_until=period_end_sql("s.status_on", "s.status_precision"),
         indicators=quote(WarningIndicator._meta.db_table),
         engagements=quote(Engagement._meta.db_table),
+        links=quote(Links._meta.db_table),
         situations=quote(Situation._meta.db_table),
+        documents=quote(Document._meta.db_table),
         scope=scope_sql,
         situation_scope=situation_scope,
     )
@@ -334,7 +403,9 @@ WITH warning AS (
     SELECT DISTINCT ON (e.situation_id) e.situation_id, e.id
     FROM {intervals} si JOIN {engagements} e
       ON e.situation_id = si.situation_id AND e.started_on = si.action_from
-    WHERE {e_until} >= si.warning_from
+    WHERE e.ended_on IS NULL OR {ended_until} >= si.warning_from
+       OR EXISTS (SELECT 1 FROM {links} l JOIN {indicators} w ON w.id = l.warningindicator_id
+                  WHERE l.engagement_id = e.id AND w.severity >= %(threshold)s)
     ORDER BY e.situation_id, {e_until}, e.created_at, e.id
 ), link AS (
     SELECT si.situation_id, warning.id AS first_warning_id, action.id AS first_action_id
@@ -359,6 +430,8 @@ def _link_all_pg(threshold: int) -> int:
         engagements=quote(Engagement._meta.db_table),
         w_until=period_end_sql("w.observed_on", "w.observed_precision"),
         e_until=period_end_sql("e.started_on", "e.started_precision"),
+        ended_until=period_end_sql("e.ended_on", "e.ended_precision"),
+        links=quote(Links._meta.db_table),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"threshold": threshold})
@@ -388,7 +461,15 @@ def _link_first_warning_and_action(
     )
     first_action = (
         Engagement.objects.filter(
-            _answering("", OuterRef("warning_from")),
+            _answering_by_date(OuterRef("warning_from"))
+            | Q(
+                Exists(
+                    Links.objects.filter(
+                        engagement_id=OuterRef("pk"),
+                        warningindicator__severity__gte=threshold,
+                    )
+                )
+            ),
             situation_id=OuterRef("situation_id"),
             started_on=OuterRef("action_from"),
         )
@@ -412,8 +493,10 @@ def _link_first_warning_and_action(
 
 
 def _advance_open_intervals(today: dt.date) -> int:
-    """Open situation intervals grow by a day every day; only those rows are rewritten."""
-    return SituationInterval.objects.filter(is_open=True, measured_to__lt=today).update(
+    """Open situation intervals grow by a day every day; only those rows are rewritten (not a
+    stopped clock's: measured to its stop; one stopped at an unknown date is measured to today)."""
+    rows = SituationInterval.objects.filter(is_open=True, measured_to__lt=today)
+    return rows.filter(stopped_on__isnull=True).update(
         days_min=Greatest(DaysBetween(_today_value(today), F("warning_until")), Value(0)),
         days_max=Greatest(DaysBetween(_today_value(today), F("warning_from")), Value(0)),
         measured_to=_today_value(today),

@@ -44,7 +44,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Replace, TruncDate
 from django.utils import timezone
 
-from cases.choices import SituationStatus
+from cases.choices import CLOCK_STOPPING_STATUSES, SituationStatus
 from cases.dates import PeriodEnd
 from cases.models import Assessment, Engagement, Situation, SuccessElement, WarningIndicator
 from cases.models.base import new_version
@@ -95,6 +95,14 @@ def _not_closed(path: str = "situation__") -> Q:
     return ~Q(**{f"{path}status": SituationStatus.CLOSED})
 
 
+def _clock_running(path: str = "situation__") -> Q:
+    """The situation's warning-to-action clock runs: not closed or de-escalated, not measured as
+    of a report's issue date (``alerts.services.intervals``)."""
+    return ~Q(**{f"{path}status__in": CLOCK_STOPPING_STATUSES}) & Q(
+        **{f"{path}as_of__issued_on__isnull": True}
+    )
+
+
 def _no_action(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet, dict]:
     """Situations with a warning of severity ≥ S still unanswered after N days.
 
@@ -102,7 +110,7 @@ def _no_action(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet
     when the wait *may* have reached N days, so a coarse date never delays it.
     """
     rows = UnansweredWarning.objects.filter(
-        _not_closed(),
+        _clock_running(),
         warning_from__lte=today - dt.timedelta(days=rule.days),
         severity__gte=rule.min_severity,
     )

@@ -12,6 +12,9 @@ class Document(ReferenceModel):
     symbol = models.CharField(max_length=64, unique=True, help_text="UN document symbol")
     title = models.CharField(max_length=300)
     job_number = models.CharField(max_length=32, blank=True)
+    issued_on = models.DateField(
+        null=True, blank=True, help_text="The issue date in the report's header"
+    )
     subject_terms = models.JSONField(default=list, blank=True, help_text="UNBIS thesaurus terms")
     source_file = models.CharField(max_length=300, blank=True)
     imported_at = models.DateTimeField(auto_now=True)

@@ -59,8 +59,15 @@ class Engagement(TrackedModel):
         max_length=16, choices=Outcome.choices, default=Outcome.ONGOING, db_index=True
     )
     citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="engagements")
+    responds_to = models.ManyToManyField(
+        "cases.WarningIndicator",
+        blank=True,
+        related_name="answered_by",
+        help_text="The warning signs this engagement answers, as a desk officer judges: a link "
+        "wins over dates, and is the only way an undated engagement answers a sign",
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[responds_to])
 
     class Meta:
         # Undated engagements last.

@@ -45,6 +45,27 @@ class Situation(TrackedModel):
         default=SituationStatus.MONITORING,
         db_index=True,
     )
+    status_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the situation was closed or de-escalated (first day of the period when "
+        "not precise to a day): the warning-to-action clock stops then",
+    )
+    # A database default too: rows written in bulk without Django (the benchmarks) need none.
+    status_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        db_default=DatePrecision.DAY,
+    )
+    as_of = models.ForeignKey(
+        "cases.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Seeded from this report: measured as of its issue date, not to today",
+    )
     risk_level = models.PositiveSmallIntegerField(
         choices=RiskLevel.choices, default=RiskLevel.MEDIUM, db_index=True
     )
@@ -81,6 +102,22 @@ class Situation(TrackedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def status_display_date(self) -> str:
+        return format_partial_date(self.status_on, self.status_precision)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status_on:
+            self.status_on = normalise(self.status_on, self.status_precision)
+            if self.status_on > timezone.localdate():
+                raise ValidationError({"status_on": "A status cannot be reached in the future."})
+
+    def save(self, *args, **kwargs) -> None:
+        if self.status_on:
+            self.status_on = normalise(self.status_on, self.status_precision)
+        super().save(*args, **kwargs)
 
 
 class WarningIndicator(TrackedModel):

@@ -41,6 +41,26 @@ class SituationPicture:
     alerts: list[Alert]
     elements: list[SuccessElement]
 
+    @property
+    def unanswered(self) -> list[WarningIndicator]:
+        """The signs the last recompute found unanswered (read with the signs: no query)."""
+        return [i for i in self.indicators if _stored_unanswered(i)]
+
+    @property
+    def undated_that_would_answer(self) -> list[Engagement]:
+        """Undated engagements answer a sign only through a link: while a sign is unanswered,
+        each of them, once dated or linked to it, would close an interval (issue 13)."""
+        if not self.unanswered:
+            return []
+        return [e for e in self.engagements if e.started_on is None]
+
+
+def _stored_unanswered(indicator: WarningIndicator) -> bool:
+    try:
+        return indicator.unanswered is not None
+    except WarningIndicator.unanswered.RelatedObjectDoesNotExist:
+        return False
+
 
 def situation_for(clearance: Clearance, slug: str) -> Situation:
     """The situation, or 404 when it does not exist or the viewer may not see it (the same)."""

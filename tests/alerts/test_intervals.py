@@ -78,10 +78,10 @@ def test_an_unanswered_warning_is_an_open_interval_measured_to_today():
     assert row.interval_display == "open: 205 days so far"
 
 
-def test_an_action_before_the_warning_does_not_count():
+def test_an_action_ended_before_the_warning_does_not_count():
     situation = SituationFactory()
     warning(situation, D(2010, 6, 10))
-    action(situation, D(2010, 5, 1))
+    action(situation, D(2010, 5, 1), ended_on=D(2010, 6, 9))
     row = measure(situation)
     assert row.is_open and row.first_action is None and row.days_max == 205
 
@@ -151,7 +151,7 @@ def test_the_threshold_is_a_setting_and_changing_it_moves_the_first_warning():
     medium = warning(situation, D(2010, 3, 1), severity=Severity.MEDIUM)
     warning(situation, D(2010, 6, 10), severity=Severity.HIGH)
     critical = warning(situation, D(2010, 7, 1), severity=Severity.CRITICAL)
-    action(situation, D(2010, 6, 20))
+    action(situation, D(2010, 6, 20), ended_on=D(2010, 6, 30))
 
     settings = MeasureSettings.load()
     settings.threshold_severity = Severity.CRITICAL
@@ -172,8 +172,8 @@ def test_every_warning_sign_gets_its_time_to_the_next_engagement():
     early = warning(situation, D(2010, 6, 10), severity=Severity.LOW)
     late = warning(situation, D(2010, 6, 25))
     unanswered = warning(situation, D(2010, 8, 1))
-    action(situation, D(2010, 6, 20))
-    action(situation, D(2010, 7, 5))
+    action(situation, D(2010, 6, 20), ended_on=D(2010, 6, 24))
+    action(situation, D(2010, 7, 5), ended_on=D(2010, 7, 31))
     recompute_intervals(today=TODAY)
     rows = {row.pk: row for row in intervals.warning_intervals_of(WarningIndicator.objects.all())}
     assert (rows[early.pk].days_min, rows[early.pk].days_max) == (10, 10)
@@ -217,8 +217,8 @@ def test_a_sign_moved_to_a_situation_that_answered_it_is_no_longer_unanswered():
 def test_a_second_run_rewrites_nothing_and_a_deleted_action_reopens_the_interval():
     situation = SituationFactory()
     warning(situation, D(2010, 6, 10))
-    step = action(situation, D(2010, 6, 20))
-    warning(situation, D(2010, 7, 1))  # after the only engagement: unanswered
+    step = action(situation, D(2010, 6, 20), ended_on=D(2010, 6, 30))
+    warning(situation, D(2010, 7, 1))  # after the only engagement ended: unanswered
     first = recompute_intervals(today=TODAY)
     assert (first.indicator_rows, first.situation_rows) == (1, 1)
     again = recompute_intervals(today=TODAY)
@@ -351,11 +351,16 @@ def _expected_interval(situation, threshold: int, today: dt.date) -> dict:
         key=lambda w: (period_end(w.observed_on, w.observed_precision), w.created_at, w.pk),
     )
     row.update(warning_from=w_from, warning_until=w_until, first_warning_id=first.pk)
-    answering = [
-        e
-        for e in situation.engagements.all()
-        if e.started_on is not None and period_end(e.started_on, e.started_precision) >= w_from
-    ]
+    # Each sign's answers: its linked engagements, else the dated ones not ended before it.
+    answering = []
+    for w in warnings:
+        linked = list(w.answered_by.all())
+        answering += linked or [
+            e
+            for e in situation.engagements.all()
+            if e.started_on is not None
+            and (e.ended_on is None or period_end(e.ended_on, e.ended_precision) >= w.observed_on)
+        ]
     if not answering:
         row.update(
             days_min=max((today - w_until).days, 0),
@@ -365,13 +370,16 @@ def _expected_interval(situation, threshold: int, today: dt.date) -> dict:
             measured_to=today,
         )
         return row
-    a_from = min(e.started_on for e in answering)
-    a_until = min(period_end(e.started_on, e.started_precision) for e in answering)
+    dated = [e for e in answering if e.started_on is not None]
+    if not dated:  # answered only by undated linked engagements: days unknown
+        return row
+    a_from = min(e.started_on for e in dated)
+    a_until = min(period_end(e.started_on, e.started_precision) for e in dated)
     first = min(
-        (e for e in answering if e.started_on == a_from),
+        (e for e in dated if e.started_on == a_from),
         key=lambda e: (period_end(e.started_on, e.started_precision), e.created_at, e.pk),
     )
-    days_min, days_max = max((a_from - w_until).days, 0), (a_until - w_from).days
+    days_min, days_max = max((a_from - w_until).days, 0), max((a_until - w_from).days, 0)
     row.update(
         action_from=a_from,
         action_until=a_until,
@@ -404,9 +412,21 @@ def test_each_situation_gets_the_interval_the_definition_gives(monkeypatch):
                 severity=rng.choice([Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]),
             )
         for on in days[2:]:  # two engagements start the day of a warning
-            action(situation, on, precision=rng.choice(precisions))
+            ended = on + dt.timedelta(days=rng.randrange(0, 200)) if rng.random() < 0.4 else None
+            action(situation, on, precision=rng.choice(precisions), ended_on=ended)
         if rng.random() < 0.3:
-            action(situation, None)
+            undated = action(situation, None)
+            signs = list(situation.indicators.all())
+            if signs and rng.random() < 0.5:  # an undated engagement answers through a link
+                services.save_engagement(undated, responds_to=[rng.choice(signs)])
+        if n % 7 == 3:  # a link wins over dates
+            signs, steps = list(situation.indicators.all()), list(situation.engagements.all())
+            if signs and steps:
+                services.save_engagement(steps[-1], responds_to=signs[:1])
+    # Most engagements never end, so under way they answer every later sign: one left open.
+    left_open = SituationFactory()
+    warning(left_open, D(2010, 6, 10))
+    action(left_open, D(2010, 5, 1), ended_on=D(2010, 5, 31))
     # Ties on the first day: the warning and the action whose period ends first are linked,
     # then the one recorded first.
     tied = SituationFactory()
@@ -442,14 +462,14 @@ def test_each_situation_gets_the_interval_the_definition_gives(monkeypatch):
     computed = stored()
     assert computed[tied.pk]["first_warning_id"] == first_warning.pk
     assert computed[tied.pk]["first_action_id"] == first_action.pk
-    situations = Situation.objects.prefetch_related("indicators", "engagements")
+    situations = Situation.objects.prefetch_related("indicators__answered_by", "engagements")
     expected = {s.pk: _expected_interval(s, Severity.HIGH, TODAY) for s in situations}
     assert computed == expected
     # The links row by row, as a run on some situations finds them.
     SituationInterval.objects.update(first_warning=None, first_action=None)
     intervals._link_first_warning_and_action(None, Severity.HIGH, timezone.now())
     assert stored() == expected
-    assert len(computed) == Situation.objects.count() == 41
+    assert len(computed) == Situation.objects.count() == 42
     kinds = {(row["warning_from"] is None, row["is_open"]) for row in computed.values()}
     assert kinds == {(True, False), (False, True), (False, False)}  # none, open, answered
     linked = [row for row in computed.values() if row["first_action_id"]]

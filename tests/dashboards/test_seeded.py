@@ -97,9 +97,10 @@ def test_seeded_intervals_by_region_year_and_instrument(seeded):
 def test_seeded_unanswered_warnings(seeded):
     table = overview.unanswered_warnings(INTERNAL, filters())
     slugs = [row["slug"] for row in table.rows]
-    # Gaza (31 May 2010) waits longest, then Kyrgyzstan's June 2010 violence, which came after the
-    # April engagement and was not followed by another.
-    assert slugs[:2] == ["gaza-flotilla-2010", "kyrgyzstan-2010"]
+    # Gaza (31 May 2010) waits longest. Kyrgyzstan's June 2010 violence is not unanswered: UNRCCA's
+    # good offices, begun in April 2010 and never ended, were under way (para. 23; issue 13).
+    assert slugs[0] == "gaza-flotilla-2010"
+    assert "kyrgyzstan-2010" not in slugs
     assert "madagascar" in slugs
 
 

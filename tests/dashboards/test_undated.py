@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.http import QueryDict
@@ -109,6 +110,9 @@ def test_a_situation_whose_only_engagement_is_undated_has_no_dated_action(client
     content = response.content.decode()
     assert "No engagement has started since" in content
     assert "Lima envoy" in content
+    # Undated, it answers only through a link: the page names it as what would close the interval.
+    (named,) = re.findall(r'<p class="undated-answers">(.*?)</p>', content, re.S)
+    assert "Lima envoy" in named
     svg = str(pages.situation_page(INTERNAL, "lima")["timeline"].svg)
     assert "Lima envoy" not in svg
 
