@@ -49,10 +49,13 @@ def three(db):
             observed_on=day,
             observed_precision=precision,
         )
+        # Ended before the second warning: not under way then, so that one stays unanswered.
         EngagementFactory(
             situation=situation,
             started_on=day.replace(year=2011),
             started_precision=precision,
+            ended_on=D(2011, 12, 15),
+            ended_precision=DatePrecision.DAY,
         )
         WarningIndicatorFactory(
             situation=situation,

@@ -68,6 +68,9 @@ def precisions(db):
             title=f"Engagement {slug}",
             started_on=acted,
             started_precision=precision,
+            # Ended before the second warning: not under way then, so that one stays unanswered.
+            ended_on=dt.date(2011, 12, 15),
+            ended_precision=DatePrecision.DAY,
         )
         EngagementPartnerFactory(engagement=engagement, actor=ActorFactory(name=f"Partner {slug}"))
         WarningIndicatorFactory(
