@@ -10,8 +10,14 @@ from tracker.celery import app as celery_app
 
 from .helpers import closed_port
 
-# This suite's own Redis database, so parallel runs and other suites never share a queue.
-ALERTS_REDIS_DB = 11
+# This suite's own Redis database, eight above REDIS_URL's: other suites never share its queue,
+# and parallel runs given different REDIS_URL databases (0-7) never share one either.
+ALERTS_REDIS_DB_OFFSET = 8
+
+
+def alerts_redis_db(redis_url: str) -> int:
+    path = urlsplit(redis_url).path.strip("/")
+    return (int(path or 0) + ALERTS_REDIS_DB_OFFSET) % 16
 
 
 def _reset_connections(app) -> None:
@@ -52,7 +58,7 @@ def celery_on_redis(redis_url):
     """The Celery app pointed at this suite's Redis database, emptied first."""
     import redis
 
-    url = with_redis_db(redis_url, ALERTS_REDIS_DB)
+    url = with_redis_db(redis_url, alerts_redis_db(redis_url))
     redis.Redis.from_url(url).flushdb()
     conf = _CeleryConf(
         celery_app, broker_url=url, broker_transport_options={}, task_always_eager=False
