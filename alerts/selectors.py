@@ -46,6 +46,28 @@ def warning_intervals(
     return restrict_to_clearance(rows, clearance, situation_path="situation")
 
 
+def answers_to_signs(
+    indicators: QuerySet[WarningIndicator], *, measured_to: dt.date
+) -> QuerySet[WarningIndicator]:
+    """``indicators`` (already narrowed to what the reader may see) with their answers
+    (``warning_intervals_of``: ``answer_state``, ``answered_by_id``, ``days_min``/``days_max``)
+    and ``wait_min``/``wait_max``: for a sign still unanswered, the wait to ``measured_to`` — the
+    day its situation's clock stopped, or today."""
+    measured = Value(measured_to, output_field=DateField())
+    return warning_intervals_of(indicators).annotate(
+        wait_min=Case(
+            When(is_open=True, then=Greatest(DaysBetween(measured, F("warning_until")), 0)),
+            default=F("days_min"),
+            output_field=IntegerField(),
+        ),
+        wait_max=Case(
+            When(is_open=True, then=Greatest(DaysBetween(measured, F("observed_on")), 0)),
+            default=F("days_max"),
+            output_field=IntegerField(),
+        ),
+    )
+
+
 def unanswered_warnings(clearance: Clearance) -> QuerySet[UnansweredWarning]:
     """The stored unanswered warning signs (see ``UnansweredWarning.days_open``)."""
     rows = UnansweredWarning.objects.select_related("indicator", "situation")

@@ -54,6 +54,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    UUIDField,
     Value,
     When,
 )
@@ -126,6 +127,7 @@ class AnswerState:
 def warning_intervals_of(indicators: QuerySet) -> QuerySet:
     """``indicators`` (WarningIndicator rows) each with the time to its answer:
     ``warning_until``, ``linked`` (a desk officer linked an engagement to it),
+    ``answered_by_id`` (the answering engagement: the first linked one, else the first by date),
     ``action_from``/``action_until`` (the earliest answering engagement's start period),
     ``days_min``/``days_max`` (empty while unanswered, or when answered only by undated linked
     engagements), ``is_open``, ``is_exact`` and ``answer_state`` (``AnswerState``)."""
@@ -141,6 +143,11 @@ def warning_intervals_of(indicators: QuerySet) -> QuerySet:
             output_field=DateField(),
         )
 
+    def first_id(queryset):
+        return Subquery(
+            queryset.order_by(F("started_on").asc(nulls_last=True), "created_at").values("pk")[:1]
+        )
+
     start, until = F("started_on"), PeriodEnd("started_on", "started_precision")
     annotated = indicators.annotate(
         warning_until=PeriodEnd("observed_on", "observed_precision"),
@@ -148,6 +155,11 @@ def warning_intervals_of(indicators: QuerySet) -> QuerySet:
     ).annotate(
         a_from=Case(When(linked=True, then=first(by_link, start)), default=first(by_date, start)),
         a_until=Case(When(linked=True, then=first(by_link, until)), default=first(by_date, until)),
+        answered_by_id=Case(
+            When(linked=True, then=first_id(by_link)),
+            default=first_id(by_date),
+            output_field=UUIDField(),
+        ),
         answered=Case(
             When(linked=True, then=Value(True)),
             default=Exists(by_date),

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from django.db.models import CharField, F, Prefetch, QuerySet, Value
 from django.http import Http404
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from alerts.models import Alert, AlertEvent
+from alerts.models.measures import format_interval
+from alerts.selectors import answers_to_signs
+from alerts.services.intervals import AnswerState
 from cases.choices import ActorKind, PartnerRole
 from cases.dates import PartialDate
 from cases.models import (
@@ -78,8 +82,13 @@ def situation_for(clearance: Clearance, slug: str) -> Situation:
 
 def picture(clearance: Clearance, slug: str) -> SituationPicture:
     situation = situation_for(clearance, slug)
+    interval = getattr(situation, "interval", None)
+    stopped_on = interval.stopped_on if interval is not None and interval.is_stopped else None
     indicators = list(
-        WarningIndicator.objects.filter(situation=situation)
+        answers_to_signs(
+            WarningIndicator.objects.filter(situation=situation),
+            measured_to=stopped_on or timezone.localdate(),
+        )
         .select_related("reported_by", "unanswered")
         .prefetch_related(CITATIONS)
         .order_by("observed_on", "created_at")
@@ -112,7 +121,7 @@ def picture(clearance: Clearance, slug: str) -> SituationPicture:
     )
     return SituationPicture(
         situation=situation,
-        interval=getattr(situation, "interval", None),
+        interval=interval,
         indicators=indicators,
         engagements=engagements,
         alerts=alerts,
@@ -207,14 +216,40 @@ def _sources(obj) -> list[Paragraph]:
     return list(obj.citations.all())
 
 
+ANSWER_STATES = {
+    AnswerState.ANSWERED: "Answered by a new step",
+    AnswerState.IN_HAND: "In hand",
+    AnswerState.UNANSWERED: "Unanswered",
+}
+
+
+def answer_text(
+    indicator: WarningIndicator, engagement: Engagement | None, *, clock_stopped: bool = False
+) -> str:
+    """The sign's state in words (S/2011/552, para. 47): answered by a new step after N days,
+    in hand (an engagement under way when it appeared), or unanswered for N days so far (or when
+    the clock stopped)."""
+    state = ANSWER_STATES[indicator.answer_state]
+    wait = format_interval(indicator.wait_min, indicator.wait_max, False)
+    if indicator.answer_state == AnswerState.UNANSWERED:
+        return f"{state}: {wait} " + ("when the clock stopped" if clock_stopped else "so far")
+    by = f"{engagement.title}" if engagement is not None else "an engagement"
+    if indicator.answer_state == AnswerState.IN_HAND:
+        return f"{state}: {by} was under way"
+    if indicator.wait_min is None:
+        return f"{state}: {by} (linked; its date is not given, so the interval is not known)"
+    return f"{state}: {by}, after {wait}"
+
+
 def events_table(picture: SituationPicture) -> Table:
     """Every warning sign and engagement of the situation in date order, with its sources.
 
     The rows were fetched by ``picture``; each links to the paragraphs of the report it cites.
     """
     rows = []
+    engagements = {engagement.pk: engagement for engagement in picture.engagements}
+    stopped = bool(picture.interval and picture.interval.is_stopped)
     for indicator in picture.indicators:
-        interval = getattr(indicator, "interval", None)
         rows.append(
             {
                 "anchor": f"fact-{indicator.pk}",
@@ -228,9 +263,10 @@ def events_table(picture: SituationPicture) -> Table:
                 "severity": indicator.severity,
                 "detail": indicator.description
                 + (f" (reported by {indicator.reported_by})" if indicator.reported_by else ""),
-                "outcome": f"Answered after {interval.interval_display}"
-                if interval and not interval.is_open and interval.days_min is not None
-                else (f"Unanswered: {interval.interval_display}" if interval else ""),
+                "outcome": answer_text(
+                    indicator, engagements.get(indicator.answered_by_id), clock_stopped=stopped
+                ),
+                "answer_state": indicator.answer_state,
                 "sources": _sources(indicator),
                 "sources_text": "; ".join(p.citation for p in _sources(indicator)),
                 "threshold_moment": indicator.threshold_moment,

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.utils import timezone
 
+from tests.dashboards.browser import chromium  # noqa: F401 (the browser tests' fixture)
 from tracker.celery import app as celery_app
 
 from .helpers import closed_port
