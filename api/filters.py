@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import django_filters as filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django_countries import countries
+from django_filters.fields import IsoDateTimeField
 
 from cases import choices
 from cases.models import Actor, Assessment, Engagement, Situation, WarningIndicator
@@ -50,11 +53,31 @@ def countries_q(path: str, code: str) -> Q:
     )
 
 
+# Offsets in use lie between UTC-12:00 and UTC+14:00; PostgreSQL refuses a displacement from
+# ±16:00, Python accepts up to ±23:59.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+
+
+class OffsetCheckedIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        offset = value.utcoffset() if value is not None else None
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError(
+                "The UTC offset must lie between -14:00 and +14:00.", code="invalid"
+            )
+        return value
+
+
+class OffsetCheckedIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = OffsetCheckedIsoDateTimeField
+
+
 class UpdatedRangeFilterSet(filters.FilterSet):
-    updated_after = filters.IsoDateTimeFilter(
+    updated_after = OffsetCheckedIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label="Updated at or after (ISO 8601)"
     )
-    updated_before = filters.IsoDateTimeFilter(
+    updated_before = OffsetCheckedIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="lt", label="Updated before (ISO 8601)"
     )
 

@@ -78,8 +78,17 @@ class KeysetPagination:
                 value = dt.datetime.fromisoformat(value)
             elif value is not None and self.field_type is dt.date:
                 value = dt.date.fromisoformat(value)
+            elif value is not None and not _of_type(value, self.field_type):
+                raise TypeError(f"cursor value is not a {self.field_type.__name__}")
             return value, last_id
-        except (ValueError, KeyError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            json.JSONDecodeError,
+            UnicodeDecodeError,
+        ) as e:
             raise ApiError(
                 400,
                 "invalid_cursor",
@@ -155,3 +164,11 @@ class KeysetPagination:
                 base64.urlsafe_b64encode(cursor.encode()).decode().rstrip("="),
             )
         return Response(OrderedDict([("next", next_url), ("results", rows)]))
+
+
+def _of_type(value, field_type: type) -> bool:
+    """A cursor's value as JSON gives it back: an ``int`` field's as an int (not a bool), a text
+    field's as a string."""
+    if field_type is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, field_type)

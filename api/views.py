@@ -68,6 +68,12 @@ IF_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description='The version you hold, as its ETag (e.g. `"3"`); 412 if it is not current',
 )
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="`*`: create only — 412 if the record exists; an ETag: 412 if it is current",
+)
 LIST_PARAMETERS = [
     OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (1–1000, default 50)"),
     OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's `next`"),
@@ -214,11 +220,14 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         return record
 
     def _check_if_match(self, record) -> None:
-        header = self.request.headers.get("If-Match")
-        if header is None:
-            return
+        """``If-Match``: write only over the version named. ``If-None-Match`` on a write: not over
+        the versions named — ``*`` means create only (RFC 9110, 13.1.2)."""
         version = record.version if record is not None else None
-        if not _matches(header, version):
+        header = self.request.headers.get("If-Match")
+        if header is not None and not _matches(header, version):
+            raise PreconditionFailed(version)
+        header = self.request.headers.get("If-None-Match")
+        if header is not None and _matches(header, version):
             raise PreconditionFailed(version)
 
     def _save(self, data, *, pk, record, partial: bool) -> services.Upsert:
@@ -421,7 +430,7 @@ def _schema(serializer_class, name: str):
         create=extend_schema(summary=f"Create (server id) — {name}", responses=write),
         update=extend_schema(
             summary=f"Create with your id, or replace — {name}",
-            parameters=[IF_MATCH],
+            parameters=[IF_MATCH, IF_NONE_MATCH],
             responses={**write, 412: OpenApiResponse(s.ErrorSerializer, description="Stale")},
         ),
         partial_update=extend_schema(
@@ -593,6 +602,10 @@ class DocumentViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericView
         return Response(row, headers={"ETag": etag(row["version"])})
 
 
+CHANGES_PARAMETERS = {"since", "limit"}
+MAX_POSITION = 2**63 - 1
+
+
 class ChangesView(ClearanceMixin, APIView):
     """The change feed: every create, update and delete visible to you, in commit order.
 
@@ -625,10 +638,20 @@ class ChangesView(ClearanceMixin, APIView):
         responses={200: s.ChangePageSerializer, **ERRORS},
     )
     def get(self, request, *args, **kwargs):
+        unknown = sorted(set(request.query_params) - CHANGES_PARAMETERS)
+        if unknown:
+            message = f"Unknown parameter; the feed takes {', '.join(sorted(CHANGES_PARAMETERS))}."
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={name: [message] for name in unknown},
+            )
         raw = request.query_params.get("since") or "0"
         try:
             since = int(raw)
-            if since < 0:
+            # A position is a PostgreSQL bigint.
+            if not 0 <= since <= MAX_POSITION:
                 raise ValueError
         except ValueError as error:
             raise ApiError(

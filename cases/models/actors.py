@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -28,3 +29,23 @@ class Actor(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id is not None and self.pk is not None and self._is_ancestor_of_parent():
+            raise ValidationError(
+                {"parent": "An actor cannot be its own parent or the parent of its ancestors."}
+            )
+
+    def _is_ancestor_of_parent(self) -> bool:
+        """Whether this actor is the chosen parent or one of its ancestors: one recursive query
+        up the chain (``UNION`` stops at a cycle already stored)."""
+        table = connection.ops.quote_name(self._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE chain(id) AS (SELECT %s::uuid UNION "
+                f"SELECT a.parent_id FROM {table} a JOIN chain ON a.id = chain.id "
+                f"WHERE a.parent_id IS NOT NULL) SELECT EXISTS (SELECT 1 FROM chain WHERE id = %s)",
+                [self.parent_id, self.pk],
+            )
+            return cursor.fetchone()[0]
