@@ -42,7 +42,11 @@ from .views import (
     _matches,
     _paged,
     etag,
+    ordering_parameter,
 )
+
+ALERT_ORDERING = {"opened_at": dt.datetime, "level": int}
+DEFAULT_ALERT_ORDERING = "-opened_at"
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -94,7 +98,10 @@ AlertFilter = type(
 @extend_schema_view(
     list=extend_schema(
         summary="Alerts on the situations shared with you",
-        parameters=LIST_PARAMETERS,
+        parameters=[
+            *LIST_PARAMETERS,
+            ordering_parameter(ALERT_ORDERING, DEFAULT_ALERT_ORDERING),
+        ],
         responses={200: _paged(AlertSerializer), **ERRORS},
     ),
     retrieve=extend_schema(summary="One alert", responses={200: AlertSerializer, **ERRORS}),
@@ -118,7 +125,7 @@ class AlertViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericViewSet
     lookup_value_regex = UUID_RE
     write_model = Alert
     write_actions = {"acknowledge": ("change",)}
-    ordering_fields = {"opened_at": dt.datetime, "level": int}
+    ordering_fields = ALERT_ORDERING
 
     def get_queryset(self):
         return restrict_to_clearance(Alert.objects.all(), self.clearance, "situation")
@@ -126,7 +133,7 @@ class AlertViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericViewSet
     def list(self, request, *args, **kwargs):
         self.reject_unknown_parameters()
         queryset = self.filter_queryset(self.get_queryset())
-        ordering = request.query_params.get("ordering") or "-opened_at"
+        ordering = request.query_params.get("ordering") or DEFAULT_ALERT_ORDERING
         if ordering.lstrip("-") not in self.ordering_fields:
             raise ApiError(
                 400,

@@ -15,3 +15,13 @@ class PartnerTokenScheme(OpenApiAuthenticationExtension):
             "description": "`Token <key>`: a partner token from `create_partner_token` or the "
             "admin. Scopes: read (GET), write (POST, PUT, PATCH, DELETE, batch).",
         }
+
+
+def forbid_unknown_request_fields(result: dict, generator, request, public) -> dict:
+    """Every request body says ``additionalProperties: false``: the server refuses an unknown
+    field with a 400 (``api.serializers.StrictMixin``, the batch's ``{"records": …}``), so a
+    generated client should not send one."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

@@ -21,6 +21,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
 )
@@ -47,7 +48,7 @@ from .filters import (
     IndicatorFilter,
     SituationFilter,
 )
-from .pagination import KeysetPagination, parse_limit
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT, KeysetPagination, parse_limit
 from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
 
@@ -75,9 +76,23 @@ IF_NONE_MATCH = OpenApiParameter(
     description="`*`: create only — 412 if the record exists; an ETag: 412 if it is current",
 )
 LIST_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (1–1000, default 50)"),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        description=f"Page size (1–{MAX_LIMIT}, default {DEFAULT_LIMIT})",
+    ),
     OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's `next`"),
 ]
+
+
+def ordering_parameter(fields: dict[str, type], default: str) -> OpenApiParameter:
+    """``?ordering=``: one of the list's fields, ``-`` before it for descending."""
+    values = [value for name in sorted(fields) for value in (name, f"-{name}")]
+    return OpenApiParameter(
+        "ordering",
+        {"type": "string", "enum": values, "default": default},
+        description="Order by a field (then id); `-` before it for descending",
+    )
 
 
 def etag(version: int) -> str:
@@ -92,13 +107,17 @@ def _matches(header: str, version: int | None) -> bool:
 
 
 def _paged(serializer_class) -> type[serializers.Serializer]:
-    return inline_serializer(
-        name=f"Paginated{serializer_class.__name__.removesuffix('Serializer')}List",
-        fields={
+    """The shape of one page of a list — one object, not an array of them: a list action's
+    response is otherwise taken for a list of its serializer."""
+    page = type(
+        f"Paginated{serializer_class.__name__.removesuffix('Serializer')}List",
+        (serializers.Serializer,),
+        {
             "next": serializers.URLField(allow_null=True),
             "results": serializer_class(many=True),
         },
     )
+    return extend_schema_serializer(many=False)(page)
 
 
 class ClearanceMixin:
@@ -413,14 +432,23 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
 
 
 def _schema(serializer_class, name: str):
-    """OpenAPI description of a resource's endpoints."""
+    """OpenAPI description of a resource's endpoints (a class decorator: the list's ordering
+    values are the view set's)."""
+
+    def decorate(viewset):
+        return _schema_view(serializer_class, name, viewset)(viewset)
+
+    return decorate
+
+
+def _schema_view(serializer_class, name: str, viewset):
     write = {201: serializer_class, 200: serializer_class, **ERRORS}
     return extend_schema_view(
         list=extend_schema(
             summary=f"List {name}",
             parameters=[
                 *LIST_PARAMETERS,
-                OpenApiParameter("ordering", OpenApiTypes.STR, description="Order by a field"),
+                ordering_parameter(viewset.ordering_fields, viewset.default_ordering),
             ],
             responses={200: _paged(serializer_class), **ERRORS},
         ),
@@ -628,11 +656,13 @@ class ChangesView(ClearanceMixin, APIView):
         parameters=[
             OpenApiParameter(
                 "since",
-                OpenApiTypes.STR,
+                {"type": "string", "pattern": r"^[0-9]{1,19}$", "default": "0"},
                 description="Cursor of the last page; 0 or absent: from the start",
             ),
             OpenApiParameter(
-                "limit", OpenApiTypes.INT, description="Changes per page (1–5000, default 100)"
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 5000, "default": 100},
+                description="Changes per page (1–5000, default 100)",
             ),
         ],
         responses={200: s.ChangePageSerializer, **ERRORS},

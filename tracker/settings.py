@@ -208,6 +208,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # 3.1: a nullable nested object is ``oneOf [object, null]``, which validators read alike
+    # (3.0's ``nullable`` beside an ``allOf`` is read differently by different tools).
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.forbid_unknown_request_fields",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per shared choice set (severity and risk share the 1–4 scale).
     "ENUM_NAME_OVERRIDES": {

@@ -6,10 +6,12 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
 from api import serializers as s
+from api.alerts import AlertViewSet
 from api.urls import router
 from tests.factories import AssessmentFactory, EngagementPartnerFactory, WarningIndicatorFactory
 
@@ -120,3 +122,62 @@ def test_schema_names_every_record_by_a_uuid_with_a_version(schema):
     assert "If-Match" in {p["name"] for p in acknowledge["parameters"]}
     change_type = components["Change"]["properties"]["type"]["$ref"].rsplit("/", 1)[1]
     assert "alert" in components[change_type]["enum"]
+
+
+def _list_paths(schema) -> list[str]:
+    return [
+        path
+        for path, item in schema["paths"].items()
+        if "get" in item
+        and "{" not in path
+        and path.endswith("/")
+        and path not in ("/api/v1/changes/", "/api/v1/schema/", "/api/v1/success-elements/")
+    ]
+
+
+def test_every_list_is_described_as_the_one_page_object_the_server_sends(schema, api):
+    """A generated client reads one page object per request, not an array of pages."""
+    WarningIndicatorFactory()
+    paths = _list_paths(schema)
+    assert "/api/v1/situations/" in paths and "/api/v1/alerts/" in paths
+    for path in paths:
+        body = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert "$ref" in body["schema"], (path, body["schema"])
+        page = schema["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]
+        assert page["type"] == "object" and set(page["properties"]) == {"next", "results"}
+        response = api.get(path)
+        assert response.status_code == 200, path
+        OAS31Validator({**body["schema"], "components": schema["components"]}).validate(
+            response.json()
+        )
+
+
+def test_list_parameters_state_their_bounds_and_allowed_values(schema):
+    viewsets = {f"/api/v1/{prefix}/": viewset for prefix, viewset, _ in router.registry}
+    for path in _list_paths(schema):
+        parameters = {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert parameters["limit"]["minimum"] == 1 and parameters["limit"]["maximum"] == 1000
+        fields = getattr(viewsets.get(path, AlertViewSet), "ordering_fields", None)
+        if path != "/api/v1/documents/":
+            assert set(parameters["ordering"]["enum"]) == {
+                value for name in fields for value in (name, f"-{name}")
+            }, path
+    feed = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/changes/"]["get"]["parameters"]
+    }
+    assert feed["limit"]["maximum"] == 5000 and "pattern" in feed["since"]
+
+
+def test_request_bodies_forbid_unknown_fields_as_the_server_does(schema, internal_api):
+    requests = {
+        name: component
+        for name, component in schema["components"]["schemas"].items()
+        if name.endswith("Request")
+    }
+    assert "SituationRequest" in requests and "PatchedSituationRequest" in requests
+    assert all(c.get("additionalProperties") is False for c in requests.values())
+    response = internal_api.post(
+        "/api/v1/actors/", {"name": "X", "kind": "member-state", "colour": "blue"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"colour": ["Unknown field."]}
