@@ -73,6 +73,7 @@ SITUATION = Shape(
     Column("risk_level"),
     Column("sharing"),
     Links("shared_with"),
+    Column("accepts_contributions"),
     Column("summary"),
     Links("citations"),
     Nested("warning_to_action", read_only=True, shape=WARNING_FIGURES, via="situation"),

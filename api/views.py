@@ -34,7 +34,7 @@ from rest_framework.views import APIView
 from cases import services
 from cases.choices import LISTED_SHARING_LEVELS
 from cases.models import Document, Situation, SuccessElement
-from cases.sharing import Clearance, restrict_to_clearance
+from cases.sharing import Clearance, accepting_contributions, restrict_to_clearance
 from feed import log as feed
 from partners.authentication import clearance_for_request, partner_of
 
@@ -55,6 +55,9 @@ from .permissions import ApiPermission
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 MAX_BATCH = 1000
 M2M_FIELDS = ("shared_with", "citations", "responds_to")
+# What only a record's source (or a desk officer) may change (TLP 2.0): its label and list, the
+# switch letting others contribute, and, for a child record, the situation it belongs to.
+SOURCE_ONLY_FIELDS = ("sharing", "accepts_contributions", "situation")
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid input (per-field messages)"),
@@ -209,26 +212,74 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         return f"API: partner {partner.name}" if partner else "API"
 
     def _may_change(self, record) -> None:
+        """A partner may write a record it created (it is the source). Another partner may
+        write only content of a record whose situation is on its AMBER/AMBER+STRICT list and
+        whose source accepts contributions (``_check_label_kept`` keeps the rest the
+        source's)."""
         partner = partner_of(self.request)
-        if partner is None:
+        if partner is None or self._is_source(record):
             return
-        if feed.created_by(self.resource.type, record.pk) == partner.pk:
-            return
-        situation_id = self.situation_id_of(record)
-        if (
+        if not self._contributions_accepted(self.situation_id_of(record)):
+            raise ApiError(
+                403,
+                "permission_denied",
+                "A partner may change only the records it created, or the content of those on "
+                "its sharing list whose source accepts contributions.",
+            )
+
+    def _is_source(self, record) -> bool:
+        partner = partner_of(self.request)
+        return partner is not None and feed.created_by(self.resource.type, record.pk) == partner.pk
+
+    def _contributions_accepted(self, situation_id) -> bool:
+        return (
             situation_id is not None
             and restrict_to_clearance(
-                Situation.objects.filter(pk=situation_id, sharing__in=LISTED_SHARING_LEVELS),
+                Situation.objects.filter(pk=situation_id, sharing__in=LISTED_SHARING_LEVELS).filter(
+                    accepting_contributions()
+                ),
                 self.clearance,
             ).exists()
-        ):
-            return
-        raise ApiError(
-            403,
-            "permission_denied",
-            "A partner may change only the records it created or those shared with it at "
-            "AMBER or above.",
         )
+
+    def _may_add_to(self, situation) -> None:
+        """A partner adds a child record (a sign, an engagement…) to a situation it created, or
+        to one on its list whose source accepts contributions."""
+        partner = partner_of(self.request)
+        if partner is None or situation is None:
+            return
+        if feed.created_by(resources.SITUATIONS.type, situation.pk) == partner.pk:
+            return
+        if not self._contributions_accepted(situation.pk):
+            raise ApiError(
+                403,
+                "permission_denied",
+                "A partner may add records only to situations it created, or to those on its "
+                "sharing list whose source accepts contributions.",
+            )
+
+    def _check_label_kept(self, record, values: dict, relations: dict) -> None:
+        """TLP 2.0: only the source (or a desk officer) changes a record's label, its sharing
+        list or the situation it belongs to."""
+        if partner_of(self.request) is None or record is None or self._is_source(record):
+            return
+        changed = [
+            name
+            for name in SOURCE_ONLY_FIELDS
+            if name in values and values[name] != getattr(record, name)
+        ]
+        if "shared_with" in relations and {a.pk for a in relations["shared_with"]} != set(
+            record.shared_with.values_list("pk", flat=True)
+        ):
+            changed.append("shared_with")
+        if changed:
+            raise ApiError(
+                403,
+                "permission_denied",
+                "Under the Traffic Light Protocol only the source of a record changes its "
+                "label, its sharing list or its situation.",
+                fields={name: ["Only the record's source may change it."] for name in changed},
+            )
 
     def _locked(self, pk):
         """The stored record under a row lock, or None; 404 when the caller may not see it."""
@@ -275,6 +326,9 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                     roles = []
                 else:
                     values[name] = self.resource.model._meta.get_field(name).get_default()
+        self._check_label_kept(record, values, relations)
+        if record is None:
+            self._may_add_to(values.get("situation"))
         first_version = feed.last_version(self.resource.type, pk) + 1 if record is None else 1
         result = services.upsert_record(
             self.resource.model,
@@ -344,7 +398,13 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
             if record is None:
                 raise exceptions.NotFound()
             self._check_if_match(record)
-            self._may_change(record)
+            if partner_of(request) is not None and not self._is_source(record):
+                raise ApiError(
+                    403,
+                    "permission_denied",
+                    "Only the source of a record (the organisation that created it) or a desk "
+                    "officer may delete it.",
+                )
             services.delete_record(record, by=self._by())
         return Response(status=status.HTTP_204_NO_CONTENT)
 

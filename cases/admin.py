@@ -384,7 +384,10 @@ class SituationAdmin(TrackedAdmin):
                 )
             },
         ),
-        ("Sharing (Traffic Light Protocol 2.0)", {"fields": ("sharing", "shared_with")}),
+        (
+            "Sharing (Traffic Light Protocol 2.0)",
+            {"fields": ("sharing", "shared_with", "accepts_contributions")},
+        ),
         ("Sources", {"fields": ("citations",)}),
         ("Record", {"fields": RECORD_FIELDS, "classes": ("collapse",)}),
     )

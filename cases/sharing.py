@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from feed.audience import Audience, audience_q
 
-from .choices import LISTED_SHARING_LEVELS, OPEN_SHARING_LEVELS
+from .choices import LISTED_SHARING_LEVELS, OPEN_SHARING_LEVELS, SharingLevel
 from .models import Situation
 
 
@@ -135,3 +135,12 @@ __all__ = [
     "stored_situation_audience",
     "visibility_q",
 ]
+
+
+def accepting_contributions(prefix: str = "") -> Q:
+    """Situations whose source lets the partners on its sharing list edit content: switched on,
+    or left empty at AMBER (TLP 2.0: AMBER+STRICT and RED stay the source's alone)."""
+    p = f"{prefix}__" if prefix else ""
+    return Q(**{f"{p}accepts_contributions": True}) | Q(
+        **{f"{p}accepts_contributions__isnull": True, f"{p}sharing": SharingLevel.AMBER}
+    )

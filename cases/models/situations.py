@@ -82,6 +82,13 @@ class Situation(TrackedModel):
         related_name="situations_shared",
         help_text="Organisations cleared for AMBER and AMBER+STRICT",
     )
+    accepts_contributions = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Whether partners on the sharing list may edit its content and add to it "
+        "(never its label, list or place). Empty: yes at AMBER, no at AMBER+STRICT. Only the "
+        "source (the organisation that created it, or the desk) changes it.",
+    )
     summary = models.TextField(blank=True)
     citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="situations")
 

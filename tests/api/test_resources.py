@@ -37,8 +37,9 @@ def situation_body(**overrides):
 
 
 def bodies(partner_actor):
-    """A valid body per resource, with the records it needs."""
-    situation = SituationFactory(sharing=SharingLevel.GREEN)
+    """A valid body per resource, with the records it needs (the partner adds to a situation
+    shared with it at AMBER, whose source accepts contributions by default)."""
+    situation = SituationFactory(sharing=SharingLevel.AMBER, shared_with=[partner_actor])
     engagement = EngagementFactory(situation=situation)
     lead = ActorFactory()
     return {
@@ -228,7 +229,7 @@ def test_bad_input_is_a_400_with_field_messages(api, body, field):
 
 
 def test_model_rules_are_field_errors(api):
-    situation = SituationFactory()
+    situation = SituationFactory(sharing=SharingLevel.AMBER, shared_with=[api.partner.actor])
     future = api.post(
         "indicators/",
         {

@@ -131,10 +131,16 @@ def test_writes_and_batch(api, world, case):
         {"records": [{"id": str(situation.pk), "title": "x"}]},
     )
     if visible:
-        assert created.status_code == 201
-        assert batch.status_code == 200
-        writable = level in {"amber", "amber+strict"}
-        expected = 200 if writable else 403
+        # Adding to a situation, like editing its content, is a contribution: only where the
+        # source accepts them (on the list at AMBER by default; issue 14, TLP 2.0 on writes).
+        contributes = level == "amber"
+        assert created.status_code == (201 if contributes else 403)
+        if contributes:
+            assert batch.status_code == 200
+        else:
+            assert batch.status_code == 400  # all or nothing, the refused item named
+            assert batch.json()["error"]["records"][0]["code"] == "permission_denied"
+        expected = 200 if contributes else 403
         assert api.patch(f"situations/{situation.pk}/", {"risk_level": 1}).status_code == expected
         assert hidden_put.status_code in {400, 403}
     else:

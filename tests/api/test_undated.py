@@ -21,7 +21,8 @@ READ_ONLY = {"id", "version", "created_at", "updated_at"}
 
 
 def test_an_undated_engagement_is_created_read_and_written_back_unchanged(api):
-    situation = SituationFactory(sharing=SharingLevel.GREEN)
+    # Shared with the partner at AMBER: its source accepts contributions by default.
+    situation = SituationFactory(sharing=SharingLevel.AMBER, shared_with=[api.partner.actor])
     body = {
         "situation": str(situation.pk),
         "title": "Quiet good offices",
@@ -56,7 +57,8 @@ def test_an_undated_engagement_is_created_read_and_written_back_unchanged(api):
 
 
 def test_leaving_out_the_start_date_is_allowed_but_ending_before_a_start_is_not(api):
-    situation = SituationFactory(sharing=SharingLevel.GREEN)
+    # Shared with the partner at AMBER: its source accepts contributions by default.
+    situation = SituationFactory(sharing=SharingLevel.AMBER, shared_with=[api.partner.actor])
     body = {
         "situation": str(situation.pk),
         "title": "Envoy",
