@@ -13,6 +13,7 @@ import uuid
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from alerts.models import SituationInterval
 from cases.choices import DatePrecision
@@ -103,6 +104,18 @@ class SituationSerializer(TrackedSerializer):
         model = Situation
         fields = resources.SITUATION.names
         read_only_fields = resources.SITUATION.read_only
+        # One message whether the situation holding the slug is visible to the caller or not:
+        # "situation with this slug already exists" confirmed hidden situations.
+        extra_kwargs = {
+            "slug": {
+                "validators": [
+                    UniqueValidator(
+                        queryset=Situation.objects.all(),
+                        message="This slug is not available; choose another.",
+                    )
+                ]
+            }
+        }
 
 
 class IndicatorSerializer(TrackedSerializer):

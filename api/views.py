@@ -55,6 +55,12 @@ from .permissions import ApiPermission
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 MAX_BATCH = 1000
 M2M_FIELDS = ("shared_with", "citations", "responds_to")
+
+
+class HiddenRecord(exceptions.NotFound):
+    """A record exists under the id but the caller may not see it: answered as a missing one."""
+
+
 # What only a record's source (or a desk officer) may change (TLP 2.0): its label and list, the
 # switch letting others contribute, and, for a child record, the situation it belongs to.
 SOURCE_ONLY_FIELDS = ("sharing", "accepts_contributions", "situation")
@@ -286,8 +292,20 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         model = self.resource.model
         record = model._default_manager.select_for_update().filter(pk=pk).first()
         if record is not None and not self.get_queryset().filter(pk=pk).exists():
-            raise exceptions.NotFound()
+            raise HiddenRecord()
         return record
+
+    def _put_target(self, pk, data):
+        """The record a PUT (or a batch item) replaces, or None to create it. An id the caller
+        may not see answers exactly as an unknown one would until the create itself: a stale
+        If-Match (412), an invalid body (400), a refused create (403); only a write that would
+        have created it answers 404."""
+        try:
+            return self._locked(pk)
+        except HiddenRecord:
+            self._check_if_match(None)
+            self._save(data, pk=pk, record=None, partial=False, dry_run=True)
+            raise
 
     def _check_if_match(self, record) -> None:
         """``If-Match``: write only over the version named. ``If-None-Match`` on a write: not over
@@ -300,7 +318,9 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         if header is not None and _matches(header, version):
             raise PreconditionFailed(version)
 
-    def _save(self, data, *, pk, record, partial: bool) -> services.Upsert:
+    def _save(self, data, *, pk, record, partial: bool, dry_run: bool = False):
+        """Validate and write ``data``. ``dry_run``: only the checks a write to a new record
+        makes before writing, for an id the caller may not see (it then answers as unknown)."""
         if not isinstance(data, dict):
             raise exceptions.ValidationError({"non_field_errors": ["Expected a JSON object."]})
         if "id" in data and pk is not None and str(data["id"]).replace("-", "").lower() != (pk.hex):
@@ -329,6 +349,8 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         self._check_label_kept(record, values, relations)
         if record is None:
             self._may_add_to(values.get("situation"))
+        if dry_run:
+            return None
         first_version = feed.last_version(self.resource.type, pk) + 1 if record is None else 1
         result = services.upsert_record(
             self.resource.model,
@@ -376,7 +398,7 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
     def update(self, request, pk=None, *args, **kwargs):
         pk = uuid.UUID(pk)
         with transaction.atomic():
-            record = self._locked(pk)
+            record = self._put_target(pk, request.data)
             self._check_if_match(record)
             result = self._save(request.data, pk=pk, record=record, partial=False)
         return self._write_response(result, created=result.status == "created")
@@ -430,7 +452,7 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                 try:
                     with transaction.atomic():
                         pk = uuid.UUID(str(raw_id)) if raw_id is not None else uuid.uuid4()
-                        record = self._locked(pk) if raw_id is not None else None
+                        record = self._put_target(pk, item) if raw_id is not None else None
                         result = self._save(item, pk=pk, record=record, partial=False)
                     results.append(
                         {

@@ -145,7 +145,10 @@ def test_writes_and_batch(api, world, case):
         assert hidden_put.status_code in {400, 403}
     else:
         assert missing.status_code == 400  # unknown field on a missing id: validation first
-        for response in (hidden_put, hidden_patch, hidden_delete):
+        # A PUT on a hidden id answers as on a missing one: its incomplete body first (400).
+        assert hidden_put.status_code == 400
+        assert hidden_put.json() == api.put(f"indicators/{uuid.uuid4()}/", {"severity": 1}).json()
+        for response in (hidden_patch, hidden_delete):
             assert response.status_code == 404
             assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
         assert created.status_code == 400
@@ -156,7 +159,15 @@ def test_writes_and_batch(api, world, case):
         )
         assert batch.status_code == 400
         assert batch_hidden.status_code == 400
-        assert batch_hidden.json()["error"]["records"][0]["code"] == "not_found"
+        # As for an id nobody holds: the incomplete record is the error, not its existence.
+        batch_unknown = api.post(
+            "situations/batch/", {"records": [{"id": str(uuid.uuid4()), "title": "x"}]}
+        )
+        assert batch_hidden.json()["error"]["records"][0]["code"] == "validation_error"
+        assert (
+            batch_hidden.json()["error"]["records"][0]["fields"]
+            == batch_unknown.json()["error"]["records"][0]["fields"]
+        )
     assert Situation.objects.get(pk=situation.pk).title.startswith("Needle")
 
 
