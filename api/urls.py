@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from . import alerts, views
+from . import alerts, me, views
 from .errors import not_found_view
 
 app_name = "api"
@@ -20,6 +20,7 @@ router.register("alerts", alerts.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("changes/", views.ChangesView.as_view(), name="changes"),
+    path("me/", me.MeView.as_view(), name="me"),
     path(
         "schema/",
         SpectacularAPIView.as_view(
