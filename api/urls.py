@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from . import alerts, me, views
+from . import alerts, me, views, webhooks
 from .errors import not_found_view
 
 app_name = "api"
@@ -17,6 +17,7 @@ router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("success-elements", views.SuccessElementViewSet, basename="success-element")
 router.register("documents", views.DocumentViewSet, basename="document")
 router.register("alerts", alerts.AlertViewSet, basename="alert")
+router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("changes/", views.ChangesView.as_view(), name="changes"),

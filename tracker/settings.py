@@ -196,6 +196,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Webhook subscriptions may point at this machine or a private network: for development and
+# tests only (a subscription could otherwise make the tracker call internal services).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
 # Requests per token (or person); over it the API answers 429 with Retry-After.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="6000/minute")
 API_THROTTLE_CACHE = "default"  # the CACHES alias holding the counts

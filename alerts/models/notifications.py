@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from cases.choices import Region
 
 from ..choices import Channel, DeliveryStatus
+from ..webhook_urls import validate_webhook_url
 
 
 class DeskAssignment(models.Model):
@@ -48,7 +49,7 @@ class WebhookSubscription(models.Model):
         help_text="The partner organisation; its Traffic Light Protocol clearance decides "
         "which alerts the webhook carries",
     )
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[validate_webhook_url])
     secret = models.CharField(
         max_length=128,
         default=new_secret,

@@ -9,12 +9,17 @@ from django.db import transaction
 
 from tracker import jobs
 
-from ..models import AlertRule, MeasureSettings
+from ..models import AlertRule, MeasureSettings, WebhookSubscription
+from ..models.notifications import new_secret
 
 
-def _with_author(record, by: Any | None) -> None:
-    if by is not None and getattr(by, "is_authenticated", False):
-        record._history_user = by
+def _with_author(record, by: Any | None, reason: str = "") -> None:
+    """``by`` is the history's author; without one, nobody (not the request's user, which for
+    a partner system's token is no person)."""
+    is_person = by is not None and getattr(by, "is_authenticated", False) and by.pk is not None
+    record._history_user = by if is_person else None
+    if reason:
+        record._change_reason = reason
 
 
 @transaction.atomic
@@ -44,3 +49,33 @@ def delete_alert_rule(rule: AlertRule, *, by: Any | None = None) -> None:
     _with_author(rule, by)
     rule.delete()
     jobs.enqueue_once_on_commit(jobs.EVALUATE_ALERT_RULES)
+
+
+@transaction.atomic
+def save_webhook_subscription(
+    subscription: WebhookSubscription, *, by: Any | None = None, reason: str = ""
+) -> WebhookSubscription:
+    """Create or change a partner's webhook subscription (validated: a public http(s) URL)."""
+    subscription.full_clean()
+    _with_author(subscription, by, reason)
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def rotate_webhook_secret(
+    subscription: WebhookSubscription, *, by: Any | None = None, reason: str = ""
+) -> WebhookSubscription:
+    """A new signing secret; deliveries from now on are signed with it."""
+    subscription.secret = new_secret()
+    return save_webhook_subscription(subscription, by=by, reason=reason)
+
+
+@transaction.atomic
+def unsubscribe_webhook(
+    subscription: WebhookSubscription, *, by: Any | None = None, reason: str = ""
+) -> None:
+    """Stop deliveries. The subscription stays, inactive, with its deliveries' history (a delete
+    would take that history with it); it can be switched on again."""
+    subscription.is_active = False
+    save_webhook_subscription(subscription, by=by, reason=reason)
