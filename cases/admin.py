@@ -684,10 +684,33 @@ class ParagraphInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("symbol", "title", "paragraph_count", "imported_at")
+class DocumentAdmin(admin.ModelAdmin):
+    """A report as imported: read-only but for its issue date, which no rendering carries (the
+    situations measured as of the report stop their clock on it)."""
+
+    list_display = ("symbol", "title", "issued_on", "paragraph_count", "imported_at")
     search_fields = ("symbol", "title")
     inlines = (ParagraphInline,)
+    fields = (
+        "symbol",
+        "title",
+        "issued_on",
+        "job_number",
+        "subject_terms",
+        "source_file",
+        "imported_at",
+        "version",
+    )
+    readonly_fields = tuple(f for f in fields if f != "issued_on")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reports are imported (manage.py import_report)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # records cite its paragraphs
+
+    def save_model(self, request: HttpRequest, obj: Document, form, change: bool) -> None:
+        services.save_document(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(paragraph_count=Count("paragraphs"))
