@@ -611,6 +611,16 @@ class EngagementAdmin(TrackedAdmin):
 
     ended = _partial_date_column("ended_on", "ended_precision", "Ended")
 
+    def save_model(self, request: HttpRequest, obj: Engagement, form, change: bool) -> None:
+        links = _links_from_form(form)
+        if change and "situation" in form.changed_data and links.get("responds_to") is not None:
+            # Moved to another situation: the links to the signs of the one it left go (its
+            # history keeps them); an engagement answers signs of its own situation only.
+            links["responds_to"] = [
+                sign for sign in links["responds_to"] if sign.situation_id == obj.situation_id
+            ]
+        services.save_engagement(obj, by=request.user, **links)
+
     # Sorting by start puts undated engagements last.
     @admin.display(description="Started", ordering=F("started_on").asc(nulls_last=True))
     def started(self, obj: Engagement) -> str:

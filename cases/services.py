@@ -135,6 +135,10 @@ def save_indicator(
     engagement linked or unlinked is saved through ``save_engagement`` (its version, history and
     feed entry)."""
     _save_situation_child(RecordType.INDICATOR, indicator, by, citations)
+    if answered_by is None and _moved(indicator):
+        # A sign moved to another situation keeps no answer from the one it left: engagements
+        # answer signs of their own situation only (each unlink is kept in its history).
+        answered_by = indicator.answered_by.filter(situation_id=indicator.situation_id)
     if answered_by is not None:
         wanted = _link_ids(answered_by)
         linked = set(indicator.answered_by.values_list("pk", flat=True))
@@ -155,6 +159,12 @@ def save_actor(
     _save_tracked(actor, by, {"citations": citations})
     feed.record_change(RecordType.ACTOR, actor.pk, version=actor.version)
     return actor
+
+
+def _moved(record: WarningIndicator | Engagement) -> bool:
+    """The save just made moved ``record`` to another situation."""
+    before = record.stored_before_save.get("situation_id")
+    return before is not None and before != record.situation_id
 
 
 def _check_answers(engagement: Engagement, responds_to: Iterable[Any]) -> None:
@@ -178,11 +188,19 @@ def save_engagement(
 ) -> Engagement:
     """Save an engagement; ``responds_to`` (warning signs or their ids), when given, replaces the
     signs it answers (kept in its history, a link wins over dates: ``alerts.services.intervals``).
+
+    An engagement moved to another situation without ``responds_to`` drops its links to the signs
+    of the situation it left (its history keeps them); given with such links, the move is refused
+    (``responds_to``: signs of its own situation only).
     """
     if responds_to is not None:
         responds_to = list(responds_to)
         _check_answers(engagement, responds_to)
     _save_tracked(engagement, by, {"citations": citations, "responds_to": responds_to})
+    if responds_to is None and _moved(engagement):
+        left_behind = engagement.responds_to.exclude(situation_id=engagement.situation_id)
+        if left_behind.exists():
+            engagement.responds_to.remove(*left_behind)  # a history entry of its own
     feed.record_change(
         RecordType.ENGAGEMENT,
         engagement.pk,
