@@ -70,6 +70,9 @@ SITUATION = Shape(
     # When it was closed or de-escalated, at its precision: the warning-to-action clock stops.
     Column("status_on"),
     Column("status_precision"),
+    # Drawn from a report and measured as of its issue date, not to today (read-only).
+    Column("as_of", source="as_of__symbol", read_only=True),
+    Column("as_of_issued_on", source="as_of__issued_on", read_only=True),
     Column("risk_level"),
     Column("sharing"),
     Links("shared_with"),
@@ -92,6 +95,8 @@ INDICATOR = Shape(
     Column("threshold_moment"),
     Column("source"),
     Links("citations"),
+    # The engagements linked to this sign as its answers (their ``responds_to``; written there).
+    Links("answered_by", read_only=True),
 )
 
 ACTOR = Shape(

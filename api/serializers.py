@@ -98,6 +98,19 @@ class SituationSerializer(TrackedSerializer):
         many=True, required=False, queryset=Actor.objects.all()
     )
     citations = citations_field()
+    as_of = serializers.CharField(
+        source="as_of.symbol",
+        read_only=True,
+        allow_null=True,
+        help_text="Symbol of the report the situation is drawn from: its warning-to-action clock "
+        "stops at the report's issue date (null: measured to today)",
+    )
+    as_of_issued_on = serializers.DateField(
+        source="as_of.issued_on",
+        read_only=True,
+        allow_null=True,
+        help_text="Issue date of that report (null when not recorded)",
+    )
     warning_to_action = WarningFiguresSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -121,6 +134,12 @@ class SituationSerializer(TrackedSerializer):
 class IndicatorSerializer(TrackedSerializer):
     situation = serializers.PrimaryKeyRelatedField(queryset=Situation.objects.none())
     citations = citations_field()
+    answered_by = serializers.PrimaryKeyRelatedField(
+        many=True,
+        read_only=True,
+        help_text="Ids of the engagements linked to this sign as its answers; set through each "
+        "engagement's responds_to",
+    )
 
     class Meta:
         model = WarningIndicator

@@ -4,7 +4,7 @@ A shape is its model and an ordered list of fields, each named as in the JSON an
 
 - ``Column``: a value read from the record's row (a column, or one through a relation such as
   ``element__code``), under another name if needed (``situation_id`` as ``situation``);
-- ``Links``: the ids of a many-to-many field, sorted as text;
+- ``Links``: the ids of a many-to-many field (or of its reverse side), sorted as text;
 - ``Countries``: a country list stored as comma-separated text;
 - ``Counted``: how many records a reverse relation holds;
 - ``Nested``: a record, or a list of them, of another shape linked to this one (a situation's
@@ -170,13 +170,19 @@ def _link(model: type[models.Model], name: str) -> tuple[models.Field, models.Fi
     field ``name``, and the linked record's public ``uuid`` field if it has one: a linked record
     with an integer key and a public uuid (paragraphs) is named by its uuid."""
     m2m = model._meta.get_field(name)
-    through = m2m.remote_field.through._meta
-    public = any(f.name == "uuid" for f in m2m.related_model._meta.concrete_fields)
-    return (
-        through.get_field(m2m.m2m_field_name()),
-        through.get_field(m2m.m2m_reverse_field_name()),
-        "uuid" if public else None,
-    )
+    if m2m.auto_created and not m2m.concrete:
+        # The reverse side of another model's many-to-many field (a sign's ``answered_by``, the
+        # engagements whose ``responds_to`` names it): the same table, read the other way.
+        forward = m2m.remote_field
+        through = forward.remote_field.through._meta
+        source, target = forward.m2m_reverse_field_name(), forward.m2m_field_name()
+        linked = forward.model
+    else:
+        through = m2m.remote_field.through._meta
+        source, target = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+        linked = m2m.related_model
+    public = any(f.name == "uuid" for f in linked._meta.concrete_fields)
+    return through.get_field(source), through.get_field(target), "uuid" if public else None
 
 
 @dataclass(frozen=True)

@@ -614,6 +614,16 @@ class EngagementAdmin(TrackedAdmin):
 
     ended = _partial_date_column("ended_on", "ended_precision", "Ended")
 
+    def save_model(self, request: HttpRequest, obj: Engagement, form, change: bool) -> None:
+        links = _links_from_form(form)
+        if change and "situation" in form.changed_data and links.get("responds_to") is not None:
+            # Moved to another situation: the links to the signs of the one it left go (its
+            # history keeps them); an engagement answers signs of its own situation only.
+            links["responds_to"] = [
+                sign for sign in links["responds_to"] if sign.situation_id == obj.situation_id
+            ]
+        services.save_engagement(obj, by=request.user, **links)
+
     # Sorting by start puts undated engagements last.
     @admin.display(description="Started", ordering=F("started_on").asc(nulls_last=True))
     def started(self, obj: Engagement) -> str:
@@ -687,10 +697,33 @@ class ParagraphInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("symbol", "title", "paragraph_count", "imported_at")
+class DocumentAdmin(admin.ModelAdmin):
+    """A report as imported: read-only but for its issue date, which no rendering carries (the
+    situations measured as of the report stop their clock on it)."""
+
+    list_display = ("symbol", "title", "issued_on", "paragraph_count", "imported_at")
     search_fields = ("symbol", "title")
     inlines = (ParagraphInline,)
+    fields = (
+        "symbol",
+        "title",
+        "issued_on",
+        "job_number",
+        "subject_terms",
+        "source_file",
+        "imported_at",
+        "version",
+    )
+    readonly_fields = tuple(f for f in fields if f != "issued_on")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reports are imported (manage.py import_report)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # records cite its paragraphs
+
+    def save_model(self, request: HttpRequest, obj: Document, form, change: bool) -> None:
+        services.save_document(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(paragraph_count=Count("paragraphs"))

@@ -10,14 +10,20 @@ Pure parsing: no database. Two renderings of the same report are known:
 
 Both must give the same paragraphs, so the text is brought to one canonical form: markers
 removed, whitespace collapsed, straight quotes, ``--`` written as an em dash.
+
+Neither rendering carries the cover page's date line: the issue date is read from a metadata
+file beside the report (``S-2011-552.document.yaml``), which names where the date comes from.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 PDF = "pdf"
 ONE_LINE = "one-line"
@@ -50,6 +56,8 @@ class ParsedReport:
     subject_terms: list[str] = field(default_factory=list)
     paragraphs: list[ReportParagraph] = field(default_factory=list)
     footnotes: list[ReportFootnote] = field(default_factory=list)
+    # From the metadata file beside the report (``metadata_path``): no rendering carries it.
+    issued_on: dt.date | None = None
 
 
 # --- canonical text ---------------------------------------------------------------------------
@@ -453,4 +461,44 @@ def read_report(path: Path, symbol: str | None = None) -> ParsedReport:
     report.symbol = symbol or report.symbol or symbol_from_filename(path)
     if not report.symbol:
         raise ReportError(f"{path}: no document symbol in the text or the file name; give one")
+    report.issued_on = read_issue_date(path.parent, report.symbol)
     return report
+
+
+# --- what no rendering carries ------------------------------------------------------------------
+
+
+def metadata_path(directory: Path, symbol: str) -> Path:
+    """The metadata file of ``symbol`` in ``directory``: ``S-2011-552.document.yaml``."""
+    return Path(directory) / f"{symbol.replace('/', '-')}.document.yaml"
+
+
+def read_issue_date(directory: Path, symbol: str) -> dt.date | None:
+    """The report's issue date from its metadata file, None when there is no such file.
+
+    Neither rendering we receive prints the cover page's date line, so the date is recorded
+    beside the report with the source it was taken from (``symbol``, ``issued_on``, ``source``).
+    Raises ``ReportError`` (one line) when the file is there but wrong.
+    """
+    path = metadata_path(directory, symbol)
+    if not path.is_file():
+        return None
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ReportError(f"{path.name}: cannot be read ({reason})") from None
+    if not isinstance(content, dict):
+        raise ReportError(f"{path.name}: must be a mapping with symbol, issued_on and source")
+    unknown = sorted(set(content) - {"symbol", "issued_on", "source"})
+    if unknown:
+        raise ReportError(f"{path.name}: unknown key {unknown[0]!r}")
+    if content.get("symbol") != symbol:
+        raise ReportError(f"{path.name}: names {content.get('symbol')!r}, not {symbol}")
+    issued = content.get("issued_on")
+    if not isinstance(issued, dt.date) or isinstance(issued, dt.datetime):
+        raise ReportError(f"{path.name}: issued_on must be a date written YYYY-MM-DD")
+    source = content.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ReportError(f"{path.name}: say where the issue date comes from (source)")
+    return issued

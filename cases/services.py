@@ -47,7 +47,7 @@ from .models import (
     WarningIndicator,
 )
 from .models.base import new_version
-from .report_parser import ReportError, read_report
+from .report_parser import ReportError, read_issue_date, read_report
 from .sharing import listed_actor_ids, situation_audience
 
 # --- Desk officers' records: one save function per model, called by the admin and the API ---
@@ -135,6 +135,10 @@ def save_indicator(
     engagement linked or unlinked is saved through ``save_engagement`` (its version, history and
     feed entry)."""
     _save_situation_child(RecordType.INDICATOR, indicator, by, citations)
+    if answered_by is None and _moved(indicator):
+        # A sign moved to another situation keeps no answer from the one it left: engagements
+        # answer signs of their own situation only (each unlink is kept in its history).
+        answered_by = indicator.answered_by.filter(situation_id=indicator.situation_id)
     if answered_by is not None:
         wanted = _link_ids(answered_by)
         linked = set(indicator.answered_by.values_list("pk", flat=True))
@@ -155,6 +159,12 @@ def save_actor(
     _save_tracked(actor, by, {"citations": citations})
     feed.record_change(RecordType.ACTOR, actor.pk, version=actor.version)
     return actor
+
+
+def _moved(record: WarningIndicator | Engagement) -> bool:
+    """The save just made moved ``record`` to another situation."""
+    before = record.stored_before_save.get("situation_id")
+    return before is not None and before != record.situation_id
 
 
 def _check_answers(engagement: Engagement, responds_to: Iterable[Any]) -> None:
@@ -178,11 +188,19 @@ def save_engagement(
 ) -> Engagement:
     """Save an engagement; ``responds_to`` (warning signs or their ids), when given, replaces the
     signs it answers (kept in its history, a link wins over dates: ``alerts.services.intervals``).
+
+    An engagement moved to another situation without ``responds_to`` drops its links to the signs
+    of the situation it left (its history keeps them); given with such links, the move is refused
+    (``responds_to``: signs of its own situation only).
     """
     if responds_to is not None:
         responds_to = list(responds_to)
         _check_answers(engagement, responds_to)
     _save_tracked(engagement, by, {"citations": citations, "responds_to": responds_to})
+    if responds_to is None and _moved(engagement):
+        left_behind = engagement.responds_to.exclude(situation_id=engagement.situation_id)
+        if left_behind.exists():
+            engagement.responds_to.remove(*left_behind)  # a history entry of its own
     feed.record_change(
         RecordType.ENGAGEMENT,
         engagement.pk,
@@ -379,6 +397,8 @@ def import_report(path: Path, symbol: str | None = None) -> Document:
     """
     report = read_report(path, symbol)
     values: dict[str, Any] = {"title": report.title}
+    if report.issued_on:
+        values["issued_on"] = report.issued_on
     if report.job_number:
         values["job_number"] = report.job_number
     if report.subject_terms:
@@ -386,6 +406,7 @@ def import_report(path: Path, symbol: str | None = None) -> Document:
     source_file = Path(path).name
     document = Document.objects.select_for_update().filter(symbol=report.symbol).first()
     created = document is None
+    issued_before = None if created else document.issued_on
     if created:
         document = Document.objects.create(symbol=report.symbol, source_file=source_file, **values)
     changed = any(getattr(document, name) != value for name, value in values.items())
@@ -402,7 +423,46 @@ def import_report(path: Path, symbol: str | None = None) -> Document:
         Document.objects.filter(pk=document.pk).update(
             source_file=source_file, imported_at=timezone.now()
         )
+    if not created and document.issued_on != issued_before:
+        _queue_measured_as_of(document)
     return document
+
+
+def _queue_measured_as_of(document: Document) -> None:
+    """The situations measured as of ``document`` stop their clock at its issue date: recompute
+    them after commit."""
+    _queue_refresh(*Situation.objects.filter(as_of=document).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def save_document(document: Document) -> Document:
+    """Save a report's metadata (the admin edits its issue date only); a changed issue date
+    recomputes the situations measured as of it once the transaction commits.
+
+    Documents are reference data: no author history or change-feed entry of their own (partners
+    read a situation's ``as_of`` through the situation).
+    """
+    document.full_clean()
+    stored = Document.objects.filter(pk=document.pk).values_list("issued_on", flat=True).first()
+    document.save()  # version + 1 (VersionedModel)
+    if document.pk is not None and stored != document.issued_on:
+        _queue_measured_as_of(document)
+    return document
+
+
+def fill_issue_date(document: Document, directory: Path) -> bool:
+    """Set a document's empty issue date from the metadata file beside its report in
+    ``directory`` (``report_parser.read_issue_date``); True if it was set. A date already there
+    (an earlier import, or a desk officer's correction in the admin) is left as it is, so running
+    this again changes nothing."""
+    if document.issued_on is not None:
+        return False
+    issued_on = read_issue_date(directory, document.symbol)
+    if issued_on is None:
+        return False
+    document.issued_on = issued_on
+    save_document(document)
+    return True
 
 
 def _replace_paragraphs(document: Document, kind: str, items: list[Any]) -> bool:

@@ -163,6 +163,9 @@ class SituationInterval(IntervalFields):
 
     @property
     def interval_display(self) -> str:
+        if self.warning_from is not None and self.days_min is None and not self.is_open:
+            # Answered only through links to engagements the source does not date.
+            return "answered, days not known"
         return format_interval(self.days_min, self.days_max, self.is_open)
 
 

@@ -6,7 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ..models import Document, Paragraph, SuccessElement
-from ..services import import_report
+from ..report_parser import ReportError
+from ..services import fill_issue_date, import_report
 from .records import BUNDLED_REPORTS, Record, SeedError, letters, walk
 
 
@@ -45,6 +46,23 @@ def check_structure(actors: list[Record], situations: list[Record]) -> list[str]
             ref(record, "actor")
             if record.values["actor"] == record.parent.values["lead"]:
                 problems.append(f"{record.label}: the lead actor cannot also be a partner")
+    # A sign an engagement answers is one of its own situation's (the service's rule too).
+    sign_situation = {
+        sign.key: situation.key
+        for situation in situations
+        for sign in situation.children["indicators"]
+    }
+    for record in walk(situations):
+        if record.kind != "answer":
+            continue
+        sign, own = record.values["sign"], record.parent.parent.key
+        if sign not in sign_situation:
+            problems.append(f"{record.label}: {sign!r} is not a warning sign key")
+        elif sign_situation[sign] != own:
+            problems.append(
+                f"{record.label}: the sign is situation {sign_situation[sign]!r}'s; an "
+                f"engagement answers warning signs of its own situation ({own!r}) only"
+            )
     parents = {a.key: a.refs.get("parent") for a in actors}
     for actor in actors:
         seen, current = {actor.key}, parents.get(actor.key)
@@ -58,17 +76,25 @@ def check_structure(actors: list[Record], situations: list[Record]) -> list[str]
 
 
 def ensure_documents(symbols: set[str]) -> dict[str, Document]:
-    """The cited reports, importing a bundled one that is not in the database yet."""
+    """The cited reports, importing a bundled one that is not in the database yet, with its issue
+    date (the seed's situations are measured as of it)."""
     documents = {d.symbol: d for d in Document.objects.filter(symbol__in=symbols)}
-    for symbol in sorted(symbols - set(documents)):
-        paths = BUNDLED_REPORTS.get(symbol)
-        if not paths:
-            raise SeedError(
-                f"the seed cites {symbol}, which is not in the database; import it first "
-                "with: manage.py import_report PATH"
-            )
-        for path in paths:
-            documents[symbol] = import_report(path)
+    try:
+        for symbol, document in documents.items():
+            # Imported before its issue date was recorded beside it: set it now (once).
+            if symbol in BUNDLED_REPORTS:
+                fill_issue_date(document, BUNDLED_REPORTS[symbol][0].parent)
+        for symbol in sorted(symbols - set(documents)):
+            paths = BUNDLED_REPORTS.get(symbol)
+            if not paths:
+                raise SeedError(
+                    f"the seed cites {symbol}, which is not in the database; import it first "
+                    "with: manage.py import_report PATH"
+                )
+            for path in paths:
+                documents[symbol] = import_report(path)
+    except ReportError as error:
+        raise SeedError(str(error)) from None
     return documents
 
 

@@ -24,6 +24,8 @@ class SeedSummary:
     indicators: int
     assessments: int
     citations: int  # citation links the files give the records loaded
+    answers: int  # links from an engagement to a warning sign it answers, as the report says
+    status_dates: int  # situations whose closing or de-escalation the report dates
     undated: int  # engagements loaded without a start date: the report gives none
     created: int
     updated: int
@@ -35,7 +37,9 @@ class SeedSummary:
         return (
             f"{self.situations} situations, {self.actors} actors, {self.engagements} engagements, "
             f"{self.partner_roles} partner roles, {self.indicators} indicators, "
-            f"{self.assessments} assessments, {self.citations} citations"
+            f"{self.assessments} assessments, {self.citations} citations, "
+            f"{self.answers} answers linked to their warning signs, "
+            f"{self.status_dates} status dates"
         )
 
 
@@ -64,7 +68,7 @@ def load_seed(directory: Path = SEED_DIR, *, reset: bool = False) -> SeedSummary
         if problems:
             raise SeedError(_one_line(problems))
         check_elements(records)
-        writer = Writer(citations, reset=reset)
+        writer = Writer(citations, documents, reset=reset)
         write(reader.actors, reader.situations, writer)
     counts, status = writer.counts, writer.status
     return SeedSummary(
@@ -75,6 +79,8 @@ def load_seed(directory: Path = SEED_DIR, *, reset: bool = False) -> SeedSummary
         indicators=counts["indicator"],
         assessments=counts["assessment"],
         citations=writer.links,
+        answers=sum(1 for r in records if r.kind == "answer"),
+        status_dates=sum(1 for r in records if r.kind == "status"),
         undated=counts["undated"],
         created=status["created"],
         updated=status["updated"],

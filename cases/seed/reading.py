@@ -12,6 +12,7 @@ from django.db import models
 from django_countries import countries
 
 from ..choices import (
+    CLOCK_STOPPING_STATUSES,
     ActorKind,
     AssessmentRating,
     ConflictStage,
@@ -165,6 +166,9 @@ SITUATION_FIELDS = {
     "crisis_type": (True, _choice(CrisisType)),
     "conflict_stage": (True, _choice(ConflictStage)),
     "status": (True, _choice(SituationStatus)),
+    # {date: "2010-12", cites: {24: "..."}}: when it was closed or de-escalated, as the report
+    # says; the clock stops then. Absent when the report gives no date.
+    "status_on": (False, None),
     "risk_level": (True, _choice(RiskLevel)),
     "sharing": (False, _choice(SharingLevel)),
     "summary": (True, _text),
@@ -198,10 +202,16 @@ ENGAGEMENT_FIELDS = {
     "outcome": (True, _choice(Outcome)),
     "cites": (True, _cites),
     "assessments": (False, None),
+    # {sign key: {23: "..."}}: the warning signs of its situation the report says it answers.
+    "responds_to": (False, None),
 }
 PARTNER_FIELDS = {
     "actor": (True, _key),
     "role": (True, _choice(PartnerRole)),
+    "cites": (True, _cites),
+}
+STATUS_DATE_FIELDS = {
+    "date": (True, _date),
     "cites": (True, _cites),
 }
 ASSESSMENT_FIELDS = {
@@ -321,6 +331,7 @@ class Reader:
         record = self.record("situation", item, SITUATION_FIELDS, where, index, document, "slug")
         if record is None:
             return None
+        record.children["status"] = self.status_date(item, record)
         record.children["indicators"] = [
             child
             for i, child_item in enumerate(self.items(item, "indicators", record), start=1)
@@ -345,9 +356,72 @@ class Reader:
                     )
                 )
             ]
+            engagement.children["answers"] = self.answers(child_item, engagement)
             engagements.append(engagement)
         record.children["engagements"] = engagements
         return record
+
+    def status_date(self, item: dict, situation: Record) -> list[Record]:
+        """A situation's ``status_on``: the date it was closed or de-escalated, with the words
+        of the report that give it (a record of kind "status" whose citations join the
+        situation's)."""
+        if "status_on" not in item or item["status_on"] is None:
+            return []
+        label = f"{situation.label}: status_on"
+        value = item["status_on"]
+        if not isinstance(value, dict):
+            self.fail(
+                label,
+                "give the date and the words of the report that state it "
+                '({date: "2010-12", cites: {24: "..."}})',
+            )
+            return []
+        if situation.values["status"] not in CLOCK_STOPPING_STATUSES:
+            allowed = " or ".join(str(s) for s in CLOCK_STOPPING_STATUSES)
+            self.fail(label, f"only a situation whose status is {allowed} has a status date")
+            return []
+        record = self.record(
+            "status", value, STATUS_DATE_FIELDS, situation.label, 1, situation.document, "-"
+        )
+        if record is None:
+            return []
+        record.key, record.label, record.parent = situation.key, label, situation
+        return [record]
+
+    def answers(self, item: dict, engagement: Record) -> list[Record]:
+        """An engagement's ``responds_to``: each warning sign it answers, by key, with the words
+        of the report that say so (records of kind "answer" whose citations join the
+        engagement's)."""
+        value = item.get("responds_to")
+        if value is None:
+            return []
+        if not isinstance(value, dict) or not value:
+            self.fail(
+                engagement.label,
+                "responds_to: must map the key of each warning sign this engagement answers to "
+                'the words of the report that say so ({sign-key: {23: "..."}})',
+            )
+            return []
+        records = []
+        for key, cites in value.items():
+            label = f"{engagement.label}: responds_to {key!r}"
+            try:
+                sign, converted = _key(key), _cites(cites)
+            except _Problem as problem:
+                self.fail(label, str(problem))
+                continue
+            records.append(
+                Record(
+                    kind="answer",
+                    key=f"{engagement.key}:{sign}",
+                    label=label,
+                    document=engagement.document,
+                    values={"sign": sign},
+                    cites=converted,
+                    parent=engagement,
+                )
+            )
+        return records
 
     def items(self, item: dict, name: str, parent: Record) -> list[Any]:
         value = item.get(name) or []

@@ -54,7 +54,9 @@ class Cite:
 class Record:
     """One record of the files, its values converted, its references still keys."""
 
-    kind: str  # actor, situation, indicator, engagement, partner, assessment
+    # actor, situation, indicator, engagement, partner, assessment; "status" (a situation's status
+    # date) and "answer" (an engagement's link to a warning sign it answers) cite but are no rows
+    kind: str
     key: str
     label: str  # where it is, for messages: "actors.yaml: actor 'dpa'"
     document: str
@@ -82,8 +84,10 @@ def walk(situations: Iterable[Record]) -> Iterable[Record]:
     """Situations and everything under them, parents before children."""
     for situation in situations:
         yield situation
+        yield from situation.children.get("status", [])
         yield from situation.children["indicators"]
         for engagement in situation.children["engagements"]:
             yield engagement
             yield from engagement.children["partners"]
             yield from engagement.children["assessments"]
+            yield from engagement.children.get("answers", [])

@@ -19,6 +19,7 @@ from ..choices import DatePrecision, ParagraphKind, SharingLevel
 from ..models import (
     Actor,
     Assessment,
+    Document,
     Engagement,
     EngagementPartner,
     Paragraph,
@@ -27,12 +28,19 @@ from ..models import (
     WarningIndicator,
 )
 from ..services import delete_record, save_engagement_partner, upsert_record
-from .records import SEED_REASON, Record, SeedError
+from .records import SEED_REASON, Record, SeedError, seed_id
 
 
 class Writer:
-    def __init__(self, citations: dict[int, list[Paragraph]], *, reset: bool) -> None:
+    def __init__(
+        self,
+        citations: dict[int, list[Paragraph]],
+        documents: dict[str, Document],
+        *,
+        reset: bool,
+    ) -> None:
         self.citations = citations
+        self.documents = documents  # by symbol: a seeded situation is measured as of its report
         self.reset = reset
         self.status: Counter = Counter()  # created, updated, unchanged, kept, removed
         self.counts: Counter = Counter()  # records of the files, by kind
@@ -226,8 +234,10 @@ def write(actors: list[Record], situations: list[Record], writer: Writer) -> Non
     elements = {e.code: e for e in SuccessElement.objects.all()}
     writer.counts["undated"] = sum(1 for e in engagements if e.values["started"] is None)
 
+    saved_signs: set[Any] = set()
     for record in situations:
         v = record.values
+        status_on = [s.values["date"] for s in record.children.get("status", [])]
         values = {
             "title": v["title"],
             "slug": record.key,
@@ -237,11 +247,19 @@ def write(actors: list[Record], situations: list[Record], writer: Writer) -> Non
             "crisis_type": v["crisis_type"],
             "conflict_stage": v["conflict_stage"],
             "status": v["status"],
+            # Only where the report dates the status; else empty, and the report's own date
+            # (``as_of``) stops the clock.
+            "status_on": status_on[0].start if status_on else None,
+            "status_precision": status_on[0].precision if status_on else DatePrecision.DAY,
+            # Measured as of the report it is drawn from, not to today.
+            "as_of": writer.documents[record.document],
             "risk_level": v["risk_level"],
             "sharing": v.get("sharing", SharingLevel.CLEAR),  # the report is public
             "summary": v["summary"],
         }
-        relations = {"citations": writer.cites(record), "shared_with": []}
+        # The status date's paragraphs join the situation's citations.
+        cited = writer.cites(record, *record.children.get("status", []))
+        relations = {"citations": cited, "shared_with": []}
         situation = writer.upsert(Situation, record, values, relations, natural=record.key)
         if situation is None:  # deleted by a desk officer: so are its indicators and engagements
             continue
@@ -261,10 +279,13 @@ def write(actors: list[Record], situations: list[Record], writer: Writer) -> Non
                 "source": cv.get("source") or _source(child),
             }
             relations = {"citations": writer.cites(child)}
-            writer.upsert(WarningIndicator, child, values, relations)
+            if writer.upsert(WarningIndicator, child, values, relations) is not None:
+                saved_signs.add(child.pk)
 
         for child in record.children["engagements"]:
-            _write_engagement(child, situation, saved_actors, elements, stored_partners, writer)
+            _write_engagement(
+                child, situation, saved_actors, elements, stored_partners, saved_signs, writer
+            )
 
 
 def _write_engagement(
@@ -273,6 +294,7 @@ def _write_engagement(
     actors: dict[str, Actor],
     elements: dict[str, SuccessElement],
     stored_partners: dict[Any, dict[Any, EngagementPartner]],
+    saved_signs: set[Any],
     writer: Writer,
 ) -> None:
     v = record.values
@@ -297,8 +319,18 @@ def _write_engagement(
         "outcome": v["outcome"],
     }
     partners = record.children["partners"]
-    # A partner role has no citations of its own: its paragraphs join the engagement's.
-    relations = {"citations": writer.cites(record, *partners)}
+    answers = record.children.get("answers", [])
+    # A partner role and a link to a sign have no citations of their own: their paragraphs join
+    # the engagement's.
+    relations = {
+        "citations": writer.cites(record, *partners, *answers),
+        # A sign a desk officer deleted (and the seed keeps deleted) is not linked.
+        "responds_to": [
+            pk
+            for pk in (seed_id("indicator", a.values["sign"]) for a in answers)
+            if pk in saved_signs
+        ],
+    }
     engagement = writer.upsert(Engagement, record, values, relations)
     if engagement is None:
         return

@@ -70,7 +70,7 @@ def situation_for(clearance: Clearance, slug: str) -> Situation:
     """The situation, or 404 when it does not exist or the viewer may not see it (the same)."""
     situation = (
         visible_situations(clearance)
-        .select_related("interval", "interval__first_warning", "interval__first_action")
+        .select_related("interval", "interval__first_warning", "interval__first_action", "as_of")
         .prefetch_related("shared_with", CITATIONS)
         .filter(slug=slug)
         .first()

@@ -27,7 +27,7 @@ from cases.choices import (
     SuccessElementCode,
     Track,
 )
-from cases.models import Assessment, Engagement, Situation, WarningIndicator
+from cases.models import Assessment, Engagement, Situation, SuccessElement, WarningIndicator
 from tests.admin_forms import admin_form_data as form_data
 from tests.factories import (
     ActorFactory,
@@ -572,12 +572,20 @@ def test_paragraph_autocomplete_finds_a_cited_paragraph_by_number(client, desk):
 
 
 def test_reference_pages_are_read_only_even_for_desk_officers(client, desk):
-    document = DocumentFactory()
+    """A report is read-only but for its issue date, which no rendering carries (issue 13)."""
+    document = DocumentFactory(title="Preventive diplomacy")
     assert client.get(reverse("admin:cases_successelement_add")).status_code == 403
     assert client.get(reverse("admin:cases_document_add")).status_code == 403
+    success_element_url = reverse(
+        "admin:cases_successelement_change", args=[SuccessElement.objects.first().pk]
+    )
+    assert 'name="_save"' not in client.get(success_element_url).content.decode()
     change_url = reverse("admin:cases_document_change", args=[document.pk])
-    assert 'name="_save"' not in client.get(change_url).content.decode()
-    assert client.post(change_url, {"title": "Changed"}).status_code == 403
+    data = form_data(client.get(change_url))
+    response = client.post(change_url, {**data, "title": "Changed", "issued_on": "2011-08-26"})
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert (document.title, document.issued_on) == ("Preventive diplomacy", dt.date(2011, 8, 26))
 
 
 def test_change_pages_take_the_same_queries_however_many_rows_a_record_has(client, desk):
@@ -678,4 +686,5 @@ def test_a_report_page_lists_its_paragraphs_in_a_constant_number_of_queries(clie
         page = client.get(url)
     assert len(many) == len(few)
     assert page.content.decode().count("S/2011/552, para.") == 21
-    assert 'name="_save"' not in page.content.decode()
+    # Only the issue date is editable: the paragraphs are not.
+    assert 'name="paragraphs-0-text"' not in page.content.decode()

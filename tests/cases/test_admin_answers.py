@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from cases import services
 from cases.choices import DatePrecision, SituationStatus
 from tests.admin_forms import admin_form_data as form_data
 from tests.factories import (
@@ -80,3 +81,40 @@ def test_the_date_a_situation_was_closed_is_recorded_at_its_precision(client, de
     situation.refresh_from_db()
     assert situation.status_on == dt.date(2011, 3, 1)  # March 2011
     assert situation.status_display_date == "March 2011"
+
+
+def test_an_engagement_moved_in_the_admin_drops_its_links_to_the_signs_it_left(client, desk):
+    first, second = SituationFactory(title="Kyrgyzstan"), SituationFactory(title="Tajikistan")
+    left_behind = WarningIndicatorFactory(situation=first)
+    kept = WarningIndicatorFactory(situation=second)
+    engagement = UndatedEngagementFactory(situation=first)
+    engagement.responds_to.set([left_behind])
+    url = reverse("admin:cases_engagement_change", args=[engagement.pk])
+    data = form_data(client.get(url))
+    assert data["responds_to"] == [str(left_behind.pk)]  # the form still names it
+    data.update(situation=str(second.pk), responds_to=[str(left_behind.pk), str(kept.pk)])
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors(response)
+    engagement.refresh_from_db()
+    assert engagement.situation_id == second.pk
+    assert list(engagement.responds_to.all()) == [kept]
+    latest = engagement.history.first()
+    assert latest.history_user == desk
+    assert list(latest.responds_to.values_list("warningindicator_id", flat=True)) == [kept.pk]
+
+
+def test_a_sign_moved_by_any_writer_keeps_no_answer_from_the_situation_it_left():
+    first, second = SituationFactory(), SituationFactory()
+    sign = WarningIndicatorFactory(situation=first)
+    engagement = UndatedEngagementFactory(situation=first)
+    engagement.responds_to.set([sign])
+    sign.situation = second
+
+    services.save_indicator(sign)  # as the API's PATCH does: no answered_by given
+
+    assert not sign.answered_by.exists()
+    engagement.refresh_from_db()
+    assert engagement.version == 2  # the unlink is a change of the engagement, in its history
+    assert engagement.history.first().responds_to.count() == 0

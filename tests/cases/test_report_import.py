@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -13,12 +14,14 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from cases.choices import ParagraphKind
 from cases.models import Document, Paragraph
 from cases.report_parser import ONE_LINE, PDF, ReportError, parse_report, read_report
-from cases.services import import_report
-from tests.factories import SituationFactory
+from cases.services import import_report, save_document
+from tests.factories import DocumentFactory, SituationFactory
+from tracker import jobs
 
 REPORTS = Path(settings.BASE_DIR) / "fixtures" / "reports"
 PDF_PATH = REPORTS / "S-2011-552.pdf.txt"
@@ -369,3 +372,92 @@ def test_manage_py_import_report_of_a_non_report_exits_non_zero_with_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("CommandError: /etc/hostname: ")
+
+
+# --- the issue date, which no rendering carries ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_issue_date_comes_from_the_metadata_beside_the_report_once():
+    """Neither rendering prints the cover page's date line: S-2011-552.document.yaml gives it."""
+    assert "26 August 2011" not in CLEAN_PATH.read_text(encoding="utf-8")
+    assert "26 August 2011" not in PDF_PATH.read_text(encoding="utf-8")
+    import_report(CLEAN_PATH)
+    document = import_report(PDF_PATH)
+    document.refresh_from_db()
+    assert document.issued_on == dt.date(2011, 8, 26)
+    version = document.version
+
+    import_report(PDF_PATH)  # the same file again: no new version
+    document.refresh_from_db()
+    assert (document.issued_on, document.version) == (dt.date(2011, 8, 26), version)
+
+
+@pytest.mark.django_db
+def test_a_report_imported_without_its_date_gets_it_on_the_next_import_and_its_situations_are_recomputed(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    document = import_report(PDF_PATH)
+    Document.objects.filter(pk=document.pk).update(issued_on=None)  # imported before the file
+    situation = SituationFactory(as_of=document)
+    SituationFactory()  # measured to today: not recomputed
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", lambda job, *args, **_: sent.append((job, args)) or True)
+    connection.run_on_commit.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document = import_report(PDF_PATH)
+
+    assert document.issued_on == dt.date(2011, 8, 26)
+    assert sent == [(jobs.REFRESH_SITUATION, (str(situation.pk),))]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("symbol: S/2011/552\nissued_on: 26 August 2011\nsource: x\n", "issued_on must be a date"),
+        ("symbol: S/2011/999\nissued_on: 2011-08-26\nsource: x\n", "names 'S/2011/999'"),
+        ("symbol: S/2011/552\nissued_on: 2011-08-26\n", "say where the issue date comes from"),
+        ("symbol: S/2011/552\nissued: 2011-08-26\nsource: x\n", "unknown key 'issued'"),
+    ],
+    ids=["not-a-date", "other-symbol", "no-source", "unknown-key"],
+)
+def test_a_wrong_metadata_file_stops_the_import_in_one_line(tmp_path, content, message):
+    report = tmp_path / "S-2011-552.pdf.txt"
+    report.write_text(PDF_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "S-2011-552.document.yaml").write_text(content, encoding="utf-8")
+    with pytest.raises(ReportError) as raised:
+        import_report(report)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+    assert not Document.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_report_without_a_metadata_file_has_no_issue_date(tmp_path):
+    report = tmp_path / "S-2011-552.pdf.txt"
+    report.write_text(PDF_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    assert import_report(report).issued_on is None
+
+
+@pytest.mark.django_db
+def test_changing_a_reports_issue_date_recomputes_the_situations_measured_as_of_it(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    document = DocumentFactory(issued_on=dt.date(2011, 8, 26))
+    situations = [SituationFactory(as_of=document) for _ in range(2)]
+    SituationFactory()
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", lambda job, *args, **_: sent.append((job, args)) or True)
+    connection.run_on_commit.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document.issued_on = dt.date(2011, 8, 25)
+        save_document(document)
+    assert sorted(args for _, args in sent) == sorted((str(s.pk),) for s in situations)
+    assert {job for job, _ in sent} == {jobs.REFRESH_SITUATION}
+
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        save_document(document)  # the same date: nothing to recompute
+    assert sent == []

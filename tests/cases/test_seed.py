@@ -35,7 +35,15 @@ from cases.models import (
     WarningIndicator,
 )
 from cases.seed import SEED_DIR, SeedError, load_seed, seed_id
-from cases.services import delete_record, save_actor, save_engagement_partner, save_situation
+from cases.seed.records import BUNDLED_REPORTS
+from cases.services import (
+    delete_record,
+    import_report,
+    save_actor,
+    save_document,
+    save_engagement_partner,
+    save_situation,
+)
 from tests.factories import DeskOfficerFactory
 
 SEEDED_MODELS = [Actor, Situation, WarningIndicator, Engagement, EngagementPartner, Assessment]
@@ -154,6 +162,24 @@ def test_a_bad_citation_on_an_empty_database_writes_nothing_not_even_the_report(
     assert not any(model.objects.exists() for model in SEEDED_MODELS)
 
 
+@pytest.mark.django_db
+def test_a_report_imported_before_its_issue_date_was_recorded_gets_it_from_the_seed():
+    document = import_report(BUNDLED_REPORTS["S/2011/552"][1])
+    Document.objects.filter(pk=document.pk).update(issued_on=None)
+
+    load_seed()
+
+    document.refresh_from_db()
+    assert document.issued_on == dt.date(2011, 8, 26)
+    version = document.version
+    # A date someone set since (the admin) is theirs: the seed leaves it, and changes nothing.
+    document.issued_on = dt.date(2011, 8, 25)
+    save_document(document)
+    load_seed()
+    document.refresh_from_db()
+    assert (document.issued_on, document.version) == (dt.date(2011, 8, 25), version + 1)
+
+
 # --- On the seeded database --------------------------------------------------------------------
 
 
@@ -227,7 +253,9 @@ class TestSeeded:
         assert snapshot(versions=False) == before
         kenya.refresh_from_db()
         assert (kenya.status, kenya.risk_level, kenya.version) == ("de-escalated", 2, 3)
-        assert (summary.updated, summary.created, summary.removed) == (1, 2, 1)
+        # Updated: Kenya, and the Commission of Inquiry whose link to the restored Conakry sign
+        # went with the sign's delete.
+        assert (summary.updated, summary.created, summary.removed) == (2, 2, 1)
 
     def test_a_seeded_name_created_by_a_desk_officer_is_used_not_duplicated(self):
         officer = DeskOfficerFactory()
@@ -469,6 +497,55 @@ class TestSeeded:
         ]:
             assert Actor.objects.filter(acronym=acronym).exists(), acronym
 
+    def test_every_seeded_situation_is_measured_as_of_the_report_it_is_drawn_from(self):
+        document = Document.objects.get(symbol="S/2011/552")
+        assert document.issued_on == dt.date(2011, 8, 26)
+        assert set(Situation.objects.values_list("as_of", flat=True)) == {document.pk}
+
+    def test_the_answers_the_report_gives_are_linked_to_their_signs(self, seeded):
+        def answered_by(sign: str) -> set[str]:
+            indicator = WarningIndicator.objects.get(pk=seed_id("indicator", sign))
+            return {e.pk for e in indicator.answered_by.all()}
+
+        unrcca = seed_id("engagement", "kyrgyzstan-unrcca-crisis-response-2010")
+        # Para. 23: "following the ouster of the former President in April and the outbreak of
+        # inter-ethnic violence in June".
+        assert answered_by("kyrgyzstan-2010-06-inter-ethnic-violence") == {unrcca}
+        assert answered_by("kyrgyzstan-2010-04-ouster") == {unrcca}
+        assert answered_by("gaza-flotilla-2010-05-31") == {
+            seed_id("engagement", "gaza-flotilla-panel-of-inquiry")
+        }
+        assert answered_by("madagascar-2011-unresolved-crisis") == {
+            seed_id("engagement", "madagascar-sadc-mediation")
+        }
+        assert answered_by("great-lakes-2008-fear-of-regional-war") == {
+            seed_id("engagement", "great-lakes-special-envoy-obasanjo"),
+            seed_id("engagement", "great-lakes-peace-talks-2008-2009"),
+        }
+        assert answered_by("sudan-2010-deadlocks") == {
+            seed_id("engagement", "sudan-mission-mediation-2010")
+        }
+        # Not linked where the report does not say so: the dates decide (an engagement under way).
+        assert answered_by("great-lakes-2011-insecurity") == set()
+        assert answered_by("sudan-2011-fragile") == set()
+        assert seeded.answers == Engagement.responds_to.through.objects.count() == 17
+        # The link's paragraphs join the engagement's citations.
+        sudan = Engagement.objects.get(pk=seed_id("engagement", "sudan-mission-mediation-2010"))
+        assert 30 in {p.number for p in sudan.citations.all()}
+
+    def test_a_status_date_only_where_the_report_gives_one(self, seeded):
+        guinea = Situation.objects.get(slug="guinea-transition-2009-2010")
+        # Para. 24: the transition steered "to its completion through the inauguration, in
+        # December 2010, of Alpha Condé".
+        assert (guinea.status, guinea.status_on, guinea.status_precision) == (
+            "de-escalated",
+            dt.date(2010, 12, 1),
+            DatePrecision.MONTH,
+        )
+        assert guinea.status_display_date == "December 2010"
+        assert seeded.status_dates == 1
+        assert Situation.objects.exclude(pk=guinea.pk).filter(status_on__isnull=False).count() == 0
+
     def test_the_command_prints_the_counts(self):
         out = StringIO()
         call_command("load_seed", stdout=out)
@@ -491,6 +568,44 @@ class TestSeeded:
     @pytest.mark.parametrize(
         ("file", "old", "new", "expected"),
         [
+            (
+                "situations-asia.yaml",
+                "          kyrgyzstan-2010-04-ouster:\n",
+                "          kyrgyzstan-2010-05-ouster:\n",
+                "engagement 'kyrgyzstan-unrcca-crisis-response-2010': responds_to "
+                "'kyrgyzstan-2010-05-ouster': 'kyrgyzstan-2010-05-ouster' is not a warning sign key",
+            ),
+            (
+                "situations-asia.yaml",
+                "          gaza-flotilla-2010-05-31:\n",
+                "          kyrgyzstan-2010-04-ouster:\n",
+                "responds_to 'kyrgyzstan-2010-04-ouster': the sign is situation 'kyrgyzstan-2010''s;"
+                " an engagement answers warning signs of its own situation ('gaza-flotilla-2010') "
+                "only",
+            ),
+            (
+                "situations-africa.yaml",
+                '            32: "the Commission of Inquiry to investigate the events of 28 September '
+                '2009 in Conakry"',
+                '            32: "the Commission of Inquiry to investigate the incidents of 28 September '
+                '2009 in Conakry"',
+                "responds_to 'guinea-2009-09-28-conakry': S/2011/552 para. 32 does not say",
+            ),
+            (
+                "situations-asia.yaml",
+                "    status: monitoring\n    risk_level: medium\n    summary: >-\n      A Panel",
+                '    status: monitoring\n    status_on:\n      date: "2010"\n      cites:\n'
+                '        32: "Gaza flotilla"\n    risk_level: medium\n    summary: >-\n      A Panel',
+                "situation 'gaza-flotilla-2010': status_on: only a situation whose status is "
+                "de-escalated or closed has a status date",
+            ),
+            (
+                "situations-africa.yaml",
+                'through the inauguration, in December 2010, of Alpha Condé"\n    risk_level',
+                'through the inauguration, in November 2010, of Alpha Condé"\n    risk_level',
+                "situation 'guinea-transition-2009-2010': status_on: S/2011/552 para. 24 does not "
+                "say",
+            ),
             (
                 "situations-africa.yaml",
                 "lead: annan-process",
@@ -553,6 +668,11 @@ class TestSeeded:
             ),
         ],
         ids=[
+            "unknown-sign",
+            "sign-of-another-situation",
+            "answer-not-in-paragraph",
+            "status-date-of-an-open-situation",
+            "status-date-not-in-paragraph",
             "unknown-actor",
             "unknown-risk",
             "unknown-category",
