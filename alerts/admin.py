@@ -114,7 +114,8 @@ class UnansweredWarningAdmin(ReadOnlyAdmin):
         partial_date_filter("warning_from", until_field="warning_until", title="observed"),
     ]
     search_fields = ["situation__title", "indicator__description"]
-    list_select_related = ["indicator", "situation"]
+    # The situation's interval: a wait is measured to its stopped clock.
+    list_select_related = ["indicator", "situation", "situation__interval"]
     show_full_result_count = False  # a hundred thousand rows: no COUNT(*) on every page
 
     @admin.display(description="waiting")

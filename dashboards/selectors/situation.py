@@ -207,6 +207,20 @@ def _sources(obj) -> list[Paragraph]:
     return list(obj.citations.all())
 
 
+def _wait(indicator: WarningIndicator, interval) -> str:
+    """An unanswered sign's wait: to today, or to the stop of the situation's clock, named at
+    its precision (issue 13); "" for a sign answered. Read with the page's rows: no query."""
+    if not _stored_unanswered(indicator):
+        return ""
+    unanswered = indicator.unanswered
+    low, high = unanswered.days_open(interval=interval) if interval else unanswered.days_open()
+    span = f"{low:,}" if low == high else f"{low:,}–{high:,}"
+    unit = "day" if high == 1 else "days"
+    if interval is not None and interval.stopped_display:
+        return f"Unanswered: {span} {unit} (clock stopped {interval.stopped_display})"
+    return f"Unanswered: {span} {unit} so far"
+
+
 def events_table(picture: SituationPicture) -> Table:
     """Every warning sign and engagement of the situation in date order, with its sources.
 
@@ -214,7 +228,6 @@ def events_table(picture: SituationPicture) -> Table:
     """
     rows = []
     for indicator in picture.indicators:
-        interval = getattr(indicator, "interval", None)
         rows.append(
             {
                 "anchor": f"fact-{indicator.pk}",
@@ -228,9 +241,7 @@ def events_table(picture: SituationPicture) -> Table:
                 "severity": indicator.severity,
                 "detail": indicator.description
                 + (f" (reported by {indicator.reported_by})" if indicator.reported_by else ""),
-                "outcome": f"Answered after {interval.interval_display}"
-                if interval and not interval.is_open and interval.days_min is not None
-                else (f"Unanswered: {interval.interval_display}" if interval else ""),
+                "outcome": _wait(indicator, picture.interval),
                 "sources": _sources(indicator),
                 "sources_text": "; ".join(p.citation for p in _sources(indicator)),
                 "threshold_moment": indicator.threshold_moment,
