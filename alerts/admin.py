@@ -58,7 +58,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(MeasureSettings)
 class MeasureSettingsAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "threshold_severity", "intervals_computed_at", "updated_at"]
+    list_display = [
+        "__str__",
+        "threshold_severity",
+        "known_within_days",
+        "intervals_computed_at",
+        "updated_at",
+    ]
     readonly_fields = ["intervals_computed_at", "updated_at"]
 
     def has_add_permission(self, request) -> bool:
