@@ -78,8 +78,8 @@ class IntervalFigure(models.Model):
     known = models.IntegerField()
     known_days = models.IntegerField()
     # "Action within N days": met only when the upper bound is within N, missed only when the
-    # lower bound is past it; otherwise it cannot be told at the dates' precision. Unanswered
-    # warnings still younger than N days are in none of the three.
+    # lower bound is past it; otherwise it cannot be told (at the dates' precision, with the
+    # interval unknown, or yet: unanswered and younger than N days). The three add up to rows.
     met_7 = models.IntegerField()
     missed_7 = models.IntegerField()
     cannot_tell_7 = models.IntegerField()

@@ -90,13 +90,15 @@ _KNOWN = f"({_ANSWERED} AND days_max - days_min <= {_KNOWN_DAYS})"
 
 def _shares(days: int) -> str:
     """Met only when the upper bound is within ``days``; missed only when the lower bound is
-    past it (answered late, or unanswered for longer); otherwise it cannot be told at the dates'
-    precision (or at all: answered, interval unknown). An unanswered warning still younger than
-    ``days`` is in none of them: not decided yet."""
+    past it (answered late, or unanswered for longer); every other situation cannot be told —
+    at the dates' precision, for an answer whose interval is unknown, or yet, for an unanswered
+    warning younger than ``days``. The three add up to the rows."""
+    met = f"({_ANSWERED} AND days_max <= {days})"
+    missed = f"(days_min > {days})"
     return (
-        f"count(*) FILTER (WHERE {_ANSWERED} AND days_max <= {days}) AS out_met_{days}, "
-        f"count(*) FILTER (WHERE days_min > {days}) AS out_missed_{days}, "
-        f"count(*) FILTER (WHERE {_UNKNOWN} OR (days_min <= {days} AND days_max > {days})) "
+        f"count(*) FILTER (WHERE {met}) AS out_met_{days}, "
+        f"count(*) FILTER (WHERE {missed}) AS out_missed_{days}, "
+        f"count(*) FILTER (WHERE NOT coalesce({met} OR {missed}, false)) "
         f"AS out_cannot_tell_{days}"
     )
 

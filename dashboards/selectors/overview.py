@@ -15,9 +15,9 @@ still counts, a year-only date does not), with the count left out.
 
 **Shares.** "Action within N days" is *met* only when the upper bound is within N days, *missed*
 only when the lower bound is past N (answered late, or unanswered for longer), and otherwise
-*cannot tell* at the dates' precision (so is a situation answered through a link to an undated
-engagement). The share is the range from the met alone to the met and the untold, over the three.
-An unanswered warning still younger than N days is in none of them until it is decided.
+*cannot tell*: at the dates' precision, with the interval unknown (answered through a link to an
+undated engagement), or not yet (unanswered, younger than N days). The three add up to the
+situations with a warning; the share is the range from the met alone to the met and the untold.
 
 **Counts.** Every situation with a first warning is answered (with days), answered with the
 interval unknown (only through a link to an undated engagement), or unanswered: the three add up.

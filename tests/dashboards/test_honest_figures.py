@@ -12,7 +12,7 @@ Five situations with a High warning:
 
 Medians: of the lower bounds 10, 20, 60 → 20; of the upper bounds 10, 50, 424 → 50: "20–50"
 (the midpoints' median would have read 35). Known to within 31 days: 10–10 and 20–50 → "15–30",
-one left out. At 30 days: day met, year missed, month and linked cannot tell, young undecided.
+one left out. At 30 days: day met, year missed; month, linked and young (not yet) cannot tell.
 """
 
 from __future__ import annotations
@@ -106,14 +106,17 @@ def test_the_known_within_setting_moves_the_left_out(five):
 
 def test_shares_are_met_missed_or_cannot_tell_never_a_guess(five):
     row = overall()
-    # 7 days: day (10), month (20–50) and year (60–424) missed; linked cannot be told.
-    assert (row["met_7"], row["missed_7"], row["cannot_tell_7"]) == (0, 3, 1)
-    # 30 days: day met; year missed; month (20–50) and linked cannot be told. Young (3 days,
-    # unanswered) is not decided yet: in none of the three.
-    assert (row["met_30"], row["missed_30"], row["cannot_tell_30"]) == (1, 1, 2)
-    assert (row["share_30_low"], row["share_30_high"]) == (0.25, 0.75)
-    assert row["share_30_text"] == "25–75%"
-    assert row["outcome_30_text"] == "1 met · 1 missed · 2 cannot tell"
+    # 7 days: day (10), month (20–50) and year (60–424) missed; linked cannot be told, nor young
+    # (unanswered for 3 days) yet.
+    assert (row["met_7"], row["missed_7"], row["cannot_tell_7"]) == (0, 3, 2)
+    # 30 days: day met; year missed; month (20–50), linked and young cannot be told.
+    assert (row["met_30"], row["missed_30"], row["cannot_tell_30"]) == (1, 1, 3)
+    assert (row["share_30_low"], row["share_30_high"]) == (0.2, 0.8)
+    assert row["share_30_text"] == "20–80%"
+    assert row["outcome_30_text"] == "1 met · 1 missed · 3 cannot tell"
+    # The three add up to the situations with a warning.
+    for days in (7, 30):
+        assert sum(row[f"{k}_{days}"] for k in ("met", "missed", "cannot_tell")) == row["rows"]
 
 
 def test_counts_add_up_with_the_answers_whose_interval_is_unknown(five):
@@ -136,7 +139,7 @@ def test_the_page_and_the_csv_show_ranges_and_the_three_outcomes(client, five, r
     assert 'data-kpi="median">20–50<' in content
     assert 'data-kpi="median-known">15–30<' in content
     assert 'data-kpi="left-out">2 of 3; 1 left out<' in content
-    assert 'data-kpi="share-30">25–75%<' in content
+    assert 'data-kpi="share-30">20–80%<' in content
     assert 'data-kpi="answered-unknown">and 1 answered, interval unknown<' in content
     assert "midpoint" not in content
     # The KPI and the table count different things, and the page says so.
@@ -160,7 +163,7 @@ def test_the_page_and_the_csv_show_ranges_and_the_three_outcomes(client, five, r
         row["Within 30 days: cannot tell"],
         row["Within 30 days: share, at least"],
         row["Within 30 days: share, at most"],
-    ) == ("1", "1", "2", "0.25", "0.75")
+    ) == ("1", "1", "3", "0.2", "0.8")
     assert (row["Answered"], row["Answered, interval unknown"], row["Unanswered"]) == (
         "3",
         "1",
