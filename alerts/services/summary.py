@@ -17,9 +17,11 @@ Any other view (another clearance, a filter) runs ``FIGURES`` over the summary r
 
 Exactness: the figures are PostgreSQL's ``percentile_cont`` over the lower and the upper bounds of
 the answered intervals (a median is the range from the one to the other; never a midpoint), and
-over the bounds of those known to within ``MeasureSettings.known_within_days``; counts are counts. Nothing is added or
-subtracted: each write is "the figures of these groups as the rows now are", so a run repeated
-writes nothing, and a run that changed nothing touches no figure.
+over the bounds of those known to within ``MeasureSettings.known_within_days``; counts are
+counts. Nothing is added or subtracted: each write is "the figures of these groups as the rows now
+are", so a run repeated writes nothing, and a run that changed nothing touches no figure. A change
+of ``known_within_days`` drops the stored figures (``save_measure_settings``): the full recompute
+it queues stores them all again.
 
 Runs twice or at once: ``recompute_intervals`` takes ``LOCK`` first thing in its transaction, so
 runs follow one another and each statement reads what the previous run committed.
@@ -145,8 +147,8 @@ def _key(grouping: str, prefix: str = "") -> str:
 def figures_sql(relation: str, only: dict[str, str] | None = None) -> str:
     """SELECT of every figure over ``relation`` (SQL of a relation with ``ROW_COLUMNS``): columns
     ``out_<name>`` of ``FIGURE_COLUMNS`` (``out_low`` and ``out_high`` hold the median and 90th
-    percentile of the lower and of the upper bounds), one row
-    per group and one overall row, ordered by grouping and key.
+    percentile of the lower and of the upper bounds), one row per group and one overall row,
+    ordered by grouping and key.
 
     ``only``: per grouping, an SQL condition that keeps the groups to compute (the overall row:
     a condition without columns); ``None`` computes all.
