@@ -174,6 +174,11 @@ class SituationInterval(IntervalFields):
 
     @property
     def interval_display(self) -> str:
+        """``12 days``, ``open: 30 days so far`` — or, unanswered on a stopped clock, measured to
+        the stop and naming it: ``open: 30–60 days (clock stopped July 2010)``."""
+        if self.is_open and self.stopped_display:
+            span = format_interval(self.days_min, self.days_max, False)
+            return f"open: {span} (clock stopped {self.stopped_display})"
         return format_interval(self.days_min, self.days_max, self.is_open)
 
     @property

@@ -221,6 +221,10 @@ def test_the_unanswered_csv_names_the_stop_and_the_situation_page_measures_to_it
     assert "Unanswered: 30–60 days (clock stopped July 2010)" in page
     assert "<span data-clock-stopped>July 2010</span>" in page
     assert "31 July 2010" not in page  # the stop at its precision, not its last day
+    assert 'data-interval="open: 30–60 days (clock stopped July 2010)"' in page
+    listed = {r["Situation"]: r for r in rows_of(client.get("/dashboard/export/situations.csv"))}
+    assert listed["Closed"]["Warning to action"] == "open: 30–60 days (clock stopped July 2010)"
+    assert listed["Running"]["Warning to action"].endswith("days so far")
     events = rows_of(client.get("/dashboard/situations/closed/export/events.csv"))
     assert any(
         r["Action / outcome"] == "Unanswered: 30–60 days (clock stopped July 2010)" for r in events
