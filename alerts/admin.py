@@ -58,7 +58,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(MeasureSettings)
 class MeasureSettingsAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "threshold_severity", "intervals_computed_at", "updated_at"]
+    list_display = [
+        "__str__",
+        "threshold_severity",
+        "known_within_days",
+        "intervals_computed_at",
+        "updated_at",
+    ]
     readonly_fields = ["intervals_computed_at", "updated_at"]
 
     def has_add_permission(self, request) -> bool:
@@ -114,7 +120,8 @@ class UnansweredWarningAdmin(ReadOnlyAdmin):
         partial_date_filter("warning_from", until_field="warning_until", title="observed"),
     ]
     search_fields = ["situation__title", "indicator__description"]
-    list_select_related = ["indicator", "situation"]
+    # The situation's interval: a wait is measured to its stopped clock.
+    list_select_related = ["indicator", "situation", "situation__interval"]
     show_full_result_count = False  # a hundred thousand rows: no COUNT(*) on every page
 
     @admin.display(description="waiting")

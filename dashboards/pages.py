@@ -42,8 +42,10 @@ def _bars(table: Table, label_key: str = "group_label") -> list[charts.Bar]:
     return [
         charts.Bar(
             label=str(row[label_key]),
-            value=row.get("median"),
-            whisker=row.get("p90"),
+            value=row.get("median_low"),
+            value_high=row.get("median_high"),
+            whisker=row.get("p90_low"),
+            whisker_high=row.get("p90_high"),
             note=f"n={row.get('answered', 0)}",
         )
         for row in table.rows
@@ -61,7 +63,7 @@ def _overall_table(row: dict) -> Table:
     return Table(
         key="interval-overall",
         caption="Warning-to-action interval, all situations",
-        columns=overview.INTERVAL_COLUMNS,
+        columns=overview.interval_columns(row["known_days"]),
         rows=[row],
     )
 
@@ -129,12 +131,15 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
             svg = charts.column_chart(
                 [{**r, "group_label": str(r["group"])} for r in table.rows],
                 label_key="group_label",
-                value_key="median",
-                whisker_key="p90",
+                value_key="median_low",
+                value_high_key="median_high",
+                whisker_key="p90_low",
+                whisker_high_key="p90_high",
                 unit=" days",
                 whisker_label="90th percentile",
                 label="Columns: median warning-to-action interval per year of the first "
-                "warning; dashes mark the 90th percentile",
+                "warning, from the median of the lower bounds (full) to that of the upper bounds "
+                "(pale); dashes mark the 90th percentile's bounds",
             )
             title = "Trend by year of the first warning"
         else:
@@ -143,7 +148,8 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
                 unit=" d",
                 whisker_label="p90",
                 label=f"Bars: median warning-to-action interval in days by "
-                f"{heading.lower()}; whiskers reach the 90th percentile",
+                f"{heading.lower()}, from the median of the lower bounds (full) to that of the "
+                "upper bounds (pale); whiskers mark the 90th percentile's bounds",
             )
             title = f"By {heading[0].lower() + heading[1:]}"
         interval_figures.append(Figure(table.key, title, svg, table))

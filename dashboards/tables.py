@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,32 @@ class Table:
         columns = self.page_columns
         for row in self.rows:
             yield row, [(column, row.get(column.key)) for column in columns]
+
+
+def format_days(value: float) -> str:
+    """Days as the page prints them: whole days without decimals, else one decimal, grouped."""
+    value = round(float(value), 1)  # interpolated percentiles carry float noise
+    return f"{int(value):,}" if value.is_integer() else f"{value:,.1f}"
+
+
+def day_range(low: float | None, high: float | None) -> str:
+    """A figure over ranges of days, from its value at the lower bounds to its value at the upper
+    bounds ("0–364"); one number when the two agree, "–" when there is none."""
+    if low is None or high is None:
+        return "–"
+    low_text, high_text = format_days(low), format_days(high)
+    return low_text if low_text == high_text else f"{low_text}–{high_text}"
+
+
+def share_range(low: float | None, high: float | None) -> str:
+    """A share known between two bounds ("20–45%"; "25%" when they agree; "–" for none)."""
+    if low is None or high is None:
+        return "–"
+    if math.isclose(low, high):
+        return f"{round(low * 100)}%"
+    # Rounded outwards: the printed range always holds the share.
+    low_text, high_text = math.floor(low * 100 + 1e-9), math.ceil(high * 100 - 1e-9)
+    return f"{low_text}%" if low_text == high_text else f"{low_text}–{high_text}%"
 
 
 def csv_value(value: Any) -> Any:

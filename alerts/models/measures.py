@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cases.choices import Severity
+from cases.choices import CLOCK_STOPPING_STATUSES, Severity
+from cases.dates import format_period, period_end
 
 
 class MeasureSettings(models.Model):
@@ -26,6 +28,15 @@ class MeasureSettings(models.Model):
         default=Severity.HIGH,
         help_text="A situation's interval starts at its first warning sign of at least this "
         "severity. Changing it recomputes every interval.",
+    )
+    known_within_days = models.PositiveSmallIntegerField(
+        default=31,
+        validators=[MinValueValidator(0), MaxValueValidator(3660)],
+        help_text="The overview's median of intervals known to within this many days: an "
+        "interval whose dates leave a wider range (a date known only to a year, or both to a "
+        "month) is left out of it, and the count left out is shown. 31, the longest month, keeps "
+        "an interval with one end known only to its month (at most 30 days wide) and leaves out "
+        "a year-only date (at least 364 days).",
     )
     updated_at = models.DateTimeField(auto_now=True)
     intervals_computed_at = models.DateTimeField(
@@ -163,10 +174,45 @@ class SituationInterval(IntervalFields):
 
     @property
     def interval_display(self) -> str:
+        """``12 days``, ``open: 30 days so far`` — or, unanswered on a stopped clock, measured to
+        the stop and naming it: ``open: 30–60 days (clock stopped July 2010)``."""
         if self.warning_from is not None and self.days_min is None and not self.is_open:
             # Answered only through links to engagements the source does not date.
             return "answered, days not known"
+        if self.is_open and self.stopped_display:
+            span = format_interval(self.days_min, self.days_max, False)
+            return f"open: {span} (clock stopped {self.stopped_display})"
         return format_interval(self.days_min, self.days_max, self.is_open)
+
+    @property
+    def stopped_from(self) -> dt.date | None:
+        """First day of the period the clock stopped in (``stopped_on`` is its last): the
+        situation's status date at its precision when the stop is that status, else the report's
+        issue date (a day). Reads ``self.situation`` (select it with the interval)."""
+        if not self.is_stopped or self.stopped_on is None:
+            return None
+        situation = self.situation
+        if (
+            situation.status in CLOCK_STOPPING_STATUSES
+            and situation.status_on is not None
+            and period_end(situation.status_on, situation.status_precision) == self.stopped_on
+        ):
+            return situation.status_on
+        return self.stopped_on
+
+    @property
+    def stopped_display(self) -> str:
+        """The stop at its precision ("April 2010", "26 August 2011"); "" when running."""
+        return format_period(self.stopped_from, self.stopped_on) if self.stopped_from else ""
+
+    def measured_bounds(self, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+        """The first and last day a wait is measured to: the period the clock stopped in, or
+        today (never after today)."""
+        today = today or timezone.localdate()
+        start = self.stopped_from
+        if start is None:
+            return today, today
+        return min(start, today), min(self.stopped_on, today)
 
 
 class UnansweredWarning(models.Model):
@@ -219,12 +265,31 @@ class UnansweredWarning(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator}: {self.interval_display}"
 
-    def days_open(self, today: dt.date | None = None) -> tuple[int, int]:
-        """The bounds of the wait so far, in days (a range when the warning's date is coarse)."""
-        today = today or timezone.localdate()
-        return max((today - self.warning_until).days, 0), max((today - self.warning_from).days, 0)
+    def days_open(
+        self, today: dt.date | None = None, *, interval: SituationInterval | None = None
+    ) -> tuple[int, int]:
+        """The bounds of the wait so far, in days (a range when the warning's date is coarse),
+        to today — or, when the situation's clock stopped, to the stop (issue 13). ``interval``:
+        the situation's, if already read (else it is read, with its situation)."""
+        if interval is None:
+            interval = self.situation_interval()
+        if interval is None:
+            start = until = today or timezone.localdate()
+        else:
+            start, until = interval.measured_bounds(today)
+        return max((start - self.warning_until).days, 0), max((until - self.warning_from).days, 0)
+
+    def situation_interval(self) -> SituationInterval | None:
+        try:
+            return self.situation.interval
+        except SituationInterval.DoesNotExist:
+            return None
 
     @property
     def interval_display(self) -> str:
-        low, high = self.days_open()
+        interval = self.situation_interval()
+        low, high = self.days_open(interval=interval)
+        if interval is not None and interval.stopped_display:
+            span = format_interval(low, high, False)
+            return f"open: {span} (clock stopped {interval.stopped_display})"
         return format_interval(low, high, True)

@@ -67,16 +67,33 @@ class IntervalFigure(models.Model):
     grouping = models.CharField(max_length=16)  # overall, region, crisis_type, instrument, year
     group_key = models.CharField(max_length=40, blank=True)  # "" for overall
     rows = models.IntegerField()
+    # Answered with days (a range when a date is coarse); answered only through links to
+    # undated engagements (no days: neither answered in days nor open); unanswered. They add up
+    # to ``rows``.
     answered = models.IntegerField()
+    answered_unknown = models.IntegerField()
     open = models.IntegerField()
-    within_7 = models.IntegerField()
-    decided_7 = models.IntegerField()
-    within_30 = models.IntegerField()
-    decided_30 = models.IntegerField()
-    median = models.FloatField(null=True)
-    p90 = models.FloatField(null=True)
+    # Answered intervals whose range is at most ``known_days`` wide (the setting the figures
+    # were computed with: ``MeasureSettings.known_within_days``).
+    known = models.IntegerField()
+    known_days = models.IntegerField()
+    # "Action within N days": met only when the upper bound is within N, missed only when the
+    # lower bound is past it; otherwise it cannot be told (at the dates' precision, with the
+    # interval unknown, or yet: unanswered and younger than N days). The three add up to rows.
+    met_7 = models.IntegerField()
+    missed_7 = models.IntegerField()
+    cannot_tell_7 = models.IntegerField()
+    met_30 = models.IntegerField()
+    missed_30 = models.IntegerField()
+    cannot_tell_30 = models.IntegerField()
+    # Percentiles of the lower bounds and of the upper bounds of the answered intervals (never
+    # of midpoints), and the median of the intervals known to within ``known_days``.
     median_low = models.FloatField(null=True)
     median_high = models.FloatField(null=True)
+    p90_low = models.FloatField(null=True)
+    p90_high = models.FloatField(null=True)
+    known_median_low = models.FloatField(null=True)
+    known_median_high = models.FloatField(null=True)
 
     class Meta:
         verbose_name = "overview interval figure"

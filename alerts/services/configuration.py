@@ -9,7 +9,7 @@ from django.db import transaction
 
 from tracker import jobs
 
-from ..models import AlertRule, MeasureSettings, WebhookSubscription
+from ..models import AlertRule, IntervalFigure, MeasureSettings, WebhookSubscription
 from ..models.notifications import new_secret
 
 
@@ -25,10 +25,13 @@ def _with_author(record, by: Any | None, reason: str = "") -> None:
 @transaction.atomic
 def save_measure_settings(settings: MeasureSettings, *, by: Any | None = None) -> MeasureSettings:
     """A new threshold changes every situation's first warning: recompute them all, then the
-    rules."""
+    rules. The stored overview figures are dropped: they may have been computed with another
+    "known to within N days" (the full recompute stores them all again; until then the overview
+    computes them when read)."""
     settings.full_clean()
     _with_author(settings, by)
     settings.save()
+    IntervalFigure.objects.all().delete()
     jobs.enqueue_once_on_commit(jobs.RECOMPUTE_INTERVALS, True)
     jobs.enqueue_once_on_commit(jobs.EVALUATE_ALERT_RULES)
     return settings

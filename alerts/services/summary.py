@@ -15,10 +15,13 @@ Two tables, written in ONE statement at the end of each recompute, in its transa
 Any other view (another clearance, a filter) runs ``FIGURES`` over the summary rows it may see
 (``dashboards.selectors.overview``): the same figures, computed by the same SQL.
 
-Exactness: the figures are PostgreSQL's ``percentile_cont`` over the midpoints and bounds of the
-answered intervals, as the overview always computed them; counts are counts. Nothing is added or
-subtracted: each write is "the figures of these groups as the rows now are", so a run repeated
-writes nothing, and a run that changed nothing touches no figure.
+Exactness: the figures are PostgreSQL's ``percentile_cont`` over the lower and the upper bounds of
+the answered intervals (a median is the range from the one to the other; never a midpoint), and
+over the bounds of those known to within ``MeasureSettings.known_within_days``; counts are
+counts. Nothing is added or subtracted: each write is "the figures of these groups as the rows now
+are", so a run repeated writes nothing, and a run that changed nothing touches no figure. A change
+of ``known_within_days`` drops the stored figures (``save_measure_settings``): the full recompute
+it queues stores them all again.
 
 Runs twice or at once: ``recompute_intervals`` takes ``LOCK`` first thing in its transaction, so
 runs follow one another and each statement reads what the previous run committed.
@@ -55,40 +58,74 @@ SUMMARY_COLUMNS = [
 ]
 # What a row holds for the figures (the relation ``FIGURES`` reads has these columns).
 ROW_COLUMNS = [c for c in SUMMARY_COLUMNS if c not in ("situation",)]
+SHARE_KINDS = ("met", "missed", "cannot_tell")
 FIGURE_COLUMNS = [
     "grouping",
     "group_key",
     "rows",
     "answered",
+    "answered_unknown",
     "open",
-    *[f"{kind}_{days}" for days in SHARE_DAYS for kind in ("within", "decided")],
-    "median",
-    "p90",
+    "known",
+    "known_days",
+    *[f"{kind}_{days}" for days in SHARE_DAYS for kind in SHARE_KINDS],
     "median_low",
     "median_high",
+    "p90_low",
+    "p90_high",
+    "known_median_low",
+    "known_median_high",
 ]
 
+# N of "known to within N days", read by the statement itself from the settings row (the
+# figures say which N they used: ``known_days``), so the overview reads it with its figures.
+KNOWN_WITHIN_DEFAULT = MeasureSettings._meta.get_field("known_within_days").default
+_KNOWN_DAYS = (
+    f"coalesce((SELECT known_within_days FROM {quote(MeasureSettings._meta.db_table)} "
+    f"WHERE id = 1), {int(KNOWN_WITHIN_DEFAULT)})"
+)
 _ANSWERED = "(NOT is_open AND days_min IS NOT NULL)"
-_SPAN = "(days_min + days_max)"  # twice the midpoint: integers for "within N days"
+# Answered only through links to undated engagements: no days, neither answered in days nor open.
+_UNKNOWN = "(NOT is_open AND days_min IS NULL)"
+_KNOWN = f"({_ANSWERED} AND days_max - days_min <= {_KNOWN_DAYS})"
+
+
+def _shares(days: int) -> str:
+    """Met only when the upper bound is within ``days``; missed only when the lower bound is
+    past it (answered late, or unanswered for longer); every other situation cannot be told —
+    at the dates' precision, for an answer whose interval is unknown, or yet, for an unanswered
+    warning younger than ``days``. The three add up to the rows."""
+    met = f"({_ANSWERED} AND days_max <= {days})"
+    missed = f"(days_min > {days})"
+    return (
+        f"count(*) FILTER (WHERE {met}) AS out_met_{days}, "
+        f"count(*) FILTER (WHERE {missed}) AS out_missed_{days}, "
+        f"count(*) FILTER (WHERE NOT coalesce({met} OR {missed}, false)) "
+        f"AS out_cannot_tell_{days}"
+    )
+
+
 _AGGREGATES = ", ".join(
     [
         "count(*) AS out_rows",
         f"count(*) FILTER (WHERE {_ANSWERED}) AS out_answered",
+        f"count(*) FILTER (WHERE {_UNKNOWN}) AS out_answered_unknown",
         "count(*) FILTER (WHERE is_open) AS out_open",
+        f"count(*) FILTER (WHERE {_KNOWN}) AS out_known",
+        f"{_KNOWN_DAYS} AS out_known_days",
+        *[_shares(days) for days in SHARE_DAYS],
+        # Median and 90th percentile of the lower bounds, and of the upper bounds, one sort
+        # each: a range, never a midpoint (issue 13: a year-only date made "182 days" of 0–364).
         *[
-            f"count(*) FILTER (WHERE {_ANSWERED} AND {_SPAN} <= {2 * days}) AS out_within_{days}, "
-            f"count(*) FILTER (WHERE {_ANSWERED} OR (is_open AND {_SPAN} >= {2 * days})) "
-            f"AS out_decided_{days}"
-            for days in SHARE_DAYS
+            "percentile_cont(ARRAY[0.5, 0.9]::double precision[]) WITHIN GROUP (ORDER BY CASE "
+            f"WHEN {_ANSWERED} THEN {bound} END) AS out_{name}"
+            for name, bound in (("low", "days_min"), ("high", "days_max"))
         ],
-        # Median and 90th percentile of the midpoints from one sort. Halved as a float: sorting
-        # NUMERIC midpoints cost about twice as much.
-        "percentile_cont(ARRAY[0.5, 0.9]::double precision[]) WITHIN GROUP (ORDER BY CASE WHEN "
-        f"{_ANSWERED} THEN {_SPAN}::double precision / 2.0::double precision END) AS out_mid",
-        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN {_ANSWERED} THEN days_min END) "
-        "AS out_median_low",
-        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN {_ANSWERED} THEN days_max END) "
-        "AS out_median_high",
+        *[
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN {_KNOWN} THEN {bound} END) "
+            f"AS out_known_median_{name}"
+            for name, bound in (("low", "days_min"), ("high", "days_max"))
+        ],
     ]
 )
 # Each grouping's key as text, over columns named with a prefix ("" for the overall row and an
@@ -109,8 +146,9 @@ def _key(grouping: str, prefix: str = "") -> str:
 
 def figures_sql(relation: str, only: dict[str, str] | None = None) -> str:
     """SELECT of every figure over ``relation`` (SQL of a relation with ``ROW_COLUMNS``): columns
-    ``out_<name>`` of ``FIGURE_COLUMNS`` (``out_mid`` holds median and 90th percentile), one row
-    per group and one overall row, ordered by grouping and key.
+    ``out_<name>`` of ``FIGURE_COLUMNS`` (``out_low`` and ``out_high`` hold the median and 90th
+    percentile of the lower and of the upper bounds), one row per group and one overall row,
+    ordered by grouping and key.
 
     ``only``: per grouping, an SQL condition that keeps the groups to compute (the overall row:
     a condition without columns); ``None`` computes all.
@@ -147,14 +185,15 @@ def order_by(prefix: str = "") -> str:
 
 def read_figures(rows: list[dict]) -> dict:
     """``figures_sql``'s or ``IntervalFigure``'s rows (``FIGURE_COLUMNS``, no ``out_`` prefix; or
-    ``mid`` instead of median and p90) as the overview uses them: ``{"overall": row, grouping:
-    [row with its "group"], …}``, in order."""
+    ``low``/``high`` arrays instead of the bounds' medians and 90th percentiles) as the overview
+    uses them: ``{"overall": row, grouping: [row with its "group"], …}``, in order."""
     result: dict = {g: [] for g in GROUPINGS if g != "overall"}
     for record in rows:
         row = dict(record)
-        if "mid" in row:
-            mid = row.pop("mid")
-            row["median"], row["p90"] = mid if mid is not None else (None, None)
+        for bound in ("low", "high"):
+            if bound in row:
+                values = row.pop(bound)
+                row[f"median_{bound}"], row[f"p90_{bound}"] = values or (None, None)
         grouping, key = row.pop("grouping"), row.pop("group_key")
         if grouping == "overall":
             result["overall"] = row
@@ -302,10 +341,12 @@ def sync_summary(
     )
     figure_upsert = upsert_statement(
         IntervalFigure,
-        "SELECT out_grouping, out_group_key, out_rows, out_answered, out_open, "
-        + ", ".join(f"out_within_{d}, out_decided_{d}" for d in SHARE_DAYS)
-        + ", out_mid[1] AS out_median, out_mid[2] AS out_p90, out_median_low, out_median_high "
-        "FROM figures",
+        "SELECT out_grouping, out_group_key, out_rows, out_answered, out_answered_unknown, "
+        "out_open, out_known, out_known_days, "
+        + ", ".join(f"out_{kind}_{d}" for d in SHARE_DAYS for kind in SHARE_KINDS)
+        + ", out_low[1] AS out_median_low, out_high[1] AS out_median_high, "
+        "out_low[2] AS out_p90_low, out_high[2] AS out_p90_high, out_known_median_low, "
+        "out_known_median_high FROM figures",
         FIGURE_COLUMNS,
         conflict=["grouping", "group_key"],
     )
@@ -331,9 +372,11 @@ def sync_summary(
 
 __all__ = [
     "FIGURE_COLUMNS",
+    "KNOWN_WITHIN_DEFAULT",
     "LOCK",
     "ROW_COLUMNS",
     "SHARE_DAYS",
+    "SHARE_KINDS",
     "compute_figures",
     "figures_sql",
     "order_by",

@@ -33,6 +33,28 @@ class Bar:
     whisker: float | None = None
     color: str = ACCENT
     note: str = ""
+    # A figure over ranges is itself a range: ``value``–``value_high`` (drawn pale beyond
+    # ``value``) and ``whisker``–``whisker_high``. None: a single number.
+    value_high: float | None = None
+    whisker_high: float | None = None
+
+    @property
+    def top(self) -> float | None:
+        return self.value_high if self.value_high is not None else self.value
+
+    @property
+    def whisker_top(self) -> float | None:
+        return self.whisker_high if self.whisker_high is not None else self.whisker
+
+
+def _range(low: float | None, high: float | None, unit: str = "") -> str:
+    """``low``–``high`` as the chart prints it; one number when they agree."""
+    if high is None or _fmt(low) == _fmt(high):
+        return _fmt(low, unit)
+    return f"{_fmt(low)}–{_fmt(high, unit)}"
+
+
+PALE = "66"  # alpha appended to a colour for the uncertain part of a range
 
 
 @dataclass
@@ -64,7 +86,7 @@ def bar_chart(
 ) -> SafeString:
     """One horizontal bar per group; an optional whisker marks a second value (e.g. p90)."""
     row, top = 42, 4
-    values = [b.value or 0 for b in bars] + [b.whisker or 0 for b in bars]
+    values = [b.top or 0 for b in bars] + [b.whisker_top or 0 for b in bars]
     ticks = nice_scale(max(values, default=0), 4)
     top_value = ticks[-1]
     base = top + row * max(len(bars), 1) + 2
@@ -77,9 +99,9 @@ def bar_chart(
 
     for i, bar in enumerate(bars):
         y = top + i * row
-        figures = _fmt(bar.value, unit) if bar.value is not None else "no data"
+        figures = _range(bar.value, bar.value_high, unit) if bar.value is not None else "no data"
         if bar.whisker is not None and whisker_label:
-            figures += f" · {whisker_label} {_fmt(bar.whisker)}"
+            figures += f" · {whisker_label} {_range(bar.whisker, bar.whisker_high)}"
         if bar.note:
             figures += f" · {bar.note}"
         body.append(
@@ -93,17 +115,29 @@ def bar_chart(
                 f'<rect x="0" y="{_n(y + 19)}" width="{_pct(max(x(bar.value), 0.4))}" '
                 f'height="14" rx="2" fill="{bar.color}"/>'
             )
+            if bar.top is not None and bar.top > bar.value:
+                # The range the dates leave: from the value at the lower bounds to the upper.
+                body.append(
+                    f'<rect class="range" x="{_pct(x(bar.value))}" y="{_n(y + 19)}" '
+                    f'width="{_pct(x(bar.top) - x(bar.value))}" height="14" '
+                    f'fill="{bar.color}{PALE}"/>'
+                )
         if bar.whisker is not None:
-            x0, x1 = x(bar.value or 0), x(bar.whisker)
+            x0, x1, x2 = x(bar.top or 0), x(bar.whisker), x(bar.whisker_top)
             body.append(
-                f'<line x1="{_pct(x0)}" y1="{_n(y + 26)}" x2="{_pct(x1)}" y2="{_n(y + 26)}" '
+                f'<line x1="{_pct(x0)}" y1="{_n(y + 26)}" x2="{_pct(x2)}" y2="{_n(y + 26)}" '
                 f'stroke="{INK}" stroke-width="1.5"/>'
-                f'<line x1="{_pct(x1)}" y1="{_n(y + 20)}" x2="{_pct(x1)}" y2="{_n(y + 32)}" '
-                f'stroke="{INK}" stroke-width="2"/>'
             )
+            for tick in sorted({x1, x2}):
+                body.append(
+                    f'<line x1="{_pct(tick)}" y1="{_n(y + 20)}" x2="{_pct(tick)}" '
+                    f'y2="{_n(y + 32)}" stroke="{INK}" stroke-width="2"/>'
+                )
         body.append("</g>")
     svg = _fluid_svg(base + 22, label, body, "bar-chart")
     items = [(value_label, ACCENT, "swatch-bar")]
+    if any(b.top is not None and b.value is not None and b.top > b.value for b in bars):
+        items.append((f"{value_label}: range the dates leave", ACCENT + PALE, "swatch-bar"))
     if whisker_label:
         items.append((whisker_label, INK, "swatch-whisker"))
     return mark_safe(svg + legend(items))
@@ -181,12 +215,21 @@ def column_chart(
     unit: str = "",
     value_label: str = "median",
     whisker_label: str = "",
+    value_high_key: str | None = None,
+    whisker_high_key: str | None = None,
 ) -> SafeString:
-    """Vertical columns in order (years): the value as a column, the whisker as a dash above."""
+    """Vertical columns in order (years): the value as a column, the whisker as a dash above.
+    With ``value_high_key`` the value is a range: the column reaches the lower end, a pale part
+    the upper; with ``whisker_high_key`` a second dash marks the whisker's upper end."""
     height, top, bottom, left = 220, 18, 26, 7.0  # left: per cent kept for the axis labels
     plot_h = height - top - bottom
-    values = [r.get(value_key) or 0 for r in rows] + [
-        (r.get(whisker_key) or 0) if whisker_key else 0 for r in rows
+
+    def high(r: dict, key: str | None, low_key: str | None):
+        value = r.get(key) if key else None
+        return value if value is not None else (r.get(low_key) if low_key else None)
+
+    values = [high(r, value_high_key, value_key) or 0 for r in rows] + [
+        high(r, whisker_high_key, whisker_key) or 0 for r in rows
     ]
     ticks = nice_scale(max(values, default=0), 4)
     scale = plot_h / ticks[-1]
@@ -204,8 +247,12 @@ def column_chart(
     for i, r in enumerate(rows):
         cx = left + slot * (i + 0.5)
         value, whisker = r.get(value_key), r.get(whisker_key) if whisker_key else None
+        value_top, whisker_top = (
+            high(r, value_high_key, value_key),
+            high(r, whisker_high_key, whisker_key),
+        )
         name = str(r.get(label_key, ""))
-        text = _fmt(value, unit) if value is not None else "no answered warning"
+        text = _range(value, value_top, unit) if value is not None else "no answered warning"
         body.append(
             f'<g class="column" data-label="{escape(name)}" data-value="{_fmt(value)}">'
             f"<title>{escape(name)}: {escape(text)}</title>"
@@ -216,11 +263,18 @@ def column_chart(
                 f'<rect x="{_pct(cx - bar_w / 2)}" y="{_n(top + plot_h - h)}" '
                 f'width="{_pct(bar_w)}" height="{_n(h)}" rx="2" fill="{ACCENT}"/>'
             )
+            if value_top is not None and value_top > value:
+                h = max(value_top * scale, 1.5)
+                body.append(
+                    f'<rect class="range" x="{_pct(cx - bar_w / 2)}" '
+                    f'y="{_n(top + plot_h - h)}" width="{_pct(bar_w)}" '
+                    f'height="{_n((value_top - value) * scale)}" fill="{ACCENT}{PALE}"/>'
+                )
             body.append(
                 _text(
                     _pct(cx),
                     top + plot_h - h - 5,
-                    _fmt(value),
+                    _range(value, value_top),
                     anchor="middle",
                     size=12,
                     weight="600",
@@ -230,8 +284,8 @@ def column_chart(
             body.append(
                 _text(_pct(cx), top + plot_h - 6, "–", anchor="middle", size=12, fill=MUTED)
             )
-        if whisker is not None:
-            wy = top + plot_h - whisker * scale
+        for mark in sorted({w for w in (whisker, whisker_top) if w is not None}):
+            wy = top + plot_h - mark * scale
             body.append(
                 f'<line x1="{_pct(cx - bar_w / 2)}" y1="{_n(wy)}" x2="{_pct(cx + bar_w / 2)}" '
                 f'y2="{_n(wy)}" stroke="{INK}" stroke-width="2" stroke-dasharray="4 2"/>'
@@ -240,6 +294,11 @@ def column_chart(
         body.append("</g>")
     svg = _fluid_svg(height, label, body, "column-chart")
     items = [(value_label, ACCENT, "swatch-bar")]
+    if value_high_key and any(
+        r.get(value_key) is not None and high(r, value_high_key, value_key) > r[value_key]
+        for r in rows
+    ):
+        items.append((f"{value_label}: range the dates leave", ACCENT + PALE, "swatch-bar"))
     if whisker_key and whisker_label:
         items.append((whisker_label, INK, "swatch-dash"))
     return mark_safe(svg + legend(items))

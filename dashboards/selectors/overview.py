@@ -6,16 +6,21 @@ nothing here recomputes an interval. They are as fresh as the last recompute, wh
 each save for its situation and on schedule; who may see a situation is checked on the situation
 as it is now.
 
-**Which value the figures use.** A date known only to a month or a year makes the interval a range
-of days, stored as ``days_min``–``days_max``. Medians, 90th percentiles and the shares "within 7 /
-30 days" use the **midpoint** of that range (for dates known to the day both bounds are equal, so the
-midpoint is the interval itself). The tables add the median of the lower and of the upper bounds,
-so the reader sees how much the imprecision could move the median.
+**Ranges, never midpoints (issue 13).** A date known only to a month or a year makes the interval
+a range of days, stored as ``days_min``–``days_max``. A median or a 90th percentile is therefore
+shown as a range: from the percentile of the lower bounds to the percentile of the upper bounds
+(one number when every date is known to the day). Beside it, the median of the intervals known to
+within N days (``MeasureSettings.known_within_days``, default 31: one end known to its month
+still counts, a year-only date does not), with the count left out.
 
-**Shares.** A situation counts as answered within N days when its first action came within N days
-(midpoint). The denominator is every situation whose outcome at N days is known: answered ones,
-and unanswered ones whose warning is already N days old; a warning still younger than N days is
-left out until it is decided.
+**Shares.** "Action within N days" is *met* only when the upper bound is within N days, *missed*
+only when the lower bound is past N (answered late, or unanswered for longer), and otherwise
+*cannot tell*: at the dates' precision, with the interval unknown (answered through a link to an
+undated engagement), or not yet (unanswered, younger than N days). The three add up to the
+situations with a warning; the share is the range from the met alone to the met and the untold.
+
+**Counts.** Every situation with a first warning is answered (with days), answered with the
+interval unknown (only through a link to an undated engagement), or unanswered: the three add up.
 """
 
 from __future__ import annotations
@@ -23,22 +28,34 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, QuerySet, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from alerts.choices import ACTIVE_STATUSES, AlertStatus
-from alerts.models import Alert, IntervalSummary, MeasureSettings, UnansweredWarning
+from alerts.models import (
+    Alert,
+    IntervalSummary,
+    MeasureSettings,
+    SituationInterval,
+    UnansweredWarning,
+)
 from alerts.services import summary
-from alerts.services.sql import DaysBetween
-from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity, SituationStatus
-from cases.dates import Period
+from cases.choices import (
+    CLOCK_STOPPING_STATUSES,
+    CrisisType,
+    Instrument,
+    Region,
+    RiskLevel,
+    Severity,
+    SituationStatus,
+)
+from cases.dates import Period, period_end_sql
 from cases.models import Situation
 from cases.sharing import Clearance, restrict_to_clearance
 
 from ..filters import SituationFilters
-from ..tables import DATE, DAYS, NUMBER, PERCENT, Column, Table
+from ..tables import DATE, DAYS, NUMBER, PERCENT, Column, Table, day_range, share_range
 from .common import label, visible, visible_situations
 
 SHARE_DAYS = summary.SHARE_DAYS
@@ -155,8 +172,8 @@ def interval_figures(clearance: Clearance, filters: SituationFilters | None) -> 
 
     Staff without a filter read the figures the recompute stored over every situation. Any other
     view computes them from the summary rows it may see, by the same SQL
-    (``alerts.services.summary``): counts, shares, median and 90th percentile of the midpoints,
-    medians of the bounds.
+    (``alerts.services.summary``): counts; met, missed and cannot tell per share; median and 90th
+    percentile of the lower and of the upper bounds; the median known to within N days.
     """
     if clearance.unrestricted and _unfiltered(filters):
         stored = summary.stored_figures()
@@ -171,39 +188,80 @@ def interval_figures(clearance: Clearance, filters: SituationFilters | None) -> 
     return summary.compute_figures(f"({inner_sql})", params)
 
 
-def _with_shares(row: dict) -> dict:
+def _with_texts(row: dict) -> dict:
+    """A figures row as the page prints it: each median and 90th percentile as the range from
+    that of the lower bounds to that of the upper bounds (one number when they agree), the
+    median known to within N days with the count left out, and per share the situations met,
+    missed and that cannot be told, with the share as a range from the met alone to the met
+    and the untold (issue 13: never a midpoint, never a guess)."""
+    for name in ("median", "p90", "known_median"):
+        row[f"{name}_text"] = day_range(row[f"{name}_low"], row[f"{name}_high"])
+    row["left_out"] = row["answered"] - row["known"]
     for days in SHARE_DAYS:
-        decided = row.get(f"decided_{days}") or 0
-        row[f"share_{days}"] = (row[f"within_{days}"] / decided) if decided else None
+        met, missed, untold = (row[f"{kind}_{days}"] for kind in summary.SHARE_KINDS)
+        decided = met + missed + untold
+        row[f"decided_{days}"] = decided
+        row[f"share_{days}_low"] = met / decided if decided else None
+        row[f"share_{days}_high"] = (met + untold) / decided if decided else None
+        row[f"share_{days}_text"] = share_range(row[f"share_{days}_low"], row[f"share_{days}_high"])
+        row[f"outcome_{days}_text"] = f"{met} met · {missed} missed · {untold} cannot tell"
     return row
 
 
 def interval_overall(clearance: Clearance, filters: SituationFilters) -> dict:
-    """Median, 90th percentile and shares over every visible situation (one query)."""
-    return _with_shares(interval_figures(clearance, filters)["overall"])
+    """The ranges, the median known to within N days and the shares over every visible
+    situation (one query)."""
+    return _with_texts(interval_figures(clearance, filters)["overall"])
 
 
-INTERVAL_COLUMNS = [
-    Column("rows", "Situations with a warning", NUMBER),
-    Column("answered", "Answered", NUMBER),
-    Column("open", "Unanswered", NUMBER),
-    Column("median", "Median (days)", DAYS),
-    Column("p90", "90th percentile (days)", DAYS),
-    Column("median_low", "Median, earliest dates (days)", DAYS),
-    Column("median_high", "Median, latest dates (days)", DAYS),
-    Column("share_7", "Action within 7 days", PERCENT),
-    Column("share_30", "Action within 30 days", PERCENT),
-]
+def interval_columns(known_days: int) -> list[Column]:
+    """The interval tables' columns. On the page a median or a percentile is one range ("0–364");
+    the CSV has its two ends as numbers."""
+    known = f"known to within {known_days} days"
+    columns = [
+        Column("rows", "Situations with a warning", NUMBER),
+        Column("answered", "Answered", NUMBER),
+        Column("answered_unknown", "Answered, interval unknown", NUMBER),
+        Column("open", "Unanswered", NUMBER),
+        Column("median_text", "Median (days)", in_csv=False),
+        Column("median_low", "Median of the lower bounds (days)", DAYS, on_page=False),
+        Column("median_high", "Median of the upper bounds (days)", DAYS, on_page=False),
+        Column("p90_text", "90th percentile (days)", in_csv=False),
+        Column("p90_low", "90th percentile of the lower bounds (days)", DAYS, on_page=False),
+        Column("p90_high", "90th percentile of the upper bounds (days)", DAYS, on_page=False),
+        Column("known_median_text", f"Median, {known} (days)", in_csv=False),
+        Column("known", f"Answered, {known}", NUMBER, on_page=False),
+        Column("left_out", f"Left out: not {known}", NUMBER),
+        Column("known_median_low", f"Median, {known}: lower bounds", DAYS, on_page=False),
+        Column("known_median_high", f"Median, {known}: upper bounds", DAYS, on_page=False),
+    ]
+    for days in SHARE_DAYS:
+        columns += [
+            Column(f"outcome_{days}_text", f"Action within {days} days", in_csv=False),
+            Column(f"met_{days}", f"Within {days} days: met", NUMBER, on_page=False),
+            Column(f"missed_{days}", f"Within {days} days: missed", NUMBER, on_page=False),
+            Column(
+                f"cannot_tell_{days}", f"Within {days} days: cannot tell", NUMBER, on_page=False
+            ),
+            Column(
+                f"share_{days}_low", f"Within {days} days: share, at least", PERCENT, on_page=False
+            ),
+            Column(
+                f"share_{days}_high", f"Within {days} days: share, at most", PERCENT, on_page=False
+            ),
+        ]
+    return columns
 
 
-def _interval_table(grouping: str, rows: list[dict]) -> Table:
+def _interval_table(grouping: str, rows: list[dict], known_days: int) -> Table:
     heading, enum = GROUPINGS[grouping]
     for row in rows:
-        _with_shares(row)
+        _with_texts(row)
         row["group_label"] = label(enum, row["group"]) if enum else str(row["group"])
-    columns = [Column("group_label", heading), *INTERVAL_COLUMNS]
+    columns = [Column("group_label", heading), *interval_columns(known_days)]
     if grouping == "instrument":
-        columns = [c for c in columns if c.key not in ("open",)]
+        # Only situations with a dated first action have an instrument.
+        columns = [c for c in columns if c.key not in ("open", "answered_unknown")]
     return Table(
         key=f"interval-by-{grouping.replace('_', '-')}",
         caption=f"Warning-to-action interval by {heading[0].lower() + heading[1:]}",
@@ -212,10 +270,17 @@ def _interval_table(grouping: str, rows: list[dict]) -> Table:
     )
 
 
+def known_days(figures: dict) -> int:
+    """The N of "known to within N days" the figures were computed with."""
+    overall = figures.get("overall")
+    return overall["known_days"] if overall else summary.KNOWN_WITHIN_DEFAULT
+
+
 def interval_by(clearance: Clearance, filters: SituationFilters, grouping: str) -> Table:
     """The interval figures per region, crisis type, instrument of first action or year."""
     GROUPINGS[grouping]  # an unknown grouping is a KeyError, as it always was
-    return _interval_table(grouping, interval_figures(clearance, filters)[grouping])
+    figures = interval_figures(clearance, filters)
+    return _interval_table(grouping, figures[grouping], known_days(figures))
 
 
 def interval_tables(
@@ -224,8 +289,9 @@ def interval_tables(
     """The overview's interval figures: the row over all situations and one table per grouping
     (one query)."""
     figures = interval_figures(clearance, filters)
-    overall = _with_shares(figures.pop("overall"))
-    return overall, {g: _interval_table(g, figures[g]) for g in GROUPINGS}
+    days = known_days(figures)
+    overall = _with_texts(figures.pop("overall"))
+    return overall, {g: _interval_table(g, figures[g], days) for g in GROUPINGS}
 
 
 def unanswered_warnings(
@@ -238,11 +304,12 @@ def unanswered_warnings(
     """Situations with a warning sign still unanswered, the longest wait first (one query).
 
     Warning signs below the measure's threshold severity are left out. The wait is counted from
-    the oldest unanswered warning, as a range when its date is a month or a year.
+    the oldest unanswered warning, as a range when its date is a month or a year, to today — or,
+    when the situation's clock stopped (closed, de-escalated, or measured as of its report), to
+    the stop (issue 13), which is then named beside it.
     """
     today = today or timezone.localdate()
     threshold = MeasureSettings.load().threshold_severity
-    today_value = Value(today)
     # Aggregated per situation id alone, then joined to the situation for its title and labels:
     # grouping by the joined text columns sorted every open warning row with its title (wide,
     # spilling to disk at 100k situations) instead of one narrow row per situation.
@@ -261,11 +328,9 @@ def unanswered_warnings(
             top_severity=Max("severity"),
             since=Min("warning_from"),
             since_until=Min("warning_until"),
-            days_low=Greatest(DaysBetween(today_value, Min("warning_until")), Value(0)),
-            days_high=DaysBetween(today_value, Min("warning_from")),
         )
     )
-    rows = _joined_to_situations(per_situation, None if limit is None else limit + 1)
+    rows = _joined_to_situations(per_situation, today, None if limit is None else limit + 1)
     more = 0
     if limit is not None and len(rows) > limit:
         rows, more = rows[:limit], 1
@@ -276,8 +341,11 @@ def unanswered_warnings(
         row["url"] = reverse("dashboards:situation", args=[row["slug"]])
         # The oldest warning's period: a month's or a year's bounds print as that month or year.
         row["since"] = Period.of(row["since"], row.pop("since_until"))
+        row["stopped"] = Period.of(row.pop("stopped_from"), row.pop("stopped_until"))
         low, high = row["days_low"], row["days_high"]
         row["wait"] = f"{low:,}" if low == high else f"{low:,}–{high:,}"
+        if row["stopped"] is not None:
+            row["wait"] += f" (clock stopped {row['stopped']})"
     return Table(
         key="unanswered",
         caption="Situations with an unanswered warning, longest wait first",
@@ -291,31 +359,59 @@ def unanswered_warnings(
             Column("wait", "Waiting (days)", in_csv=False),
             Column("days_low", "Waiting at least (days)", DAYS, on_page=False),
             Column("days_high", "Waiting at most (days)", DAYS, on_page=False),
+            Column("stopped", "Clock stopped", DATE, on_page=False),
         ],
         rows=rows,
         more=more,
         note=f"Warning signs of {Severity(threshold).label.lower()} severity or above with no "
-        f"engagement started since; waits counted to {today:%-d %B %Y}.",
+        f"engagement started since; waits counted to {today:%-d %B %Y}, or to the day the "
+        "situation's clock stopped (closed, de-escalated, or measured as of the report it is "
+        "drawn from).",
         extra={"threshold": threshold},
     )
 
 
-def _joined_to_situations(per_situation: QuerySet, limit: int | None) -> list[dict]:
+# The first and the last day of the period a situation's clock stopped in (``SituationInterval``
+# keeps the last; the first is the status date at its precision when the stop is that status,
+# else the report's issue date), as ``alerts.selectors.measured_to`` reads them.
+_STOP_SQL = """
+CASE WHEN s.{status} = ANY(%s) AND {status_end} = i.{stopped_on} THEN s.{status_on}
+     ELSE i.{stopped_on} END
+"""
+
+
+def _joined_to_situations(per_situation: QuerySet, today: dt.date, limit: int | None) -> list[dict]:
     """The grouped rows of ``per_situation`` (already narrowed by clearance and filters) with each
-    situation's title, slug, region and risk, the longest wait first (one query)."""
+    situation's title, slug, region and risk, and the wait to ``today`` or to the stop of the
+    situation's clock (its stored interval), the longest wait first (one query)."""
     quote = connection.ops.quote_name
     inner_sql, params = per_situation.query.sql_with_params()
     situation = Situation._meta.db_table
+    interval = SituationInterval._meta.db_table
+    stop_from = _STOP_SQL.format(
+        status=quote("status"),
+        status_on=quote("status_on"),
+        stopped_on=quote("stopped_on"),
+        status_end=period_end_sql(f"s.{quote('status_on')}", f"s.{quote('status_precision')}"),
+    )
     sql = (
+        "SELECT u.*, greatest(least(coalesce(u.stopped_from, %s::date), %s::date) "
+        f"- u.{quote('since_until')}, 0) AS {quote('days_low')}, "
+        "greatest(least(coalesce(u.stopped_until, %s::date), %s::date) "
+        f"- u.{quote('since')}, 0) AS {quote('days_high')} FROM ("
         f"SELECT t.*, s.{quote('title')} AS {quote('title')}, s.{quote('slug')} AS {quote('slug')},"
-        f" s.{quote('region')} AS {quote('region')}, s.{quote('risk_level')} AS {quote('risk')}"
+        f" s.{quote('region')} AS {quote('region')}, s.{quote('risk_level')} AS {quote('risk')},"
+        f" ({stop_from}) AS stopped_from, i.{quote('stopped_on')} AS stopped_until"
         f" FROM ({inner_sql}) t INNER JOIN {quote(situation)} s"
         f" ON s.{quote('id')} = t.{quote('situation_id')}"
-        f" ORDER BY t.{quote('since')} ASC, s.{quote('title')} ASC"
+        f" LEFT JOIN {quote(interval)} i ON i.{quote('situation_id')} = t.{quote('situation_id')}"
+        f" AND i.{quote('is_stopped')}) u"
+        f" ORDER BY {quote('days_high')} DESC, u.{quote('since')} ASC, u.{quote('title')} ASC"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
+    stopping = [str(status) for status in CLOCK_STOPPING_STATUSES]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [today, today, today, today, stopping, *params])
         names = [col[0] for col in cursor.description]
         return [dict(zip(names, record, strict=True)) for record in cursor.fetchall()]

@@ -223,22 +223,35 @@ ANSWER_STATES = {
 }
 
 
-def answer_text(
-    indicator: WarningIndicator, engagement: Engagement | None, *, clock_stopped: bool = False
-) -> str:
+def answer_text(indicator: WarningIndicator, engagement: Engagement | None, interval) -> str:
     """The sign's state in words (S/2011/552, para. 47): answered by a new step after N days,
-    in hand (an engagement under way when it appeared), or unanswered for N days so far (or when
-    the clock stopped)."""
+    in hand (an engagement under way when it appeared), or unanswered for N days so far (or to
+    the stop of the situation's clock, named at its precision)."""
     state = ANSWER_STATES[indicator.answer_state]
     wait = format_interval(indicator.wait_min, indicator.wait_max, False)
     if indicator.answer_state == AnswerState.UNANSWERED:
-        return f"{state}: {wait} " + ("when the clock stopped" if clock_stopped else "so far")
+        # The stored wait, measured to the stop; read on the fly until the recompute stores it.
+        return _wait(indicator, interval) or f"{state}: {wait} so far"
     by = f"{engagement.title}" if engagement is not None else "an engagement"
     if indicator.answer_state == AnswerState.IN_HAND:
         return f"{state}: {by} was under way"
     if indicator.wait_min is None:
         return f"{state}: {by} (linked; its date is not given, so the interval is not known)"
     return f"{state}: {by}, after {wait}"
+
+
+def _wait(indicator: WarningIndicator, interval) -> str:
+    """An unanswered sign's wait: to today, or to the stop of the situation's clock, named at
+    its precision (issue 13); "" for a sign answered. Read with the page's rows: no query."""
+    if not _stored_unanswered(indicator):
+        return ""
+    unanswered = indicator.unanswered
+    low, high = unanswered.days_open(interval=interval) if interval else unanswered.days_open()
+    span = f"{low:,}" if low == high else f"{low:,}–{high:,}"
+    unit = "day" if high == 1 else "days"
+    if interval is not None and interval.stopped_display:
+        return f"Unanswered: {span} {unit} (clock stopped {interval.stopped_display})"
+    return f"Unanswered: {span} {unit} so far"
 
 
 def events_table(picture: SituationPicture) -> Table:
@@ -248,7 +261,6 @@ def events_table(picture: SituationPicture) -> Table:
     """
     rows = []
     engagements = {engagement.pk: engagement for engagement in picture.engagements}
-    stopped = bool(picture.interval and picture.interval.is_stopped)
     for indicator in picture.indicators:
         rows.append(
             {
@@ -264,7 +276,7 @@ def events_table(picture: SituationPicture) -> Table:
                 "detail": indicator.description
                 + (f" (reported by {indicator.reported_by})" if indicator.reported_by else ""),
                 "outcome": answer_text(
-                    indicator, engagements.get(indicator.answered_by_id), clock_stopped=stopped
+                    indicator, engagements.get(indicator.answered_by_id), picture.interval
                 ),
                 "answer_state": indicator.answer_state,
                 "sources": _sources(indicator),

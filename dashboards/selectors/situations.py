@@ -38,7 +38,12 @@ def situation_list(
             "crisis_type",
             "risk_level",
             "status",
+            # Where the clock stopped, named beside an open interval at its precision.
+            "status_on",
+            "status_precision",
             "sharing",
+            "interval__is_stopped",
+            "interval__stopped_on",
             "interval__warning_from",
             "interval__warning_until",
             "interval__action_from",

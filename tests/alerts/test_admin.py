@@ -172,6 +172,19 @@ def test_the_threshold_is_edited_in_the_admin(client, desk):
     assert MeasureSettings.load().threshold_severity == Severity.CRITICAL
 
 
+def test_known_within_n_days_is_edited_in_the_admin_and_refused_when_negative(client, desk):
+    settings = MeasureSettings.load()
+    assert settings.known_within_days == 31
+    url = reverse("admin:alerts_measuresettings_change", args=[settings.pk])
+    data = admin_form_data(client.get(url))
+    data["known_within_days"] = "-1"
+    response = client.post(url, data)
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    data["known_within_days"] = "62"
+    assert client.post(url, data).status_code == 302
+    assert MeasureSettings.load().known_within_days == 62
+
+
 def test_failed_deliveries_can_be_queued_again_from_the_admin(client, desk):
     WebhookSubscriptionFactory()
     raise_alerts(1)

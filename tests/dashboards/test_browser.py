@@ -60,13 +60,6 @@ def figures(query: str = "") -> dict:
     }
 
 
-def days_text(value: float | None) -> str:
-    if value is None:
-        return "–"
-    value = round(value, 1)
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
-
-
 def log_in(page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/dashboard/")
     assert "/dashboard/login/" in page.url
@@ -108,23 +101,21 @@ def test_review_team_flow(live_server, chromium, seeded, tmp_path):
     # The overview's charts are drawn with the seeded numbers.
     expected = figures()
     kpi = page.locator('[data-kpi="median"]').inner_text()
-    assert kpi.startswith(days_text(expected["overall"]["median"]))
-    # As read off the seed files (see test_seeded): nine answered situations, median 182 days.
-    assert kpi == "182 days"
-    # Kyrgyzstan, Kenya and Sierra Leone of the nine decided (Gaza and Madagascar are answered
-    # through undated engagements: days not known, decided neither way; issue 13, item 7).
-    assert page.locator('[data-kpi="share-30"]').inner_text() == "33%"
-    assert (
-        page.locator('[data-kpi="p90"]')
-        .inner_text()
-        .startswith(days_text(expected["overall"]["p90"]))
-    )
+    assert kpi.startswith(expected["overall"]["median_text"])
+    # As read off the seed files (see test_seeded): nine answered situations whose dates allow a
+    # median from 0 to 364 days (issue 13: it read "182 days", a midpoint).
+    assert kpi == "0–364 days"
+    assert page.locator('[data-kpi="median-known"]').inner_text() == "0–30 days"
+    # Kyrgyzstan, Kenya and Sierra Leone met; the other eight cannot tell (Gaza and Madagascar
+    # are answered through undated engagements: days not known; issue 13, item 7).
+    assert page.locator('[data-kpi="share-30"]').inner_text() == "27–100%"
+    assert page.locator('[data-kpi="p90"]').inner_text().startswith(expected["overall"]["p90_text"])
     region_bars = page.locator("#figure-interval-by-region g.bar")
     assert region_bars.count() == len(expected["region"]) > 0
     for row in expected["region"]:
         bar = page.locator(f'#figure-interval-by-region g.bar[data-label="{row["group_label"]}"]')
         assert bar.get_attribute("data-value") == (
-            "–" if row["median"] is None else _fmt(row["median"])
+            "–" if row["median_low"] is None else _fmt(row["median_low"])
         )
     assert page.locator("#figure-open-situations g.bar").count() > 0
     screenshot(page, "overview-1280")
@@ -138,9 +129,9 @@ def test_review_team_flow(live_server, chromium, seeded, tmp_path):
     assert (
         page.locator('[data-kpi="median"]')
         .inner_text()
-        .startswith(days_text(filtered["overall"]["median"]))
+        .startswith(filtered["overall"]["median_text"])
     )
-    assert page.locator('[data-kpi="median"]').inner_text() == "14.5 days"  # Kyrgyzstan alone
+    assert page.locator('[data-kpi="median"]').inner_text() == "0–29 days"  # Kyrgyzstan alone
     assert page.locator("#figure-interval-by-region g.bar").count() == 1
     assert page.locator(".chip").first.inner_text().startswith("Region")
 

@@ -25,6 +25,31 @@ def test_bars_scale_to_a_round_maximum():
     assert 'data-label="Asia" data-value="30"' in svg
 
 
+def test_a_median_over_ranges_is_drawn_as_a_range_never_a_midpoint():
+    bar = charts.Bar("Africa", 0, value_high=364, whisker=0, whisker_high=364.2)
+    svg = charts.bar_chart([bar], label="Intervals", unit=" d", whisker_label="p90")
+    # The full bar reaches the lower value (0: a sliver), the pale part the upper one: 364 of a
+    # 0–400 axis over 96 % of the width. No bar ends at the midpoint (182: 43.68 %).
+    assert 'class="range" x="0%"' in svg and 'width="87.36%"' in svg
+    assert "43.68%" not in svg
+    assert "Africa: 0–364 d · p90 0–364.2" in svg
+    assert "range the dates leave" in svg
+    # One number when the bounds agree, and no pale part.
+    svg = charts.bar_chart([charts.Bar("Asia", 30, value_high=30)], label="Intervals", unit=" d")
+    assert "Asia: 30 d" in svg and 'class="range"' not in svg
+    columns = charts.column_chart(
+        [{"year": "2011", "low": 0, "high": 364, "p_low": 0, "p_high": 364.2}],
+        label_key="year",
+        value_key="low",
+        value_high_key="high",
+        whisker_key="p_low",
+        whisker_high_key="p_high",
+        label="Years",
+        unit=" days",
+    )
+    assert "2011: 0–364 days" in columns and 'class="range"' in columns
+
+
 def test_a_month_is_drawn_as_a_span_and_a_day_as_a_point():
     facts = [
         charts.Span("m", "warning", "Month", D(2010, 6, 1), D(2010, 6, 30)),

@@ -25,72 +25,91 @@ def by(table, key="group"):
     return {row[key]: row for row in table.rows}
 
 
-def test_median_and_90th_percentile_over_every_situation(world):
+def test_median_and_90th_percentile_over_every_situation_are_ranges(world):
     row = overview.interval_overall(INTERNAL, filters())
-    # Answered: 1, 3, 10, 20, 30 (echo's midpoint of 15–45), 30, 100.
+    # Answered: 1, 3, 10, 20, 30, 100 and echo's 15–45 (a month-precision warning).
     assert row["answered"] == 7
     assert row["open"] == 1  # foxtrot
+    assert row["answered_unknown"] == 0
     assert row["rows"] == 8  # golf has no warning at the threshold
-    assert row["median"] == pytest.approx(20)
-    # Rank 0.9 × 6 = 5.4: 30 + 0.4 × (100 − 30).
-    assert row["p90"] == pytest.approx(58)
     # Lower bounds 1, 3, 10, 15, 20, 30, 100 and upper bounds 1, 3, 10, 20, 30, 45, 100.
     assert row["median_low"] == pytest.approx(15)
     assert row["median_high"] == pytest.approx(20)
+    assert row["median_text"] == "15–20"
+    # Rank 0.9 × 6 = 5.4: 30 + 0.4 × (100 − 30), and 45 + 0.4 × (100 − 45).
+    assert row["p90_low"] == pytest.approx(58)
+    assert row["p90_high"] == pytest.approx(67)
+    assert row["p90_text"] == "58–67"
+    # No midpoint anywhere (it was the headline figure: "median 20").
+    assert "median" not in row and "p90" not in row
+    # Echo's range is 30 days wide: known to within 31 days, so nothing is left out.
+    assert (row["known"], row["left_out"], row["known_days"]) == (7, 0, 31)
+    assert row["known_median_text"] == "15–20"
 
 
-def test_shares_of_first_actions_within_7_and_30_days(world):
+def test_shares_within_7_and_30_days_are_met_missed_or_cannot_tell(world):
     row = overview.interval_overall(INTERNAL, filters())
-    # Decided at 7 and at 30 days: the 7 answered and foxtrot, unanswered for years.
-    assert (row["within_7"], row["decided_7"]) == (2, 8)  # hotel 1, alpha 3
-    assert row["share_7"] == pytest.approx(0.25)
-    assert (row["within_30"], row["decided_30"]) == (6, 8)  # all but delta (100) and foxtrot
-    assert row["share_30"] == pytest.approx(0.75)
+    # 7 days: hotel 1, alpha 3 met; every other answer is past 7 days at its lower bound, and
+    # foxtrot has waited for years.
+    assert (row["met_7"], row["missed_7"], row["cannot_tell_7"]) == (2, 6, 0)
+    assert row["share_7_low"] == row["share_7_high"] == pytest.approx(0.25)
+    assert row["share_7_text"] == "25%"
+    # 30 days: echo (15–45) cannot be told; delta (100) and foxtrot missed. Before issue 13 its
+    # midpoint of 30 counted echo as met.
+    assert (row["met_30"], row["missed_30"], row["cannot_tell_30"]) == (5, 2, 1)
+    assert row["share_30_low"] == pytest.approx(5 / 8)
+    assert row["share_30_high"] == pytest.approx(6 / 8)
+    assert row["outcome_30_text"] == "5 met · 2 missed · 1 cannot tell"
 
 
-def test_a_month_precision_interval_counts_by_its_midpoint(world):
+def test_a_month_precision_interval_is_a_range_and_cannot_tell_at_30_days(world):
     (row,) = overview.interval_by(INTERNAL, filters(query="region=europe"), "region").rows
     assert row["group"] == "europe"
-    assert row["median"] == pytest.approx(30)  # echo: 15–45 days
+    assert row["median_text"] == "15–45"  # echo: May 2011 → 15 June 2011
     assert row["median_low"] == pytest.approx(15)
     assert row["median_high"] == pytest.approx(45)
-    assert row["share_30"] == pytest.approx(1.0)
+    assert (row["met_30"], row["missed_30"], row["cannot_tell_30"]) == (0, 0, 1)
+    assert (row["share_30_low"], row["share_30_high"]) == (0, 1)
+    assert row["share_30_text"] == "0–100%"
 
 
 def test_interval_by_region(world):
     rows = by(overview.interval_by(INTERNAL, filters(), "region"))
     assert list(rows) == ["africa", "asia", "europe"]
-    assert rows["africa"]["median"] == pytest.approx(3)  # 1, 3, 10
-    assert rows["africa"]["p90"] == pytest.approx(8.6)  # 3 + 0.8 × 7
+    assert rows["africa"]["median_text"] == "3"  # 1, 3, 10: day precision, one number
+    assert rows["africa"]["p90_low"] == rows["africa"]["p90_high"] == pytest.approx(8.6)
+    assert rows["africa"]["p90_text"] == "8.6"
     assert rows["africa"]["open"] == 1
-    assert rows["asia"]["median"] == pytest.approx(30)  # 20, 30, 100
-    assert rows["asia"]["p90"] == pytest.approx(86)  # 30 + 0.8 × 70
+    assert rows["asia"]["median_text"] == "30"  # 20, 30, 100
+    assert rows["asia"]["p90_high"] == pytest.approx(86)  # 30 + 0.8 × 70
     assert rows["africa"]["group_label"] == "Africa"
 
 
 def test_interval_by_crisis_type(world):
     rows = by(overview.interval_by(INTERNAL, filters(), "crisis_type"))
-    assert rows["inter-ethnic-violence"]["median"] == pytest.approx(30)  # 20, 30, 100
-    assert rows["constitutional-crisis"]["median"] == pytest.approx(2)  # 1, 3
-    assert rows["popular-unrest"]["median"] is None  # foxtrot, unanswered
+    assert rows["inter-ethnic-violence"]["median_high"] == pytest.approx(30)  # 20, 30, 100
+    assert rows["constitutional-crisis"]["median_text"] == "2"  # 1, 3
+    assert rows["popular-unrest"]["median_low"] is None  # foxtrot, unanswered
+    assert rows["popular-unrest"]["median_text"] == "–"
     assert rows["popular-unrest"]["open"] == 1
 
 
 def test_interval_by_instrument_of_first_action(world):
     rows = by(overview.interval_by(INTERNAL, filters(), "instrument"))
-    assert rows["good-offices"]["median"] == pytest.approx(2)  # alpha 3, hotel 1
+    assert rows["good-offices"]["median_text"] == "2"  # alpha 3, hotel 1
     assert rows["good-offices"]["answered"] == 2
-    assert rows["mediation"]["median"] == pytest.approx(100)
-    assert rows["fact-finding"]["median"] == pytest.approx(30)
+    assert rows["mediation"]["median_text"] == "100"
+    assert rows["fact-finding"]["median_text"] == "15–45"
     assert None not in rows  # unanswered situations have no instrument
 
 
 def test_trend_by_year_of_the_first_warning(world):
     rows = by(overview.interval_by(INTERNAL, filters(), "year"))
     assert list(rows) == [2010, 2011, 2012]
-    assert rows[2010]["median"] == pytest.approx(10)  # 1, 3, 10, 20, 30
-    assert rows[2011]["median"] == pytest.approx(65)  # 30, 100
-    assert rows[2012]["median"] is None
+    assert rows[2010]["median_text"] == "10"  # 1, 3, 10, 20, 30
+    # Delta 100 and echo 15–45: lower bounds 15, 100; upper bounds 45, 100.
+    assert rows[2011]["median_text"] == "57.5–72.5"
+    assert rows[2012]["median_low"] is None
     assert rows[2012]["open"] == 1
 
 
@@ -126,27 +145,29 @@ def test_filters_narrow_every_figure(world):
     africa = filters(query="region=africa&year_from=2010&year_to=2010")
     row = overview.interval_overall(INTERNAL, africa)
     assert row["answered"] == 3  # alpha, bravo, hotel; foxtrot's warning is from 2012
-    assert row["median"] == pytest.approx(3)
+    assert row["median_text"] == "3"
     risky = filters(query="risk=3")
     assert overview.interval_overall(INTERNAL, risky)["answered"] == 2  # alpha, bravo
 
 
 def test_public_clearance_leaves_out_red_and_amber(world):
     row = overview.interval_overall(PUBLIC, filters())
-    # Without hotel (RED, 1) and india (AMBER, 20): 3, 10, 30, 30, 100.
+    # Without hotel (RED, 1) and india (AMBER, 20): 3, 10, 30, 100 and echo's 15–45.
     assert row["answered"] == 5
-    assert row["median"] == pytest.approx(30)
-    assert row["p90"] == pytest.approx(72)  # 30 + 0.6 × 70
+    assert row["median_text"] == "15–30"
+    # Rank 0.9 × 4 = 3.6: 30 + 0.6 × 70 and 45 + 0.6 × 55.
+    assert (row["p90_low"], row["p90_high"]) == (pytest.approx(72), pytest.approx(78))
     alerts = by(overview.open_alerts_by_level(PUBLIC, filters()), "level")
     assert alerts[3]["total"] == 0  # hotel's alert
 
 
 def test_partner_clearance_adds_what_is_shared_with_it(world):
     row = overview.interval_overall(Clearance.for_actors([world.partner.pk]), filters())
-    # 3, 10, 20, 30, 30, 100.
+    # 3, 10, 20, 30, 100 and echo's 15–45.
     assert row["answered"] == 6
-    assert row["median"] == pytest.approx(25)
-    assert row["p90"] == pytest.approx(65)
+    assert row["median_text"] == "17.5–25"
+    # Rank 0.9 × 5 = 4.5: 30 + 0.5 × 70 and 45 + 0.5 × 55.
+    assert row["p90_text"] == "65–72.5"
 
 
 def test_heatmap_rows_hold_each_rating(world):

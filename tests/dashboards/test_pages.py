@@ -70,10 +70,15 @@ def test_overview_shows_the_figures_and_their_tables(client, world, reviewer):
     client.force_login(reviewer)
     response = client.get("/dashboard/")
     content = response.content.decode()
-    assert 'data-kpi="median">20<' in content
-    assert 'data-kpi="p90">58<' in content
+    # Ranges, never midpoints (issue 13: the headline read "20", the midpoints' median).
+    assert 'data-kpi="median">15–20<' in content
+    assert 'data-kpi="p90">58–67<' in content
+    assert 'data-kpi="median-known">15–20<' in content
+    assert 'data-kpi="left-out">7 of 7; 0 left out<' in content
     assert 'data-kpi="share-7">25%<' in content
-    assert 'data-kpi="share-30">75%<' in content
+    # Echo (15–45 days) cannot be told at 30 days: 5 of 8 met, 6 of 8 at most.
+    assert 'data-kpi="share-30">62–75%<' in content
+    assert 'data-kpi="outcome-30">5 met · 2 missed · 1 cannot tell<' in content
     # Every chart is a figure with a caption and its numbers in a table.
     assert content.count("<figure") == content.count("<figcaption>") == 6
     assert content.count('role="img"') == 6
@@ -86,7 +91,7 @@ def test_filters_stay_in_the_url_and_change_the_figures(client, world, reviewer)
     client.force_login(reviewer)
     response = client.get("/dashboard/", {"region": "asia"})
     content = response.content.decode()
-    # Asia: 20, 30, 100.
+    # Asia: 20, 30, 100 (dates to the day: one number).
     assert 'data-kpi="median">30<' in content
     assert 'data-kpi="p90">86<' in content
     # The CSV links carry the same filters.
@@ -111,9 +116,31 @@ def test_csv_holds_the_table_under_the_same_filters(client, world, reviewer):
     rows = rows_of(client.get("/dashboard/export/interval-by-region.csv"))
     assert [r["Region"] for r in rows] == ["Africa", "Asia", "Europe"]
     africa = rows[0]
-    assert africa["Median (days)"] == "3"
-    assert africa["90th percentile (days)"] == "8.6"
-    assert africa["Action within 7 days"] == "0.5"  # alpha, hotel of 4 (foxtrot unanswered)
+    # A median or a percentile is two numbers, of the lower and of the upper bounds.
+    assert "Median (days)" not in africa
+    assert (
+        africa["Median of the lower bounds (days)"],
+        africa["Median of the upper bounds (days)"],
+    ) == ("3", "3")
+    assert africa["90th percentile of the lower bounds (days)"] == "8.6"
+    assert africa["90th percentile of the upper bounds (days)"] == "8.6"
+    assert africa["Median, known to within 31 days: lower bounds"] == "3"
+    assert africa["Left out: not known to within 31 days"] == "0"
+    # Alpha and hotel met 7 days; bravo (10) and foxtrot (unanswered since 2012) missed.
+    assert (
+        africa["Within 7 days: met"],
+        africa["Within 7 days: missed"],
+        africa["Within 7 days: cannot tell"],
+    ) == ("2", "2", "0")
+    assert (
+        africa["Within 7 days: share, at least"] == africa["Within 7 days: share, at most"] == "0.5"
+    )
+    europe = rows[2]  # echo, 15–45 days
+    assert (
+        europe["Median of the lower bounds (days)"],
+        europe["Median of the upper bounds (days)"],
+    ) == ("15", "45")
+    assert europe["Within 30 days: cannot tell"] == "1"
     filtered = rows_of(client.get("/dashboard/export/interval-by-region.csv?region=asia"))
     assert [r["Region"] for r in filtered] == ["Asia"]
 
@@ -162,17 +189,19 @@ def test_no_csv_holds_what_the_viewer_is_not_cleared_for(client, world, viewer, 
 def test_figures_count_only_what_the_viewer_may_see(client, world, outsider, partner_user):
     client.force_login(outsider)
     (row,) = rows_of(client.get("/dashboard/export/interval-overall.csv"))
-    assert (row["Answered"], row["Median (days)"], row["90th percentile (days)"]) == (
-        "5",
-        "30",
-        "72",
-    )
+    # Hotel (RED) and india (AMBER) left out: 3, 10, 30, 100 and echo's 15–45.
+    assert (
+        row["Answered"],
+        row["Median of the lower bounds (days)"],
+        row["Median of the upper bounds (days)"],
+        row["90th percentile of the lower bounds (days)"],
+    ) == ("5", "15", "30", "72")
     alerts = rows_of(client.get("/dashboard/export/open-alerts.csv"))
     assert {r["Level"]: r["Needing action"] for r in alerts}["High"] == "0"
 
     client.force_login(partner_user)
     (row,) = rows_of(client.get("/dashboard/export/interval-overall.csv"))
-    assert (row["Answered"], row["Median (days)"]) == ("6", "25")
+    assert (row["Answered"], row["Median of the upper bounds (days)"]) == ("6", "25")
 
 
 @pytest.mark.parametrize(

@@ -2,18 +2,22 @@
 
 After ``import_report``, ``load_seed`` and the interval job, nine seeded situations have an
 answered first warning of High severity or above. Their intervals (``fixtures/seed``; dates at the
-report's precision, so most are ranges) and midpoints:
+report's precision, so most are ranges):
 
-| situation | dates | days | midpoint |
-| --- | --- | --- | --- |
-| kyrgyzstan-2010 | April 2010 → April 2010 | 0–29 | 14.5 |
-| kenya-2008 | January 2008 → January 2008 | 0–30 | 15 |
-| sierra-leone-2009 | March 2009 → March 2009 | 0–30 | 15 |
-| central-africa-cross-border-threats | 2011 → March 2011 | 0–89 | 44.5 |
-| arab-spring-2011, libya | 2011 → 2011 | 0–364 | 182 |
-| southern-sudan-referendum-2011 | 2010 → 2010 | 0–364 | 182 |
-| guinea-transition-2009-2010 | 2009 (by 28 September) → 2009 | 0–364 | 182 |
-| great-lakes-eastern-drc-2008-2009 | 2008 → 2008 | 0–365 | 182.5 |
+| situation | dates | days |
+| --- | --- | --- |
+| kyrgyzstan-2010 | April 2010 → April 2010 | 0–29 |
+| kenya-2008 | January 2008 → January 2008 | 0–30 |
+| sierra-leone-2009 | March 2009 → March 2009 | 0–30 |
+| central-africa-cross-border-threats | 2011 → March 2011 | 0–89 |
+| arab-spring-2011, libya | 2011 → 2011 | 0–364 |
+| southern-sudan-referendum-2011 | 2010 → 2010 | 0–364 |
+| guinea-transition-2009-2010 | 2009 (by 28 September) → 2009 | 0–364 |
+| great-lakes-eastern-drc-2008-2009 | 2008 → 2008 | 0–365 |
+
+Issue 13: the overview's headline was "median 182 days", the median of these ranges' midpoints; a
+review team read it as "six months late". The median is the range 0–364 days; the three known to
+within 31 days (a month) have a median of 0–30 days, six left out.
 
 None is unanswered: the Gaza flotilla incident (31 May 2010) and Madagascar (2011) are answered
 through links to engagements the report does not date (the Panel of Inquiry, para. 32; the SADC
@@ -38,7 +42,8 @@ from dashboards.selectors import overview
 pytestmark = pytest.mark.django_db
 
 INTERNAL = Clearance.internal()
-MIDPOINTS = [14.5, 15, 15, 44.5, 182, 182, 182, 182, 182.5]
+LOWER_BOUNDS = [0] * 9
+UPPER_BOUNDS = [29, 30, 30, 89, 364, 364, 364, 364, 365]
 
 
 @pytest.fixture
@@ -54,47 +59,62 @@ def filters(cls=SituationFilters, query: str = ""):
 
 def test_seeded_intervals_overall(seeded):
     row = overview.interval_overall(INTERNAL, filters())
-    assert (row["rows"], row["answered"], row["open"]) == (11, 9, 0)
-    assert row["median"] == pytest.approx(182)
-    # Rank 0.9 × 8 = 7.2 between 182 and 182.5.
-    assert row["p90"] == pytest.approx(182.1)
-    assert row["median_low"] == pytest.approx(0)
-    assert row["median_high"] == pytest.approx(364)
-    # Nothing within 7 days; Kyrgyzstan, Kenya and Sierra Leone within 30 (Gaza and Madagascar,
-    # answered in days not known, are decided neither way).
-    assert (row["within_7"], row["decided_7"]) == (0, 9)
-    assert (row["within_30"], row["decided_30"]) == (3, 9)
+    # Gaza and Madagascar are answered through undated engagements (issue 13, item 7): their
+    # days are not known, so they are neither open nor in the ranges.
+    assert (row["answered"], row["open"], row["answered_unknown"]) == (9, 0, 2)
+    # Was "182" (the midpoints' median); the dates allow anything from 0 to 364 days.
+    assert (row["median_low"], row["median_high"]) == (0, 364)
+    assert row["median_text"] == "0–364"
+    # Rank 0.9 × 8 = 7.2 between 364 and 365.
+    assert row["p90_high"] == pytest.approx(364.2)
+    assert row["p90_text"] == "0–364.2"
+    # Kyrgyzstan, Kenya and Sierra Leone are known to within a month; six year-only ones are not.
+    assert (row["known"], row["left_out"]) == (3, 6)
+    assert row["known_median_text"] == "0–30"
+    # Nothing can be told at 7 days (every lower bound is 0, two intervals are not known in
+    # days); Kyrgyzstan, Kenya and Sierra Leone met 30 days; nothing is certainly missed.
+    assert (row["met_7"], row["missed_7"], row["cannot_tell_7"]) == (0, 0, 11)
+    assert (row["met_30"], row["missed_30"], row["cannot_tell_30"]) == (3, 0, 8)
+    assert row["share_30_text"] == "27–100%"
 
 
 def test_seeded_figures_agree_with_an_independent_computation(seeded):
     """The database's percentiles equal Python's on the same stored rows."""
     rows = SituationInterval.objects.filter(is_open=False, days_min__isnull=False)
-    mids = sorted((r.days_min + r.days_max) / 2 for r in rows)
-    assert mids == MIDPOINTS
+    lows, highs = sorted(r.days_min for r in rows), sorted(r.days_max for r in rows)
+    assert (lows, highs) == (LOWER_BOUNDS, UPPER_BOUNDS)
     row = overview.interval_overall(INTERNAL, filters())
-    assert row["median"] == pytest.approx(statistics.median(mids))
+    assert row["median_low"] == pytest.approx(statistics.median(lows))
+    assert row["median_high"] == pytest.approx(statistics.median(highs))
     # Python's "inclusive" quantiles interpolate as percentile_cont does.
-    assert row["p90"] == pytest.approx(statistics.quantiles(mids, n=10, method="inclusive")[-1])
+    for name, values in (("p90_low", lows), ("p90_high", highs)):
+        assert row[name] == pytest.approx(
+            statistics.quantiles(values, n=10, method="inclusive")[-1]
+        )
 
 
 def test_seeded_intervals_by_region_year_and_instrument(seeded):
     regions = {r["group"]: r for r in overview.interval_by(INTERNAL, filters(), "region").rows}
     # Kyrgyzstan; Gaza answered by its undated Panel of Inquiry: days not known.
-    assert regions["asia"]["median"] == pytest.approx(14.5)
+    assert regions["asia"]["median_text"] == "0–29"
     assert (regions["asia"]["answered"], regions["asia"]["open"]) == (1, 0)
+    assert regions["asia"]["answered_unknown"] == 1
     assert regions["africa"]["answered"] == 8
     years = {r["group"]: r for r in overview.interval_by(INTERNAL, filters(), "year").rows}
-    assert years[2008]["median"] == pytest.approx((15 + 182.5) / 2)
-    assert years[2009]["median"] == pytest.approx((15 + 182) / 2)
-    assert years[2010]["median"] == pytest.approx((14.5 + 182) / 2)
-    assert years[2011]["median"] == pytest.approx(182)  # 44.5, 182, 182
+    assert years[2008]["median_text"] == "0–197.5"  # Kenya 0–30, Great Lakes 0–365
+    assert years[2008]["known_median_text"] == "0–30"  # Kenya alone
+    assert years[2008]["left_out"] == 1
+    assert years[2009]["median_text"] == "0–197"
+    assert years[2010]["median_text"] == "0–196.5"
+    assert years[2011]["median_text"] == "0–364"  # 0–89, 0–364, 0–364
+    assert years[2011]["known_median_text"] == "–"  # none known to within a month
     instruments = {
         r["group"]: r for r in overview.interval_by(INTERNAL, filters(), "instrument").rows
     }
-    # Kyrgyzstan (14.5), Central Africa (44.5), Guinea (182).
-    assert instruments["regional-office-facilitation"]["median"] == pytest.approx(44.5)
+    # Kyrgyzstan (0–29), Central Africa (0–89), Guinea (0–364).
+    assert instruments["regional-office-facilitation"]["median_text"] == "0–89"
     asia = overview.interval_overall(INTERNAL, filters(query="region=asia"))
-    assert asia["median"] == pytest.approx(14.5)
+    assert asia["median_text"] == "0–29"
 
 
 def test_seeded_unanswered_warnings(seeded):

@@ -52,7 +52,7 @@ def test_each_sign_reads_answered_in_hand_or_unanswered():
         "Sign before the envoy": f"Answered by a new step: {envoy.title}, after 10 days",
         "Sign while the envoy works": f"In hand: {envoy.title} was under way",
         # July 2010 to the closing on 30 September 2010, not to today: 61–91 days.
-        "Sign after the envoy left": "Unanswered: 61–91 days when the clock stopped",
+        "Sign after the envoy left": "Unanswered: 61–91 days (clock stopped 30 September 2010)",
     }
 
 

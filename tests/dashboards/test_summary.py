@@ -54,31 +54,48 @@ ANSWERED = {"is_open": False, "days_min__isnull": False}
 
 
 def _spec() -> dict:
+    """Counts and percentiles of the bounds, as issue 13 defines them (no midpoint)."""
     from django.db.models import Case, FloatField, Q, Value, When
-    from django.db.models.functions import Cast
 
+    known_days = MeasureSettings.load().known_within_days
     answered = Q(**ANSWERED)
+    known = answered & Q(width__lte=known_days)
 
-    def when(value):
-        return Case(When(answered, then=value), default=Value(None), output_field=FloatField())
+    def when(condition, value):
+        return Case(When(condition, then=value), default=Value(None), output_field=FloatField())
 
-    midpoint = Cast(F("days_min") + F("days_max"), FloatField()) / Value(
-        2.0, output_field=FloatField()
-    )
-    counts = {"answered": answered, "open": Q(is_open=True)}
+    counts = {
+        "answered": answered,
+        "answered_unknown": Q(is_open=False, days_min__isnull=True),
+        "open": Q(is_open=True),
+        "known": known,
+    }
     for days in overview.SHARE_DAYS:
-        counts[f"within_{days}"] = answered & Q(span__lte=2 * days)
-        counts[f"decided_{days}"] = answered | Q(is_open=True, span__gte=2 * days)
+        counts[f"met_{days}"] = answered & Q(days_max__lte=days)
+        counts[f"missed_{days}"] = Q(days_min__gt=days)
+        counts[f"cannot_tell_{days}"] = ~(counts[f"met_{days}"] | counts[f"missed_{days}"])
     return {
-        "values": {"mid": when(midpoint), "low": when(F("days_min")), "high": when(F("days_max"))},
+        "values": {
+            "low": when(answered, F("days_min")),
+            "high": when(answered, F("days_max")),
+            "known_low": when(known, F("days_min")),
+            "known_high": when(known, F("days_max")),
+        },
         "counts": counts,
         "percentiles": {
-            "median": Percentile("mid", 0.5),
-            "p90": Percentile("mid", 0.9),
             "median_low": Percentile("low", 0.5),
             "median_high": Percentile("high", 0.5),
+            "p90_low": Percentile("low", 0.9),
+            "p90_high": Percentile("high", 0.9),
+            "known_median_low": Percentile("known_low", 0.5),
+            "known_median_high": Percentile("known_high", 0.5),
         },
     }
+
+
+def _texts(row: dict) -> dict:
+    row["known_days"] = MeasureSettings.load().known_within_days
+    return overview._with_texts(row)
 
 
 def from_scratch(clearance=STAFF, filters=None) -> dict:
@@ -90,9 +107,9 @@ def from_scratch(clearance=STAFF, filters=None) -> dict:
         clearance,
         filters,
         "situation",
-    ).annotate(span=F("days_min") + F("days_max"))
+    ).annotate(width=F("days_max") - F("days_min"))
     (overall,) = summarise(rows, **_spec())
-    result = {"interval-overall": [overview._with_shares(overall)]}
+    result = {"interval-overall": [_texts(overall)]}
     expressions = {
         "region": F("situation__region"),
         "crisis_type": F("situation__crisis_type"),
@@ -104,7 +121,7 @@ def from_scratch(clearance=STAFF, filters=None) -> dict:
         table = summarise(queryset, group_by={"group": expression}, **_spec())
         enum = overview.GROUPINGS[grouping][1]
         for row in table:
-            overview._with_shares(row)
+            _texts(row)
             row["group_label"] = label(enum, row["group"]) if enum else str(row["group"])
         result[f"interval-by-{grouping.replace('_', '-')}"] = table
     return result
@@ -200,6 +217,13 @@ def _threshold_raised(w):
     save_measure_settings(settings)
 
 
+def _known_within_narrowed(w):
+    # Echo's 15–45 days is 30 wide: known to within 31 days, not to within 10.
+    settings = MeasureSettings.load()
+    settings.known_within_days = 10
+    save_measure_settings(settings)
+
+
 EDITS = {
     "region saved": _region_saved,
     "crisis type saved": _crisis_type_saved,
@@ -211,6 +235,7 @@ EDITS = {
     "engagement moved to another situation": _engagement_moved,
     "situation deleted": _situation_deleted,
     "threshold raised (every interval recomputed)": _threshold_raised,
+    "known to within N days narrowed (every figure recomputed)": _known_within_narrowed,
 }
 
 
@@ -238,7 +263,7 @@ def test_until_its_recompute_has_run_an_edit_leaves_the_figures_as_they_were(wor
 
 
 def test_the_periodic_run_advances_open_intervals_in_the_figures(world):
-    # A warning three days old, unanswered: undecided for "within 7 days" until a week passed.
+    # A warning three days old, unanswered: "within 7 days" cannot be told until a week passed.
     WarningIndicatorFactory(situation=world.golf, observed_on=D(2024, 1, 1), severity=Severity.HIGH)
     recompute_intervals(full=True, today=D(2024, 1, 4))
     before = figures()
@@ -247,8 +272,10 @@ def test_the_periodic_run_advances_open_intervals_in_the_figures(world):
 
     after = figures()
     assert after == from_scratch()
-    assert (
-        after["interval-overall"][0]["decided_7"] == before["interval-overall"][0]["decided_7"] + 1
+    was, now = before["interval-overall"][0], after["interval-overall"][0]
+    assert (now["missed_7"], now["cannot_tell_7"]) == (
+        was["missed_7"] + 1,
+        was["cannot_tell_7"] - 1,
     )
 
 

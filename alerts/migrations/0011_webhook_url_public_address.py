@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0009_interval_clock_stop'),
+        ('alerts', '0010_honest_figures'),
     ]
 
     operations = [
