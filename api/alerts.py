@@ -23,6 +23,7 @@ from alerts.choices import AlertStatus, RuleKind
 from alerts.models import Alert
 from alerts.services.lifecycle import acknowledge
 from cases import choices
+from cases.models import WarningIndicator
 from cases.sharing import restrict_to_clearance
 from partners.authentication import partner_of
 
@@ -31,7 +32,7 @@ from .filters import situation_filters
 from .pagination import KeysetPagination
 from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
-from .resources import ALERT
+from .resources import ALERT, ALERT_SIGN
 from .serializers import ErrorSerializer, StrictMixin
 from .views import (
     ERRORS,
@@ -45,6 +46,15 @@ from .views import (
 )
 
 
+class AlertSignSerializer(serializers.ModelSerializer):
+    """The warning sign a "no action" or threshold-moment alert is about (one alert per sign)."""
+
+    class Meta:
+        model = WarningIndicator
+        fields = ALERT_SIGN.names
+        read_only_fields = fields
+
+
 class AlertSerializer(serializers.ModelSerializer):
     """An alert raised by the alerts job (read-only but for acknowledging)."""
 
@@ -54,6 +64,7 @@ class AlertSerializer(serializers.ModelSerializer):
     rule = serializers.IntegerField()
     rule_kind = serializers.ChoiceField(choices=RuleKind.choices)
     rule_name = serializers.CharField()
+    indicator = AlertSignSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Alert

@@ -157,18 +157,15 @@ def test_alerts_raised_by_the_rules_reach_cleared_partners_only(api, level, list
     api.post(f"alerts/{alert.uuid}/acknowledge/", {"comment": "On it"})
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == [("upsert", 2)]
-    # The rules see a new measure (ON CONFLICT DO UPDATE): version 3.
-    WarningIndicatorFactory(
-        situation=situation,
-        severity=Severity.CRITICAL,
-        observed_on=timezone.localdate() - dt.timedelta(days=20),
-    )
-    run_rules()
+    # The next day the rules see the sign's wait grow (ON CONFLICT DO UPDATE): version 3. (A new
+    # sign raised the situation's measure before; it is now an alert of its own.)
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    evaluate_rules(now=tomorrow)
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == [("upsert", 3)]
     assert Alert.objects.get(pk=alert.pk).version == 3
     # Running again with nothing new writes nothing and tells nothing.
-    run_rules()
+    evaluate_rules(now=tomorrow)
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == []
 
