@@ -70,6 +70,13 @@ def feed_change(cursor, ids_sql: str, *, deleted: bool) -> None:
     )
 
 
+def check_now(schema_editor) -> None:
+    """Check the foreign keys of the rows just deleted now: PostgreSQL alters no table with
+    checks pending, and the tables are altered next."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+
+
 def level_of_notifications(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
@@ -78,9 +85,25 @@ def level_of_notifications(apps, schema_editor):
         )
 
 
+def escalations_forgotten(apps, schema_editor):
+    """Backwards: one message per episode and target again, so the escalations' go."""
+    Notification = apps.get_model("alerts", "Notification")
+    Notification.objects.filter(is_escalation=True).delete()
+    check_now(schema_editor)
+
+
 def threshold_rule(apps, schema_editor):
     AlertRule = apps.get_model("alerts", "AlertRule")
     AlertRule.objects.get_or_create(name=THRESHOLD_RULE["name"], defaults=THRESHOLD_RULE)
+
+
+def no_threshold_rules(apps, schema_editor):
+    """Backwards: the kind is unknown before this migration, so its rules and alerts go."""
+    Alert = apps.get_model("alerts", "Alert")
+    AlertRule = apps.get_model("alerts", "AlertRule")
+    Alert.objects.filter(rule__kind="threshold-moment").delete()
+    AlertRule.objects.filter(kind="threshold-moment").delete()
+    check_now(schema_editor)
 
 
 def one_alert_per_sign(apps, schema_editor):
@@ -143,8 +166,7 @@ def one_alert_per_sign(apps, schema_editor):
         cursor.execute(f"DELETE FROM alerts_alertevent WHERE alert_id IN ({doomed})")
         cursor.execute(f"DELETE FROM alerts_alert WHERE id IN ({doomed})")
         cursor.execute("DROP TABLE alerts_sign_merge")
-        # Check the deleted rows' foreign keys now: the tables are altered next.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+    check_now(schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -201,7 +223,7 @@ class Migration(migrations.Migration):
             name='level',
             field=models.PositiveSmallIntegerField(choices=[(1, 'Low'), (2, 'Medium'), (3, 'High'), (4, 'Critical')], null=True),
         ),
-        migrations.RunPython(level_of_notifications, migrations.RunPython.noop),
+        migrations.RunPython(level_of_notifications, escalations_forgotten),
         migrations.AlterField(
             model_name='notification',
             name='level',
@@ -233,7 +255,7 @@ class Migration(migrations.Migration):
             field=models.CharField(choices=[('no-action', 'No action after a warning'), ('escalation', 'Escalation: many warning signs in a short time'), ('stale', 'Stale situation: not updated'), ('unassessed', 'Engagement ended without a full assessment'), ('threshold-moment', 'Threshold moment left unanswered')], max_length=20),
         ),
         migrations.RunPython(one_alert_per_sign, migrations.RunPython.noop),
-        migrations.RunPython(threshold_rule, migrations.RunPython.noop),
+        migrations.RunPython(threshold_rule, no_threshold_rules),
         migrations.AddConstraint(
             model_name='alert',
             constraint=models.UniqueConstraint(condition=models.Q(('indicator__isnull', False)), fields=('indicator',), name='alert_once_per_sign'),
