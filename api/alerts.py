@@ -81,6 +81,9 @@ class _AlertFilter(filters.FilterSet):
     level = filters.TypedMultipleChoiceFilter(choices=choices.Severity.choices, coerce=int)
     rule_kind = filters.MultipleChoiceFilter(field_name="rule__kind", choices=RuleKind.choices)
     situation = filters.UUIDFilter(field_name="situation_id")
+    indicator = filters.UUIDFilter(
+        field_name="indicator_id", help_text="The alert of this warning sign (one alert per sign)"
+    )
     opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
 

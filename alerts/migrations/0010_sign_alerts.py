@@ -85,10 +85,26 @@ def level_of_notifications(apps, schema_editor):
         )
 
 
+def delete_alerts(cursor, ids_sql: str) -> None:
+    """Delete the alerts of ``ids_sql`` and what hangs on them (the database's foreign keys do not
+    cascade; Django's deletes do, but not those of a migration's models here)."""
+    cursor.execute(
+        "DELETE FROM alerts_deliveryattempt WHERE notification_id IN "
+        f"(SELECT id FROM alerts_notification WHERE alert_id IN ({ids_sql}))"
+    )
+    cursor.execute(f"DELETE FROM alerts_notification WHERE alert_id IN ({ids_sql})")
+    cursor.execute(f"DELETE FROM alerts_alertevent WHERE alert_id IN ({ids_sql})")
+    cursor.execute(f"DELETE FROM alerts_alert WHERE id IN ({ids_sql})")
+
+
 def escalations_forgotten(apps, schema_editor):
     """Backwards: one message per episode and target again, so the escalations' go."""
-    Notification = apps.get_model("alerts", "Notification")
-    Notification.objects.filter(is_escalation=True).delete()
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM alerts_deliveryattempt WHERE notification_id IN "
+            "(SELECT id FROM alerts_notification WHERE is_escalation)"
+        )
+        cursor.execute("DELETE FROM alerts_notification WHERE is_escalation")
     check_now(schema_editor)
 
 
@@ -99,10 +115,13 @@ def threshold_rule(apps, schema_editor):
 
 def no_threshold_rules(apps, schema_editor):
     """Backwards: the kind is unknown before this migration, so its rules and alerts go."""
-    Alert = apps.get_model("alerts", "Alert")
-    AlertRule = apps.get_model("alerts", "AlertRule")
-    Alert.objects.filter(rule__kind="threshold-moment").delete()
-    AlertRule.objects.filter(kind="threshold-moment").delete()
+    with schema_editor.connection.cursor() as cursor:
+        delete_alerts(
+            cursor,
+            "SELECT a.id FROM alerts_alert a JOIN alerts_alertrule r ON r.id = a.rule_id "
+            "WHERE r.kind = 'threshold-moment'",
+        )
+        cursor.execute("DELETE FROM alerts_alertrule WHERE kind = 'threshold-moment'")
     check_now(schema_editor)
 
 
@@ -155,16 +174,10 @@ def one_alert_per_sign(apps, schema_editor):
         )
         feed_change(cursor, "SELECT kept_id FROM alerts_sign_merge", deleted=False)
         # The others (and an alert whose situation has no sign left): gone, with what hangs on
-        # them (the database's foreign keys do not cascade; Django's deletes do).
+        # them.
         doomed = f"SELECT id FROM ({LEGACY}) l"
         feed_change(cursor, doomed, deleted=True)
-        cursor.execute(
-            "DELETE FROM alerts_deliveryattempt WHERE notification_id IN "
-            f"(SELECT id FROM alerts_notification WHERE alert_id IN ({doomed}))"
-        )
-        cursor.execute(f"DELETE FROM alerts_notification WHERE alert_id IN ({doomed})")
-        cursor.execute(f"DELETE FROM alerts_alertevent WHERE alert_id IN ({doomed})")
-        cursor.execute(f"DELETE FROM alerts_alert WHERE id IN ({doomed})")
+        delete_alerts(cursor, doomed)
         cursor.execute("DROP TABLE alerts_sign_merge")
     check_now(schema_editor)
 
@@ -196,7 +209,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='alert',
             name='escalation_run',
-            field=models.UUIDField(blank=True, db_index=True, editable=False, null=True),
+            field=models.UUIDField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
             model_name='alert',
@@ -256,6 +269,10 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(one_alert_per_sign, migrations.RunPython.noop),
         migrations.RunPython(threshold_rule, no_threshold_rules),
+        migrations.AddIndex(
+            model_name='alert',
+            index=models.Index(condition=models.Q(('escalation_run__isnull', False)), fields=['escalation_run'], name='alert_escalation_run_idx'),
+        ),
         migrations.AddConstraint(
             model_name='alert',
             constraint=models.UniqueConstraint(condition=models.Q(('indicator__isnull', False)), fields=('indicator',), name='alert_once_per_sign'),

@@ -215,7 +215,7 @@ class Alert(VersionedModel):
     # transitions and queue notifications set-based, and only for what it changed itself.
     transition_run = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
     # The evaluation run that last raised the level: that run logs the escalation and notifies.
-    escalation_run = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
+    escalation_run = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["status", "-level", "-opened_at"]
@@ -234,6 +234,12 @@ class Alert(VersionedModel):
         indexes = [
             # The dashboard's alerts needing action per level: counted from the index alone.
             models.Index(fields=["status", "level"], name="alert_status_level_idx"),
+            # Only escalated alerts: most never are, and a full index would cost every insert.
+            models.Index(
+                fields=["escalation_run"],
+                condition=models.Q(escalation_run__isnull=False),
+                name="alert_escalation_run_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -149,3 +149,18 @@ def test_existing_no_action_alerts_merge_into_one_per_sign_keeping_acknowledgeme
     assert Alert.objects.filter(indicator=critical).count() == 1
     assert Alert.objects.filter(situation=kyrgyzstan, indicator__isnull=False).count() == 2
     assert Alert.objects.get(pk=sudan_alert.pk).status == AlertStatus.RESOLVED
+
+    # Backwards, with a threshold moment's alert about, and forwards again: one alert per sign.
+    moment = WarningIndicatorFactory(
+        situation=guinea, severity=Severity.LOW, observed_on=days_ago(5), threshold_moment=True
+    )
+    recompute_intervals()
+    evaluate_rules()
+    assert Alert.objects.get(indicator=moment).level == Severity.CRITICAL
+    migrate(BEFORE)
+    migrate(AFTER)
+    assert not Alert.objects.filter(indicator=moment).exists()  # its rule's kind was unknown
+    evaluate_rules()
+    assert Alert.objects.get(indicator=moment).rule.kind == "threshold-moment"
+    per_sign = Alert.objects.filter(indicator__isnull=False).values_list("indicator", flat=True)
+    assert len(per_sign) == len(set(per_sign))

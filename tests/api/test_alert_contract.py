@@ -375,5 +375,5 @@ def test_an_alert_names_its_warning_sign_with_its_date_at_its_precision(api):
         "threshold_moment": True,
     }
     assert (data["level"], data["escalated_from"]) == (Severity.CRITICAL, None)
-    listed = api.get("alerts/", {"situation": str(situation.pk)}).json()
+    listed = api.get("alerts/", {"indicator": str(indicator.pk)}).json()
     assert [row["indicator"]["id"] for row in listed["results"]] == [str(indicator.pk)]
