@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.admin import partial_date_filter
@@ -216,14 +217,23 @@ class CommentForm(forms.Form):
 
 class AlertEventInline(ReadOnlyInline):
     model = AlertEvent
-    fields = ["at", "kind", "episode", "by", "comment"]
+    fields = ["at", "kind", "episode", "level_from", "level_to", "by", "comment"]
     readonly_fields = fields
     show_change_link = False
 
 
 class NotificationInline(ReadOnlyInline):
     model = Notification
-    fields = ["channel", "subscription", "episode", "status", "attempts", "delivered_at"]
+    fields = [
+        "channel",
+        "subscription",
+        "episode",
+        "level",
+        "is_escalation",
+        "status",
+        "attempts",
+        "delivered_at",
+    ]
     readonly_fields = fields
 
 
@@ -232,7 +242,8 @@ class AlertAdmin(admin.ModelAdmin):
     list_display = [
         "level",
         "status",
-        "situation",
+        "situation_link",
+        "sign",
         "rule",
         "message",
         "opened_at",
@@ -240,16 +251,24 @@ class AlertAdmin(admin.ModelAdmin):
         "acknowledged_by",
     ]
     list_filter = ["status", "level", "rule__kind", "rule", "situation__region"]
-    search_fields = ["situation__title", "rule__name", "acknowledgement", "resolution"]
-    list_select_related = ["rule", "situation", "engagement", "acknowledged_by"]
+    search_fields = [
+        "situation__title",
+        "rule__name",
+        "indicator__description",
+        "acknowledgement",
+        "resolution",
+    ]
+    list_select_related = ["rule", "situation", "engagement", "indicator", "acknowledged_by"]
     date_hierarchy = "opened_at"
     actions = ["acknowledge_alerts", "resolve_alerts"]
     inlines = [AlertEventInline, NotificationInline]
     readonly_fields = [
         "rule",
-        "situation",
+        "situation_link",
+        "sign",
         "engagement",
         "level",
+        "escalated_from",
         "status",
         "message",
         "measure",
@@ -271,6 +290,17 @@ class AlertAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="situation", ordering="situation__title")
+    def situation_link(self, obj: Alert) -> str:
+        return format_html('<a href="{}">{}</a>', obj.situation_url, obj.situation.title)
+
+    @admin.display(description="warning sign")
+    def sign(self, obj: Alert) -> str:
+        """The sign at its date's precision and severity, linked to its change page."""
+        if not obj.indicator_id:
+            return "—"
+        return format_html('<a href="{}">{}</a>', obj.sign_admin_url, obj.sign_display)
 
     def _with_comment(self, request, queryset, title: str, service, verb: str):
         """Ask for a comment on an intermediate page, then apply ``service`` to the alerts."""
@@ -344,6 +374,8 @@ class NotificationAdmin(ReadOnlyAdmin):
         "channel",
         "subscription",
         "episode",
+        "level",
+        "is_escalation",
         "status",
         "attempts",
         "next_attempt_at",
@@ -351,7 +383,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         "last_error",
     ]
     list_filter = ["status", "channel", "subscription"]
-    list_select_related = ["alert__situation", "alert__rule", "subscription"]
+    list_select_related = ["alert__situation", "alert__rule", "alert__indicator", "subscription"]
     search_fields = ["alert__situation__title", "recipients", "last_error"]
     inlines = [DeliveryAttemptInline]
     actions = ["retry"]
@@ -378,4 +410,9 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
         "duration_ms",
     ]
     list_filter = ["succeeded", "notification__channel"]
-    list_select_related = ["notification__alert__situation", "notification__subscription"]
+    list_select_related = [
+        "notification__alert__situation",
+        "notification__alert__rule",
+        "notification__alert__indicator",
+        "notification__subscription",
+    ]

@@ -8,6 +8,12 @@ class RuleKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation: many warning signs in a short time"
     STALE = "stale", "Stale situation: not updated"
     UNASSESSED = "unassessed", "Engagement ended without a full assessment"
+    THRESHOLD_MOMENT = "threshold-moment", "Threshold moment left unanswered"
+
+
+# The rules that together raise one alert per unanswered warning sign: its level is the highest
+# any of them reaches (``alerts.services.rules``).
+SIGN_RULE_KINDS = (RuleKind.NO_ACTION, RuleKind.THRESHOLD_MOMENT)
 
 
 class AlertStatus(models.TextChoices):
@@ -26,6 +32,7 @@ class AlertEventKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     RESOLVED = "resolved", "Resolved by a person"
     AUTO_RESOLVED = "auto-resolved", "Resolved: the condition cleared"
+    ESCALATED = "escalated", "Escalated: a higher threshold reached"
 
 
 class Channel(models.TextChoices):

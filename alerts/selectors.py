@@ -110,7 +110,9 @@ def unanswered_warnings(clearance: Clearance) -> QuerySet[UnansweredWarning]:
 
 
 def alerts(clearance: Clearance, *, active_only: bool = False) -> QuerySet[Alert]:
-    rows = Alert.objects.select_related("rule", "situation", "engagement", "acknowledged_by")
+    rows = Alert.objects.select_related(
+        "rule", "situation", "engagement", "indicator", "acknowledged_by"
+    )
     if active_only:
         rows = rows.filter(status__in=ACTIVE_STATUSES)
     return restrict_to_clearance(rows, clearance, situation_path="situation")

@@ -23,6 +23,7 @@ from alerts.choices import AlertStatus, RuleKind
 from alerts.models import Alert
 from alerts.services.lifecycle import acknowledge
 from cases import choices
+from cases.models import WarningIndicator
 from cases.sharing import restrict_to_clearance
 from partners.authentication import partner_of
 
@@ -31,7 +32,7 @@ from .filters import situation_filters
 from .pagination import KeysetPagination
 from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
-from .resources import ALERT
+from .resources import ALERT, ALERT_SIGN
 from .serializers import ErrorSerializer, StrictMixin
 from .views import (
     ERRORS,
@@ -49,6 +50,15 @@ ALERT_ORDERING = {"opened_at": dt.datetime, "level": int}
 DEFAULT_ALERT_ORDERING = "-opened_at"
 
 
+class AlertSignSerializer(serializers.ModelSerializer):
+    """The warning sign a "no action" or threshold-moment alert is about (one alert per sign)."""
+
+    class Meta:
+        model = WarningIndicator
+        fields = ALERT_SIGN.names
+        read_only_fields = fields
+
+
 class AlertSerializer(serializers.ModelSerializer):
     """An alert raised by the alerts job (read-only but for acknowledging)."""
 
@@ -58,6 +68,7 @@ class AlertSerializer(serializers.ModelSerializer):
     rule = serializers.IntegerField()
     rule_kind = serializers.ChoiceField(choices=RuleKind.choices)
     rule_name = serializers.CharField()
+    indicator = AlertSignSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Alert
@@ -74,6 +85,9 @@ class _AlertFilter(filters.FilterSet):
     level = filters.TypedMultipleChoiceFilter(choices=choices.Severity.choices, coerce=int)
     rule_kind = filters.MultipleChoiceFilter(field_name="rule__kind", choices=RuleKind.choices)
     situation = filters.UUIDFilter(field_name="situation_id")
+    indicator = filters.UUIDFilter(
+        field_name="indicator_id", help_text="The alert of this warning sign (one alert per sign)"
+    )
     opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
 

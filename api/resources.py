@@ -148,6 +148,19 @@ ASSESSMENT = Shape(
     Links("citations"),
 )
 
+# The warning sign an alert is about, named as the alert names it: its date at its precision
+# (``observed_on`` is the first day of its period), its severity, whether a threshold moment.
+ALERT_SIGN = Shape(
+    WarningIndicator,
+    Column("id"),
+    Column("category"),
+    Column("description"),
+    Column("severity"),
+    Column("observed_on"),
+    Column("observed_precision"),
+    Column("threshold_moment"),
+)
+
 # An alert keeps an integer key; partners see its public uuid as its id.
 ALERT = Shape(
     Alert,
@@ -159,7 +172,10 @@ ALERT = Shape(
     Column("rule", source="rule_id"),
     Column("rule_kind", source="rule__kind"),
     Column("rule_name", source="rule__name"),
+    # A "no action" or threshold-moment alert: the unanswered sign (one alert per sign), else null.
+    Nested("indicator", read_only=True, shape=ALERT_SIGN, via="id", key="indicator_id"),
     Column("level"),
+    Column("escalated_from"),
     Column("status"),
     Column("measure"),
     Column("episode"),

@@ -227,32 +227,44 @@ class Links(Field):
 class Nested(Field):
     """The records of ``shape`` whose foreign key ``via`` names this record: a list in
     ``order`` (paths of the nested record) when ``many``, else the one record or null. One query a
-    page in Python, a subquery of the row in SQL (the nested shape's fields on its own table)."""
+    page in Python, a subquery of the row in SQL (the nested shape's fields on its own table).
+
+    ``key``: a path of this record's row that ``via`` equals instead of its primary key, for a
+    record this one points to (an alert's warning sign: ``via="id", key="indicator_id"``)."""
 
     shape: Shape | None = None
     via: str = ""
     many: bool = False
     order: tuple[str, ...] = ()
+    key: str = ""
+
+    def paths(self):
+        return (self.key,) if self.key else ()
 
     def fill(self, model, rows, ids):
         nested = self.shape
         link = nested.model._meta.get_field(self.via).attname
-        queryset = nested.model._default_manager.filter(**{f"{link}__in": ids})
+        owners = [row[self.key] for row in rows] if self.key else ids
+        wanted = [owner for owner in owners if owner is not None]
         found: dict = {}
-        raw = nested.read(queryset.order_by(*self.order), link)
-        for owner, row in zip((r[link] for r in raw), nested.finish(raw), strict=True):
-            if self.many:
-                found.setdefault(owner, []).append(row)
-            else:
-                found[owner] = row
-        for row, pk in zip(rows, ids, strict=True):
-            row[self.name] = found.get(pk, [] if self.many else None)
+        if wanted:
+            queryset = nested.model._default_manager.filter(**{f"{link}__in": wanted})
+            raw = nested.read(queryset.order_by(*self.order), link)
+            for owner, row in zip((r[link] for r in raw), nested.finish(raw), strict=True):
+                if self.many:
+                    found.setdefault(owner, []).append(row)
+                else:
+                    found[owner] = row
+        for row, owner in zip(rows, owners, strict=True):
+            row[self.name] = found.get(owner, [] if self.many else None)
 
     def sql(self, model, column, owner):
         nested = self.shape
         meta = nested.model._meta
         if any("__" in path for path in nested.paths()):
             return None  # only the nested record's own columns
+        if self.key:
+            owner = column(self.key)
 
         alias = quote(f"n_{self.name}")  # its own alias, so nested shapes may nest again
 

@@ -9,12 +9,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from cases.choices import CrisisType, Region, Severity
 from cases.models.base import VersionedModel
 
-from ..choices import AlertEventKind, AlertStatus, RuleKind
+from ..choices import SIGN_RULE_KINDS, AlertEventKind, AlertStatus, RuleKind
 
 # The parameters each kind of rule needs; the others must stay empty.
 RULE_PARAMETERS = {
@@ -22,6 +24,8 @@ RULE_PARAMETERS = {
     RuleKind.ESCALATION: {"min_severity", "days", "min_count"},
     RuleKind.STALE: {"days"},
     RuleKind.UNASSESSED: {"days"},
+    # Whatever the sign's severity (para. 45): no severity to give.
+    RuleKind.THRESHOLD_MOMENT: {"days"},
 }
 
 
@@ -38,8 +42,9 @@ class AlertRule(models.Model):
         help_text="No action / escalation: count warning signs of at least this severity",
     )
     days = models.PositiveIntegerField(
-        help_text="No action: days without action after the warning; escalation: the window; "
-        "stale: days without an update; unassessed: days of grace after the engagement ended"
+        help_text="No action, threshold moment: days without action after the warning sign; "
+        "escalation: the window; stale: days without an update; unassessed: days of grace after "
+        "the engagement ended"
     )
     min_count = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Escalation: this many warning signs or more"
@@ -103,6 +108,8 @@ class AlertRule(models.Model):
             return (
                 f"No action {self.days} days after a warning sign of {severity} severity or above"
             )
+        if self.kind == RuleKind.THRESHOLD_MOMENT:
+            return f"No action {self.days} days after a threshold moment, whatever its severity"
         if self.kind == RuleKind.ESCALATION:
             return (
                 f"{self.min_count} or more warning signs of {severity} severity or above "
@@ -156,7 +163,26 @@ class Alert(VersionedModel):
         on_delete=models.CASCADE,
         related_name="alerts",
     )
+    # The unanswered warning sign of a "no action" or threshold-moment alert: one alert per sign,
+    # whichever of those rules set its level (``rule``). Looked up through the partial unique
+    # index below, so no index of its own.
+    indicator = models.ForeignKey(
+        "cases.WarningIndicator",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_index=False,
+        related_name="alerts",
+        verbose_name="warning sign",
+    )
     level = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)
+    escalated_from = models.PositiveSmallIntegerField(
+        choices=Severity.choices,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The level before the last escalation (a warning sign's alert only)",
+    )
     status = models.CharField(
         max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True
     )
@@ -188,11 +214,19 @@ class Alert(VersionedModel):
     # The evaluation run that last opened, reopened or resolved the alert: lets that run log the
     # transitions and queue notifications set-based, and only for what it changed itself.
     transition_run = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
+    # The evaluation run that last raised the level: that run logs the escalation and notifies.
+    escalation_run = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["status", "-level", "-opened_at"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "subject_key"], name="alert_once_per_subject"),
+            # One alert per warning sign, whichever rule set its level.
+            models.UniqueConstraint(
+                fields=["indicator"],
+                condition=models.Q(indicator__isnull=False),
+                name="alert_once_per_sign",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=AlertStatus.values), name="alert_status_known"
             ),
@@ -200,15 +234,59 @@ class Alert(VersionedModel):
         indexes = [
             # The dashboard's alerts needing action per level: counted from the index alone.
             models.Index(fields=["status", "level"], name="alert_status_level_idx"),
+            # Only escalated alerts: most never are, and a full index would cost every insert.
+            models.Index(
+                fields=["escalation_run"],
+                condition=models.Q(escalation_run__isnull=False),
+                name="alert_escalation_run_idx",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()}: {self.situation} — {self.rule}"
+        about = self.sign_display if self.indicator_id else self.rule
+        return f"{self.get_level_display()}: {self.situation} — {about}"
+
+    @property
+    def sign_title(self) -> str:
+        """The warning sign's category and the start of its description."""
+        sign = self.indicator
+        if sign is None:
+            return ""
+        return f"{sign.get_category_display()}: {Truncator(sign.description).chars(80)}"
+
+    @property
+    def sign_display(self) -> str:
+        """The sign as an alert names it: title, date at its precision, severity."""
+        sign = self.indicator
+        if sign is None:
+            return ""
+        return (
+            f"“{self.sign_title}” of {sign.observed_display} "
+            f"({sign.get_severity_display().lower()} severity)"
+        )
+
+    @property
+    def situation_url(self) -> str:
+        """The situation's dashboard page (a path; e-mails and webhooks prefix the site)."""
+        return reverse("dashboards:situation", args=[self.situation.slug])
+
+    @property
+    def sign_admin_url(self) -> str:
+        """The warning sign's change page in the admin, or "" for an alert about no sign."""
+        if not self.indicator_id:
+            return ""
+        return reverse("admin:cases_warningindicator_change", args=[self.indicator_id])
 
     @property
     def message(self) -> str:
         """What happened, in one sentence."""
         rule = self.rule
+        if self.indicator_id and rule.kind in SIGN_RULE_KINDS:
+            what = "Threshold moment" if self.indicator.threshold_moment else "Warning sign"
+            return (
+                f"{what} {self.sign_display} has had no action for {self.measure} days "
+                f"(threshold {rule.days})."
+            )
         if rule.kind == RuleKind.NO_ACTION:
             return (
                 f"A warning sign of {Severity(rule.min_severity).label.lower()} severity or above "
@@ -235,6 +313,9 @@ class AlertEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     comment = models.TextField(blank=True)
+    # An escalation: the level it rose from and to.
+    level_from = models.PositiveSmallIntegerField(choices=Severity.choices, null=True, blank=True)
+    level_to = models.PositiveSmallIntegerField(choices=Severity.choices, null=True, blank=True)
 
     class Meta:
         ordering = ["alert", "at", "id"]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from cases.choices import Region
+from cases.choices import Region, Severity
 
 from ..choices import Channel, DeliveryStatus
 from ..webhook_urls import validate_webhook_url
@@ -75,6 +75,12 @@ class Notification(models.Model):
         "alerts.Alert", on_delete=models.CASCADE, related_name="notifications"
     )
     episode = models.PositiveIntegerField()
+    # The alert's level when the message was queued: an escalation within an episode is told
+    # once more, at its new level, and only once.
+    level = models.PositiveSmallIntegerField(choices=Severity.choices)
+    is_escalation = models.BooleanField(
+        default=False, help_text="Tells of a higher level reached, not of the alert's opening"
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     subscription = models.ForeignKey(
         WebhookSubscription,
@@ -104,7 +110,8 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["alert", "episode", "target_key"], name="notification_once_per_episode"
+                fields=["alert", "episode", "level", "target_key"],
+                name="notification_once_per_level",
             )
         ]
 

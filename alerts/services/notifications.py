@@ -25,18 +25,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import DateTimeField, F, Q, Value
+from django.db.models import BooleanField, Case, DateTimeField, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.choices import Severity
 from cases.models import Situation
 from cases.sharing import Clearance, restrict_to_clearance
 from partners.clearance import clearance_for_user
 from tracker import jobs
 
 from .. import signing
-from ..choices import AlertStatus, Channel, DeliveryStatus
+from ..choices import ACTIVE_STATUSES, AlertStatus, Channel, DeliveryStatus
 from ..models import Alert, DeliveryAttempt, Notification, WebhookSubscription
 from .sql import insert_from_queryset
 
@@ -60,15 +61,23 @@ def _webhook_target(subscription_id: int) -> str:
 
 
 def queue_notifications(run: uuid.UUID, now: dt.datetime) -> list[int]:
-    """Create the notification rows for alerts this run opened or reopened; returns their ids.
+    """Create the notification rows for alerts this run opened, reopened or escalated; returns
+    their ids.
 
     One statement for e-mail and one per active subscription (subscriptions are configuration,
-    not data: a handful), each ``INSERT … SELECT … ON CONFLICT DO NOTHING``.
+    not data: a handful), each ``INSERT … SELECT … ON CONFLICT DO NOTHING``: one message per
+    alert, episode, level and target, so a rerun sends nothing twice and an escalation (a higher
+    level within the episode, acknowledged or not) is told once more.
     """
-    opened = Alert.objects.filter(transition_run=run, status=AlertStatus.OPEN)
+    escalated = Q(escalation_run=run, status__in=ACTIVE_STATUSES)
+    opened = Alert.objects.filter(Q(transition_run=run, status=AlertStatus.OPEN) | escalated)
     common = {
         "alert": F("pk"),
         "episode": F("episode"),
+        "level": F("level"),
+        "is_escalation": Case(
+            When(escalated, then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
         "status": Value(DeliveryStatus.PENDING.value),
         "attempts": Value(0),
         "series_started_after": Value(0),
@@ -101,7 +110,9 @@ def queue_notifications(run: uuid.UUID, now: dt.datetime) -> list[int]:
         )
     return list(
         Notification.objects.filter(
-            alert__transition_run=run, created_at=now, status=DeliveryStatus.PENDING
+            Q(alert__transition_run=run) | Q(alert__escalation_run=run),
+            created_at=now,
+            status=DeliveryStatus.PENDING,
         ).values_list("pk", flat=True)
     )
 
@@ -148,8 +159,41 @@ def alert_link(alert: Alert) -> str:
     return _base_url() + reverse("admin:alerts_alert_change", args=[alert.pk])
 
 
+def situation_link(alert: Alert) -> str:
+    return _base_url() + alert.situation_url
+
+
+def sign_link(alert: Alert) -> str:
+    """The warning sign's admin page, or "" for an alert about no sign."""
+    return _base_url() + alert.sign_admin_url if alert.indicator_id else ""
+
+
 def event_name(notification: Notification) -> str:
+    if notification.is_escalation:
+        return "alert.escalated"
     return "alert.opened" if notification.episode == 1 else "alert.reopened"
+
+
+def _level_name(level: int | None) -> str | None:
+    return Severity(level).label.lower() if level else None
+
+
+def sign_payload(alert: Alert) -> dict | None:
+    """The warning sign an alert is about, as a webhook names it (None for other alerts)."""
+    sign = alert.indicator
+    if sign is None:
+        return None
+    return {
+        "id": str(sign.pk),
+        "title": alert.sign_title,
+        "category": sign.category,
+        "observed_on": sign.observed_on.isoformat(),
+        "observed_precision": sign.observed_precision,
+        "observed": sign.observed_display,  # at its precision: "June 2010", "2011"
+        "severity": _level_name(sign.severity),
+        "threshold_moment": sign.threshold_moment,
+        "admin_url": sign_link(alert),
+    }
 
 
 def webhook_payload(notification: Notification, sent_at: dt.datetime) -> dict:
@@ -162,7 +206,11 @@ def webhook_payload(notification: Notification, sent_at: dt.datetime) -> dict:
         "alert": {
             "id": str(alert.uuid),  # as the API and the change feed name it
             "version": alert.version,
-            "level": alert.get_level_display().lower(),
+            # The level this message tells of (an escalation's new level).
+            "level": _level_name(notification.level),
+            "escalated_from": (
+                _level_name(alert.escalated_from) if notification.is_escalation else None
+            ),
             "status": alert.status,
             "episode": notification.episode,
             "opened_at": alert.opened_at.isoformat(),
@@ -180,7 +228,9 @@ def webhook_payload(notification: Notification, sent_at: dt.datetime) -> dict:
                 "region": situation.region,
                 "crisis_type": situation.crisis_type,
                 "tlp": situation.get_sharing_display(),
+                "url": situation_link(alert),
             },
+            "indicator": sign_payload(alert),
             "engagement": (
                 {"id": str(alert.engagement.pk), "title": alert.engagement.title}
                 if alert.engagement_id
@@ -190,23 +240,27 @@ def webhook_payload(notification: Notification, sent_at: dt.datetime) -> dict:
     }
 
 
-def email_subject(alert: Alert) -> str:
-    return (
-        f"[{alert.situation.get_sharing_display()}] {alert.get_level_display()} alert: "
-        f"{alert.situation.title} — {alert.rule.condition}"
-    )
+def email_subject(alert: Alert, notification: Notification | None = None) -> str:
+    escalation = notification is not None and notification.is_escalation
+    level = Severity(notification.level if notification else alert.level).label
+    what = f"Escalated to {level.lower()}" if escalation else f"{level} alert"
+    about = alert.sign_display if alert.indicator_id else alert.rule.condition
+    return f"[{alert.situation.get_sharing_display()}] {what}: {alert.situation.title} — {about}"
 
 
-def email_body(alert: Alert, episode: int) -> str:
+def email_body(alert: Alert, episode: int, notification: Notification | None = None) -> str:
     interval = getattr(alert.situation, "interval", None)
     return render_to_string(
         "alerts/alert_email.txt",
         {
             "alert": alert,
             "episode": episode,
+            "escalation": notification is not None and notification.is_escalation,
             "situation": alert.situation,
             "interval": interval,
             "link": alert_link(alert),
+            "situation_link": situation_link(alert),
+            "sign_link": sign_link(alert),
         },
     )
 
@@ -281,8 +335,8 @@ def _send_email(notification: Notification) -> tuple[list[str], str]:
     if not recipients:
         return [], ""
     message = EmailMessage(
-        subject=email_subject(alert),
-        body=email_body(alert, notification.episode),
+        subject=email_subject(alert, notification),
+        body=email_body(alert, notification.episode, notification),
         to=recipients,
         headers={"X-Tracker-Alert": str(alert.pk)},
     )
@@ -307,7 +361,11 @@ def deliver(notification_id: int) -> DeliveryOutcome:
     """
     notification = (
         Notification.objects.select_related(
-            "alert__rule", "alert__situation", "alert__engagement", "subscription"
+            "alert__rule",
+            "alert__situation",
+            "alert__engagement",
+            "alert__indicator",
+            "subscription",
         )
         .filter(pk=notification_id)
         .first()

@@ -9,6 +9,10 @@ Per rule two statements whatever the number of situations:
 2. ``UPDATE`` of the rule's alerts not seen by this run: the condition cleared, so open and
    acknowledged alerts resolve themselves.
 
+The "no action" and threshold-moment rules work together: one alert per unanswered warning sign
+(unique ``indicator``), whose level is the highest those rules reach and rises in place as the
+sign waits longer (an escalation, logged and notified again); two statements for all of them.
+
 Every transition made by the run carries the run's id, so the run logs its transitions and queues
 notifications with one statement each, and only for what it changed itself.
 """
@@ -51,7 +55,7 @@ from cases.models.base import new_version
 from feed.bulk import record_children
 from feed.choices import RecordType
 
-from ..choices import ACTIVE_STATUSES, AlertEventKind, AlertStatus, RuleKind
+from ..choices import ACTIVE_STATUSES, SIGN_RULE_KINDS, AlertEventKind, AlertStatus, RuleKind
 from ..models import Alert, AlertEvent, AlertRule, UnansweredWarning
 from .notifications import queue_notifications, send_after_commit
 from .sql import DaysBetween, compile_inner, insert_from_queryset, quote
@@ -103,27 +107,55 @@ def _clock_running(path: str = "situation__") -> Q:
     )
 
 
-def _no_action(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet, dict]:
-    """Situations with a warning of severity ≥ S still unanswered after N days.
+# ``EvaluationResult.written``'s key for the alerts of the warning-sign rules, written together.
+SIGN_ALERTS = "unanswered warning signs"
 
-    A warning known only to the month counts from the first day of its period: the alert fires
-    when the wait *may* have reached N days, so a coarse date never delays it.
-    """
-    rows = UnansweredWarning.objects.filter(
-        _clock_running(),
-        warning_from__lte=today - dt.timedelta(days=rule.days),
-        severity__gte=rule.min_severity,
-    )
-    rows = _in_rule_scope(rows, rule, situation_ids)
+
+def _sign_rule_condition(rule: AlertRule, today: dt.date) -> Q:
+    """An unanswered sign meets ``rule``: in its scope, and its wait may have reached the rule's
+    days. A sign known only to the month counts from the first day of its period, so a coarse
+    date never delays an alert."""
+    condition = Q(warning_from__lte=today - dt.timedelta(days=rule.days))
+    if rule.kind == RuleKind.THRESHOLD_MOMENT:
+        condition &= Q(indicator__threshold_moment=True)  # whatever its severity (para. 45)
+    else:
+        condition &= Q(severity__gte=rule.min_severity)
+    if rule.regions:
+        condition &= Q(situation__region__in=rule.regions)
+    if rule.crisis_types:
+        condition &= Q(situation__crisis_type__in=rule.crisis_types)
+    return condition
+
+
+def _unanswered_signs(
+    rules: list[AlertRule], today: dt.date, situation_ids
+) -> tuple[QuerySet, dict]:
+    """Unanswered warning signs (on a running clock) that meet one of the active "no action" or
+    threshold-moment ``rules``, each once, with the highest level those rules reach and the rule
+    that sets it. The rules are configuration (a handful): each is a branch of one CASE, so one
+    statement covers every sign whatever their number."""
+    ordered = sorted(rules, key=lambda rule: (-rule.level, rule.days, rule.pk))
+    conditions = [(rule, _sign_rule_condition(rule, today)) for rule in ordered]
+    met = Q()
+    for _, condition in conditions:
+        met |= condition
+    rows = UnansweredWarning.objects.filter(_clock_running()).filter(met)
+    if situation_ids is not None:
+        rows = rows.filter(situation_id__in=situation_ids)
     today_value = Value(today, output_field=DateField())
-    rows = rows.values("situation_id").annotate(
-        waited=Max(DaysBetween(today_value, F("warning_from")))
+    # The first branch met is the highest level (the rules are ordered by level).
+    rule = Case(*(When(c, then=Value(r.pk)) for r, c in conditions), output_field=IntegerField())
+    level = Case(
+        *(When(c, then=Value(r.level)) for r, c in conditions), output_field=IntegerField()
     )
     return rows, {
-        "subject_key": _subject("situation", "situation_id"),
+        "subject_key": _subject("indicator", "indicator_id"),
         "situation": F("situation_id"),
         "engagement": Cast(Value(None), UUIDField()),
-        "measure": F("waited"),
+        "indicator": F("indicator_id"),
+        "measure": DaysBetween(today_value, F("warning_from")),
+        "rule": rule,
+        "level": level,
     }
 
 
@@ -310,6 +342,171 @@ def _raise(
         return cursor.rowcount
 
 
+def _raise_signs(queryset: QuerySet, subject: dict, now, run: uuid.UUID, stamp: dt.datetime) -> int:
+    """One alert per unanswered sign (``Alert.indicator`` is unique): insert it, or update it
+    when its wait moved, its level rose or its condition had cleared.
+
+    Escalation: while the alert is open or acknowledged, a higher level reached raises the
+    alert's level (and its rule) in place, keeps its acknowledgement, remembers the level before
+    (``escalated_from``) and marks the run (``escalation_run``), which logs the event and notifies
+    again. The level never drops while the sign stays unanswered: it keeps the highest reached
+    (a rule switched off or made stricter later does not lower it silently); a new episode starts
+    from the level of its day. A person's resolution is kept as the other rules keep it.
+    """
+    constants = {
+        "status": Value(AlertStatus.OPEN.value),
+        "episode": Value(1),
+        "condition_active": Value(True),
+        "opened_at": Value(now, output_field=DateTimeField()),
+        "measured_at": Value(now, output_field=DateTimeField()),
+        "acknowledgement": Value(""),
+        "resolution": Value(""),
+        "transition_run": Value(run, output_field=UUIDField()),
+        "updated_at": Value(stamp, output_field=DateTimeField()),
+        "version": Value(1),
+    }
+    columns = {**subject, **constants}
+    inner_sql, params, aliases = compile_inner(queryset, columns)
+    meta = Alert._meta
+    table = quote(meta.db_table)
+
+    def col(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    def out(name: str) -> str:
+        return f"sub.{quote(aliases[list(columns).index(name)])}"
+
+    def cur(name: str) -> str:
+        return f"{table}.{col(name)}"
+
+    def new(name: str) -> str:
+        return f"excluded.{col(name)}"
+
+    # Our own enumeration values, never input: written into the statement.
+    active = ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)
+    resolved = f"'{AlertStatus.RESOLVED.value}'"
+    key = f"cur.{col('indicator')} = {out('indicator')}"
+    stored = f"LATERAL (SELECT * FROM {table} cur WHERE {key} LIMIT 1) cur ON TRUE"
+    select_sql = (
+        f"SELECT {', '.join(f'sub.{quote(alias)}' for alias in aliases)} FROM ({inner_sql}) sub "
+        f"LEFT JOIN {stored} "
+        f"WHERE cur.{col('id')} IS NULL OR NOT cur.{col('condition_active')} "
+        f"OR cur.{col('measure')} IS DISTINCT FROM {out('measure')} "
+        f"OR cur.{col('situation')} IS DISTINCT FROM {out('situation')} "
+        f"OR (cur.{col('status')} IN ({active}) AND {out('level')} > cur.{col('level')})"
+    )
+    reopen = f"({cur('status')} = {resolved} AND NOT {cur('condition_active')})"
+    escalate = (
+        f"(NOT {reopen} AND {cur('status')} IN ({active}) AND {new('level')} > {cur('level')})"
+    )
+
+    def on_reopen(name: str, value_sql: str) -> str:
+        return f"{col(name)} = CASE WHEN {reopen} THEN {value_sql} ELSE {cur(name)} END"
+
+    def on_rise(name: str, value_sql: str, reopened_sql: str) -> str:
+        return (
+            f"{col(name)} = CASE WHEN {reopen} THEN {reopened_sql} "
+            f"WHEN {escalate} THEN {value_sql} ELSE {cur(name)} END"
+        )
+
+    assignments = [
+        f"{col('measure')} = {new('measure')}",
+        f"{col('situation')} = {new('situation')}",
+        f"{col('measured_at')} = {new('measured_at')}",
+        # Before ``level``: every expression reads the row as it was before this update.
+        on_rise("rule", new("rule"), new("rule")),
+        on_rise("level", new("level"), new("level")),
+        on_rise("escalated_from", cur("level"), "NULL"),
+        on_rise("escalation_run", new("transition_run"), cur("escalation_run")),
+        on_reopen("status", new("status")),
+        on_reopen("episode", f"{cur('episode')} + 1"),
+        on_reopen("opened_at", new("opened_at")),
+        on_reopen("acknowledged_at", "NULL"),
+        on_reopen("acknowledged_by", "NULL"),
+        on_reopen("acknowledgement", "''"),
+        on_reopen("resolved_at", "NULL"),
+        on_reopen("resolved_by", "NULL"),
+        on_reopen("resolution", "''"),
+        on_reopen("transition_run", new("transition_run")),
+        f"{col('version')} = {cur('version')} + 1",
+        f"{col('updated_at')} = {new('updated_at')}",
+        f"{col('condition_active')} = {new('condition_active')}",
+    ]
+    changed = " OR ".join(
+        [
+            f"{cur('measure')} IS DISTINCT FROM {new('measure')}",
+            f"{cur('situation')} IS DISTINCT FROM {new('situation')}",
+            f"NOT {cur('condition_active')}",
+            f"({cur('status')} IN ({active}) AND {new('level')} > {cur('level')})",
+        ]
+    )
+    target = ", ".join(col(name) for name in columns)
+    sql = (
+        f"INSERT INTO {table} ({target}) {select_sql} "
+        f"ON CONFLICT ({col('indicator')}) WHERE {col('indicator')} IS NOT NULL DO UPDATE SET "
+        + ", ".join(assignments)
+        + f" WHERE {changed}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _clear_signs(
+    candidates: QuerySet | None,
+    now: dt.datetime,
+    run: uuid.UUID,
+    situation_ids: list | None,
+    stamp: dt.datetime,
+) -> int:
+    """Alerts of warning signs no longer among the ``candidates`` (answered, deleted, on a clock
+    that stopped, or every rule that raised them switched off or changed) resolve themselves."""
+    alerts = Alert.objects.filter(indicator__isnull=False, condition_active=True)
+    if candidates is not None:
+        alerts = alerts.exclude(indicator_id__in=candidates)
+    if situation_ids is not None:
+        alerts = alerts.filter(situation_id__in=situation_ids)
+    was_active = Q(status__in=ACTIVE_STATUSES)
+    # Still unanswered, but its rule is off: say so rather than "cleared".
+    switched_off = Exists(
+        AlertRule.objects.filter(pk=OuterRef("rule_id"), is_active=False)
+    ) & Exists(UnansweredWarning.objects.filter(indicator_id=OuterRef("indicator_id")))
+    return alerts.update(
+        condition_active=False,
+        status=Case(When(was_active, then=Value(AlertStatus.RESOLVED)), default=F("status")),
+        resolved_at=Case(When(was_active, then=Value(now)), default=F("resolved_at")),
+        resolved_by=Case(When(was_active, then=Value(None)), default=F("resolved_by")),
+        resolution=Case(
+            When(was_active & switched_off, then=Value("The rule was switched off.")),
+            When(was_active, then=Value("The condition cleared.")),
+            default=F("resolution"),
+            output_field=TextField(),
+        ),
+        transition_run=Case(
+            When(was_active, then=Value(run, output_field=UUIDField())),
+            default=F("transition_run"),
+        ),
+        **new_version(stamp),
+    )
+
+
+def _log_escalations(run: uuid.UUID, now: dt.datetime) -> int:
+    """An ``escalated`` event, with the levels from and to, for each alert this run raised."""
+    return insert_from_queryset(
+        AlertEvent,
+        Alert.objects.filter(escalation_run=run),
+        {
+            "alert": F("pk"),
+            "kind": Value(AlertEventKind.ESCALATED.value),
+            "episode": F("episode"),
+            "at": Value(now, output_field=DateTimeField()),
+            "comment": Value(""),
+            "level_from": F("escalated_from"),
+            "level_to": F("level"),
+        },
+    )
+
+
 def _clear(
     rule: AlertRule,
     candidates: QuerySet | None,
@@ -363,6 +560,12 @@ def _log_transitions(run: uuid.UUID, now: dt.datetime) -> int:
                 default=Value(""),
                 output_field=TextField(),
             ),
+            # The level it opened at: an escalation's event tells the levels after.
+            "level_to": Case(
+                When(status=AlertStatus.RESOLVED, then=Value(None)),
+                default=F("level"),
+                output_field=IntegerField(),
+            ),
         },
     )
 
@@ -388,11 +591,11 @@ def evaluate_rules(
             # (``NOT IN``): past work_mem PostgreSQL checks the list row by row.
             cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         for rule in rules:
+            if rule.kind in SIGN_RULE_KINDS:
+                continue  # together below: one alert per sign
             candidates = None
             if rule.is_active:
-                if rule.kind == RuleKind.NO_ACTION:
-                    queryset, subject = _no_action(rule, today, ids)
-                elif rule.kind == RuleKind.ESCALATION:
+                if rule.kind == RuleKind.ESCALATION:
                     queryset, subject = _escalation(rule, today, ids)
                 elif rule.kind == RuleKind.STALE:
                     queryset, subject = _stale(rule, now, ids)
@@ -403,6 +606,14 @@ def evaluate_rules(
                 result.written[rule.name] = _raise(rule, queryset, subject, now, run, stamp)
                 candidates = queryset.annotate(key=subject["subject_key"]).values("key")
             changed += _clear(rule, candidates, now, run, ids, stamp)
+        sign_rules = [r for r in rules if r.kind in SIGN_RULE_KINDS and r.is_active]
+        candidates = None
+        if sign_rules:
+            queryset, subject = _unanswered_signs(sign_rules, today, ids)
+            result.written[SIGN_ALERTS] = _raise_signs(queryset, subject, now, run, stamp)
+            candidates = queryset.values("indicator_id")
+        changed += _clear_signs(candidates, now, run, ids, stamp)
+        changed += _log_escalations(run, now)
         changed += sum(result.written.values()) + _log_transitions(run, now)
         if changed > ANALYZE_AFTER_ROWS:
             # The statements below read back what this run wrote; planned on statistics of the
@@ -412,7 +623,9 @@ def evaluate_rules(
         # The statements above fire no signal: tell the change feed, set-based.
         record_children(RecordType.ALERT, Alert.objects.filter(updated_at=stamp), id_field="uuid")
         result.transitions = dict(
-            AlertEvent.objects.filter(alert__transition_run=run, at=now)
+            AlertEvent.objects.filter(
+                Q(alert__transition_run=run) | Q(alert__escalation_run=run), at=now
+            )
             .values_list("kind")
             .annotate(n=Count("pk"))
         )

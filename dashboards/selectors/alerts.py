@@ -28,9 +28,9 @@ def queue(clearance: Clearance, filters: AlertFilters) -> QuerySet:
         queryset = queryset.filter(status=data["status"])
     if data.get("kind"):
         queryset = queryset.filter(rule__kind=data["kind"])
-    return queryset.select_related("rule", "situation", "engagement", "acknowledged_by").order_by(
-        "-level", "opened_at", "pk"
-    )
+    return queryset.select_related(
+        "rule", "situation", "engagement", "indicator", "acknowledged_by"
+    ).order_by("-level", "opened_at", "pk")
 
 
 def queue_table(
@@ -52,6 +52,9 @@ def queue_table(
             "url": reverse("dashboards:situation", args=[alert.situation.slug]),
             "region": label(Region, alert.situation.region),
             "rule": alert.rule.name,
+            # The warning sign of a "no action" or threshold-moment alert (one alert per sign).
+            "sign": alert.sign_display,
+            "sign_url": alert.sign_admin_url,
             "message": alert.message,
             "opened_at": alert.opened_at,
             "acknowledged_by": alert.acknowledged_by.get_username()
@@ -70,6 +73,7 @@ def queue_table(
             Column("situation", "Situation", link="url"),
             Column("region", "Region"),
             Column("rule", "Rule"),
+            Column("sign", "Warning sign", link="sign_url"),
             Column("message", "What happened"),
             Column("opened_at", "Opened", "datetime"),
             Column("acknowledged_by", "Acknowledged by"),

@@ -113,7 +113,7 @@ def picture(clearance: Clearance, slug: str) -> SituationPicture:
     )
     alerts = list(
         Alert.objects.filter(situation=situation)
-        .select_related("rule", "engagement", "acknowledged_by")
+        .select_related("rule", "engagement", "indicator", "acknowledged_by")
         .prefetch_related(
             Prefetch("events", queryset=AlertEvent.objects.select_related("by").order_by("at"))
         )
@@ -336,6 +336,13 @@ def events_table(picture: SituationPicture) -> Table:
     )
 
 
+def event_levels(event: AlertEvent) -> str:
+    """An escalation's levels, "High → Critical"; "" for other events."""
+    if event.level_from is None or event.level_to is None:
+        return ""
+    return f"{event.get_level_from_display()} → {event.get_level_to_display()}"
+
+
 def alerts_table(picture: SituationPicture) -> Table:
     """The situation's alerts and their history: one row per transition."""
     rows = []
@@ -343,13 +350,13 @@ def alerts_table(picture: SituationPicture) -> Table:
         for event in alert.events.all():
             rows.append(
                 {
-                    "alert": alert.rule.name,
+                    "alert": alert.sign_display or alert.rule.name,
                     "level": alert.get_level_display(),
                     "status": alert.get_status_display(),
                     "event": event.get_kind_display(),
                     "at": event.at,
                     "by": event.by.get_username() if event.by else "the tracker",
-                    "comment": event.comment,
+                    "comment": event.comment or event_levels(event),
                 }
             )
     return Table(

@@ -206,3 +206,29 @@ def test_intervals_cannot_be_edited_by_hand(client, desk):
     url = reverse("admin:alerts_situationinterval_change", args=[row.pk])
     response = client.post(url, {"days_min": "0"})
     assert response.status_code == 403
+
+
+def test_the_alert_list_names_each_sign_and_links_to_it_and_its_situation(client, desk):
+    [alert, _] = raise_alerts()
+    html = client.get(reverse("admin:alerts_alert_changelist")).content.decode()
+    sign = alert.indicator
+    assert f'href="/admin/cases/warningindicator/{sign.pk}/change/"' in html
+    assert f'href="/dashboard/situations/{alert.situation.slug}/"' in html
+    assert f"of {sign.observed_display} (critical severity)" in html
+    page = client.get(reverse("admin:alerts_alert_change", args=[alert.pk])).content.decode()
+    assert f"/admin/cases/warningindicator/{sign.pk}/change/" in page
+
+
+def test_a_threshold_moment_rule_takes_no_severity_in_the_admin(client, desk):
+    rule = AlertRule.objects.get(kind=RuleKind.THRESHOLD_MOMENT)
+    url = reverse("admin:alerts_alertrule_change", args=[rule.pk])
+    data = admin_form_data(client.get(url))
+    data.update(min_severity=str(Severity.HIGH))
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["min_severity"] == ["Not used by this kind of rule; leave it empty."]
+    data.update(min_severity="", days="5")
+    assert client.post(url, data).status_code == 302
+    rule.refresh_from_db()
+    assert (rule.days, rule.min_severity) == (5, None)

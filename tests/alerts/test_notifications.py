@@ -38,7 +38,10 @@ CRITICAL_7 = "No action 7 days after a critical warning"
 def raise_critical_alert(situation=None, **situation_fields):
     situation = situation or SituationFactory(**situation_fields)
     WarningIndicatorFactory(
-        situation=situation, severity=Severity.CRITICAL, observed_on=days_ago(9)
+        situation=situation,
+        severity=Severity.CRITICAL,
+        observed_on=days_ago(9),
+        description="Troops massed at the border.",
     )
     recompute_intervals()
     result = evaluate_rules()
@@ -62,11 +65,15 @@ def test_desk_officers_of_the_region_get_an_email_with_what_they_need_to_act():
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [africa.user.email]
+    # The alert names its sign: title, date at its precision, severity (one alert per sign).
+    observed = alert.indicator.observed_display
+    sign = f"“Rising political tension: Troops massed at the border.” of {observed} (critical severity)"
     assert message.subject == (
-        "[TLP:AMBER] Critical alert: Guinea: post-electoral tension — "
-        "No action 7 days after a warning sign of critical severity or above"
+        f"[TLP:AMBER] Critical alert: Guinea: post-electoral tension — {sign}"
     )
-    assert "has had no action for 9 days (threshold 7)" in message.body
+    assert f"Warning sign {sign} has had no action for 9 days (threshold 7)" in message.body
+    assert f"/dashboard/situations/{situation.slug}/" in message.body
+    assert f"/admin/cases/warningindicator/{alert.indicator_id}/change/" in message.body
     assert "Warning to action: open: 9 days so far" in message.body
     assert f"/admin/alerts/alert/{alert.pk}/change/" in message.body
     assert "early warning is useful only if it leads to early action" in message.body.lower()
@@ -116,6 +123,16 @@ def test_a_partner_system_receives_a_webhook_it_can_verify():
     assert payload["alert"]["situation"]["tlp"] == "TLP:AMBER"
     assert payload["alert"]["level"] == "critical"
     assert payload["alert"]["rule"]["kind"] == "no-action"
+    sign = payload["alert"]["indicator"]
+    assert sign["id"] == str(alert.indicator_id)
+    assert sign["title"] == "Rising political tension: Troops massed at the border."
+    assert (sign["observed"], sign["observed_precision"]) == (
+        alert.indicator.observed_display,
+        "day",
+    )
+    assert (sign["severity"], sign["threshold_moment"]) == ("critical", False)
+    assert sign["admin_url"].endswith(f"/admin/cases/warningindicator/{alert.indicator_id}/change/")
+    assert payload["alert"]["situation"]["url"].endswith(f"/dashboard/situations/{situation.slug}/")
     attempt = hook.delivery_attempts.get()
     assert (attempt.succeeded, attempt.response_status) == (True, 204)
 

@@ -17,7 +17,7 @@ from alerts.services import (
     resolve,
     save_alert_rule,
 )
-from alerts.services.rules import subject_key
+from alerts.services.rules import SIGN_ALERTS, subject_key
 from cases import services
 from cases.choices import (
     CrisisType,
@@ -217,7 +217,11 @@ def test_one_condition_is_one_alert_however_often_the_job_runs():
     assert alert.notifications.count() == 1  # the e-mail, queued once
     assert first.transitions[AlertEventKind.OPENED] == Alert.objects.count()
     assert alert.situation == indicator.situation
-    assert alert.subject_key == subject_key("situation", indicator.situation_id)
+    # One alert per warning sign (issue 13): the sign is its subject, not the situation.
+    assert (alert.indicator, alert.subject_key) == (
+        indicator,
+        subject_key("indicator", indicator.pk),
+    )
 
 
 def test_a_rerun_rewrites_an_alert_only_when_its_measure_moves():
@@ -226,13 +230,13 @@ def test_a_rerun_rewrites_an_alert_only_when_its_measure_moves():
     alert = alerts(CRITICAL_7).get()
     first_measured = alert.measured_at
     result = refresh()
-    assert result.written[CRITICAL_7] == 0
+    assert result.written[SIGN_ALERTS] == 0  # the no-action rules write together, per sign
     alert.refresh_from_db()
     assert alert.measured_at == first_measured
 
     tomorrow = timezone.now() + dt.timedelta(days=1)
     result = refresh(now=tomorrow)
-    assert result.written[CRITICAL_7] == 1
+    assert result.written[SIGN_ALERTS] == 1
     alert.refresh_from_db()
     assert (alert.measure, alert.measured_at, alert.episode) == (10, tomorrow, 1)
 

@@ -64,4 +64,6 @@ def test_refresh_alerts_recomputes_evaluates_and_prints_the_picture():
     text = out.getvalue()
     assert text.startswith("Intervals: full run, 1 situation and 1 warning-sign rows changed.")
     assert f"- {situation.title}: open: 9 days so far | first warning" in text
-    assert "No action 7 days after a critical warning: A warning sign of critical" in text
+    # The alert names its sign (one alert per sign, issue 13).
+    assert "No action 7 days after a critical warning: Warning sign “" in text
+    assert "(critical severity) has had no action for 9 days (threshold 7)." in text

@@ -157,18 +157,15 @@ def test_alerts_raised_by_the_rules_reach_cleared_partners_only(api, level, list
     api.post(f"alerts/{alert.uuid}/acknowledge/", {"comment": "On it"})
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == [("upsert", 2)]
-    # The rules see a new measure (ON CONFLICT DO UPDATE): version 3.
-    WarningIndicatorFactory(
-        situation=situation,
-        severity=Severity.CRITICAL,
-        observed_on=timezone.localdate() - dt.timedelta(days=20),
-    )
-    run_rules()
+    # The next day the rules see the sign's wait grow (ON CONFLICT DO UPDATE): version 3. (A new
+    # sign raised the situation's measure before; it is now an alert of its own.)
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    evaluate_rules(now=tomorrow)
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == [("upsert", 3)]
     assert Alert.objects.get(pk=alert.pk).version == 3
     # Running again with nothing new writes nothing and tells nothing.
-    run_rules()
+    evaluate_rules(now=tomorrow)
     entries, cursor = feed(api, cursor)
     assert alert_entries(entries, alert) == []
 
@@ -356,3 +353,27 @@ def test_alerts_on_situations_the_feed_never_saw_are_recorded_in_a_fixed_number_
     assert len(shown) == 12 and len(red) == 2
     assert told & shown == shown - red
     assert not any(("situation", str(s.pk)) in told for s in hidden)
+
+
+def test_an_alert_names_its_warning_sign_with_its_date_at_its_precision(api):
+    situation = warned_situation(api, SharingLevel.GREEN, listed=False)
+    indicator = situation.indicators.get()
+    indicator.observed_on = dt.date(2010, 6, 1)
+    indicator.observed_precision = "month"
+    indicator.threshold_moment = True
+    services.save_indicator(indicator)
+    run_rules()
+    alert = Alert.objects.get(situation=situation)
+    data = api.get(f"alerts/{alert.uuid}/").json()
+    assert data["indicator"] == {
+        "id": str(indicator.pk),
+        "category": indicator.category,
+        "description": indicator.description,
+        "severity": Severity.CRITICAL,
+        "observed_on": "2010-06-01",
+        "observed_precision": "month",
+        "threshold_moment": True,
+    }
+    assert (data["level"], data["escalated_from"]) == (Severity.CRITICAL, None)
+    listed = api.get("alerts/", {"indicator": str(indicator.pk)}).json()
+    assert [row["indicator"]["id"] for row in listed["results"]] == [str(indicator.pk)]

@@ -87,6 +87,14 @@ def rich_records(db):
         resolution="cleared",
     )
     AlertFactory(situation=SituationFactory(sharing=SharingLevel.RED))
+    # One alert per warning sign: the sign nested, as the Python rows and the feed's SQL build it.
+    AlertFactory(
+        situation=open_,
+        indicator=indicator,
+        subject_key=f"indicator:{indicator.pk.hex}",
+        escalated_from=3,
+        level=4,
+    )
     Alert.objects.filter(situation=listed).update(updated_at=whole)
     return partner
 
