@@ -23,8 +23,8 @@ from tests.factories import (
 
 from .helpers import days_ago
 
-BEFORE = [("alerts", "0009_interval_clock_stop")]
-AFTER = [("alerts", "0010_sign_alerts")]
+BEFORE = [("alerts", "0011_webhook_url_public_address")]
+AFTER = [("alerts", "0012_sign_alerts")]
 
 CRITICAL_7 = "No action 7 days after a critical warning"
 HIGH_14 = "No action 14 days after a high warning"

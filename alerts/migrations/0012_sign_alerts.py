@@ -185,7 +185,7 @@ def one_alert_per_sign(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0009_interval_clock_stop'),
+        ('alerts', '0011_webhook_url_public_address'),
         ('cases', '0005_answers_and_clock_stop'),
         # The change feed's tables: merged alerts are told to partners.
         ('feed', '0001_initial'),
