@@ -81,6 +81,7 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
     overall, by = overview_intervals(clearance, filters)
     unanswered = overview.unanswered_warnings(clearance, filters, limit=15)
     threshold = unanswered.extra["threshold"]
+    targets, targets_overall, targets_by = overview.target_tables(clearance, filters)
 
     risk_segments = [
         charts.Segment(f"risk_{level.value}", f"{level.label}", charts.SEVERITY[level.value])
@@ -158,6 +159,10 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
         "open_alerts": sum(r["total"] for r in alerts_table.rows),
         "unanswered": unanswered,
         "threshold_label": Severity(threshold).label.lower(),
+        "targets": targets,
+        "targets_caption": overview.targets_caption(targets),
+        "targets_overall": targets_overall,
+        "targets_tables": list(targets_by.values()),
     }
 
 
@@ -357,6 +362,14 @@ EXPORTS: dict[str, Export] = {
         for g in overview.GROUPINGS
     },
     "unanswered": (SituationFilters, lambda c, f: overview.unanswered_warnings(c, f, limit=None)),
+    "targets-overall": (SituationFilters, lambda c, f: overview.target_tables(c, f)[1]),
+    **{
+        f"targets-by-{g.replace('_', '-')}": (
+            SituationFilters,
+            lambda c, f, g=g: overview.target_tables(c, f)[2][g],
+        )
+        for g in overview.TARGET_GROUPINGS
+    },
     "situations": (SituationFilters, lambda c, f: situations_table(c, f, page=None)),
     "heatmap": (
         ElementFilters,

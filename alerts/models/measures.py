@@ -27,6 +27,25 @@ class MeasureSettings(models.Model):
         help_text="A situation's interval starts at its first warning sign of at least this "
         "severity. Changing it recomputes every interval.",
     )
+    # Public health's 7-1-7 target (detect an outbreak within 7 days of its emergence, notify
+    # public health authorities within 1 day of detection, complete the early response within 7
+    # days of notification) carried over to preventive diplomacy.
+    detect_target_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Detection target, in days from the first warning sign (emergence) to the "
+        "sign reaching the desk. Public health's 7-1-7 target detects within 7 days.",
+    )
+    notify_target_days = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Notification target, in days from detection to a decision maker or the lead "
+        "actor alerted (a note to the Secretary-General, a briefing). 7-1-7 notifies within 1 "
+        "day.",
+    )
+    respond_target_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Response target, in days from notification to the first response (the first "
+        "engagement answering the sign). 7-1-7 responds within 7 days.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     intervals_computed_at = models.DateTimeField(
         null=True,
@@ -49,6 +68,15 @@ class MeasureSettings(models.Model):
         return (
             f"Interval from the first warning at or above {self.get_threshold_severity_display()}"
         )
+
+    @property
+    def targets(self) -> dict[str, int]:
+        """The milestone targets in days, by name (``alerts.services.milestones.TARGETS``)."""
+        return {
+            "detect": self.detect_target_days,
+            "notify": self.notify_target_days,
+            "respond": self.respond_target_days,
+        }
 
     @classmethod
     def load(cls) -> MeasureSettings:
@@ -144,6 +172,35 @@ class SituationInterval(IntervalFields):
         blank=True,
         help_text="The last day of the period the clock stopped in, when known (a status date or "
         "the report's issue date); open intervals are measured to it",
+    )
+    stopped_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The first day of the period the clock stopped in, when known: a milestone "
+        "still missing is known to be late only by then",
+    )
+    # The milestones between the first warning (emergence: warning_from/until) and the first
+    # response (action_from/until), as bounds: the earliest and the latest day each may have been.
+    detected_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Detection: the earliest day a warning sign at the threshold may have reached "
+        "the desk (its report date, or the day it was logged)",
+    )
+    detected_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The latest day by which one had reached the desk; empty when not known (signs "
+        "seeded from a report without a report date)",
+    )
+    notified_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Notification: the earliest day of the first briefing of a decision maker "
+        "after the first warning; empty when none is recorded",
+    )
+    notified_until = models.DateField(
+        null=True, blank=True, help_text="The latest day by which that briefing was given"
     )
     changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the recompute last changed these figures"

@@ -1,0 +1,200 @@
+"""Milestones and their targets: public health's 7-1-7 carried over to preventive diplomacy.
+
+A situation has four milestones, each stored by the interval recompute as bounds (the earliest and
+the latest day it may have been, so a date known to the month or year stays a month or a year):
+
+- *emergence*: its first warning sign at the threshold (``warning_from``/``warning_until``);
+- *detection*: a sign reaching the desk (``detected_from``/``detected_until``; the latter empty
+  when not known);
+- *notification*: a decision maker or the lead actor alerted, a ``Briefing``
+  (``notified_from``/``notified_until``; empty when none is recorded);
+- *first response*: the first answer (``action_from``/``action_until``; ``is_open`` while there
+  is none, both empty when answered only by undated engagements).
+
+Three intervals, each with a target in days (``MeasureSettings``, 7, 1 and 7 by default): detect
+(emergence → detection), notify (detection → notification), respond (notification → first
+response). Each is *met*, *missed* or *cannot tell* — never a guess:
+
+- met when the longest interval the dates allow is within the target;
+- missed when the shortest is beyond it, or the milestone is still missing and the time since the
+  previous one (measured to today, or to the day the clock stopped) already exceeds the target;
+- otherwise it cannot be told at the precision of the dates (or the previous milestone's date is
+  not known).
+
+The outcome is derived from the stored bounds when read, in SQL (``outcome_sql``), so a changed
+target or a new day takes effect at once, with no recompute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import MeasureSettings, SituationInterval
+from .sql import quote
+
+
+class Outcome:
+    MET = "met"
+    MISSED = "missed"
+    CANNOT_TELL = "cannot-tell"
+
+
+OUTCOMES = (Outcome.MET, Outcome.MISSED, Outcome.CANNOT_TELL)
+OUTCOME_LABELS = {
+    Outcome.MET: "Met",
+    Outcome.MISSED: "Missed",
+    Outcome.CANNOT_TELL: "Cannot tell at this precision",
+}
+
+# Each target: the milestone it runs from, the one it runs to, and the SQL (over the columns of
+# ``SituationInterval``, named through ``column``) saying the latter is still missing.
+TARGETS = ("detect", "notify", "respond")
+TARGET_LABELS = {
+    "detect": "Detect: first warning to the desk",
+    "notify": "Notify: the desk to a decision maker",
+    "respond": "Respond: decision maker to first response",
+}
+_SPANS = {
+    "detect": (("warning_from", "warning_until"), ("detected_from", "detected_until"), None),
+    "notify": (("detected_from", "detected_until"), ("notified_from", "notified_until"), "nf"),
+    "respond": (("notified_from", "notified_until"), ("action_from", "action_until"), "open"),
+}
+
+
+def _date(day: dt.date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def outcome_sql(
+    target: str, days: int, today: dt.date, column: Callable[[str], str] = quote
+) -> str:
+    """SQL of ``target``'s outcome ('met', 'missed', 'cannot-tell'; NULL without a first warning)
+    over a row with the columns of ``SituationInterval`` (``column(name)`` renders one)."""
+    (prev_from, prev_until), (cur_from, cur_until), missing = _SPANS[target]
+    p_from, p_until = column(prev_from), column(prev_until)
+    c_from, c_until = column(cur_from), column(cur_until)
+    days = int(days)
+    # A missing milestone is late once the time since the previous one exceeds the target, counted
+    # to today or to the first day the clock may have stopped on.
+    now = f"least(coalesce({column('stopped_from')}, {_date(today)}), {_date(today)})"
+    if missing == "nf":
+        missing_sql = f"{c_from} IS NULL"
+    elif missing == "open":
+        missing_sql = column("is_open")
+    else:
+        missing_sql = "false"
+    return (
+        f"(CASE WHEN {column('warning_from')} IS NULL THEN NULL "
+        f"WHEN {missing_sql} THEN CASE WHEN {now} - {p_until} > {days} "
+        f"THEN '{Outcome.MISSED}' ELSE '{Outcome.CANNOT_TELL}' END "
+        # NULL bounds (a date not known) compare to nothing: neither met nor missed.
+        f"WHEN {c_until} - {p_from} <= {days} THEN '{Outcome.MET}' "
+        f"WHEN {c_from} - {p_until} > {days} THEN '{Outcome.MISSED}' "
+        f"ELSE '{Outcome.CANNOT_TELL}' END)"
+    )
+
+
+def outcomes_sql(
+    targets: Mapping[str, int], today: dt.date, column: Callable[[str], str] = quote
+) -> dict[str, str]:
+    return {name: outcome_sql(name, targets[name], today, column) for name in TARGETS}
+
+
+def situation_outcomes(situation_id, *, today: dt.date | None = None) -> dict[str, str | None]:
+    """One situation's outcome per target, as stored bounds and today give them (one query with
+    the settings)."""
+    today = today or timezone.localdate()
+    targets = MeasureSettings.load().targets
+    table = quote(SituationInterval._meta.db_table)
+    expressions = outcomes_sql(targets, today)
+    sql = (
+        "SELECT "
+        + ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
+        + f" FROM {table} WHERE situation_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(situation_id)])
+        row = cursor.fetchone()
+    return dict.fromkeys(TARGETS) if row is None else dict(zip(TARGETS, row, strict=True))
+
+
+# The groupings of the overview's target shares: the key of each as text over the summary rows.
+SHARE_GROUPINGS = {
+    "region": "r.region::text",
+    "crisis_type": "r.crisis_type::text",
+    "year": "r.warning_year::text",
+}
+SHARE_COLUMNS = [
+    "situations",
+    *[f"{name}_{outcome.replace('-', '_')}" for name in TARGETS for outcome in OUTCOMES],
+]
+
+
+def _aggregates() -> str:
+    parts = ["count(*) AS situations"]
+    for name in TARGETS:
+        for outcome in OUTCOMES:
+            parts.append(
+                f"count(*) FILTER (WHERE {name} = '{outcome}') "
+                f"AS {name}_{outcome.replace('-', '_')}"
+            )
+    return ", ".join(parts)
+
+
+def target_shares(
+    rows_sql: str, params, targets: Mapping[str, int], *, today: dt.date | None = None
+) -> dict:
+    """Counts of situations meeting, missing and not telling each target, over ``rows_sql`` (a
+    SELECT of summary rows with ``situation_id``, ``region``, ``crisis_type``, ``warning_year``:
+    those a viewer may see), overall and by region, crisis type and year of emergence. ONE
+    query. Returns ``{"overall": row, grouping: [row with its "group"], …}``."""
+    today = today or timezone.localdate()
+    intervals = quote(SituationInterval._meta.db_table)
+    expressions = outcomes_sql(targets, today, lambda name: f"i.{quote(name)}")
+    outcome_columns = ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
+    aggregates = _aggregates()
+    parts = [f"SELECT 'overall'::text AS grouping, ''::text AS group_key, {aggregates} FROM r"]
+    for grouping, key in SHARE_GROUPINGS.items():
+        parts.append(f"SELECT '{grouping}'::text, {key}, {aggregates} FROM r GROUP BY {key}")
+    order = (
+        f"array_position(ARRAY{['overall', *SHARE_GROUPINGS]!r}::text[], grouping), "
+        "CASE WHEN grouping = 'year' THEN length(group_key) END, group_key"
+    )
+    sql = (
+        f"WITH r AS MATERIALIZED (SELECT u.region, u.crisis_type, u.warning_year, "
+        f"{outcome_columns} FROM ({rows_sql}) u "
+        f"JOIN {intervals} i ON i.situation_id = u.situation_id) "
+        f"SELECT * FROM ({' UNION ALL '.join(parts)}) f ORDER BY {order}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col[0] for col in cursor.description]
+        records = [dict(zip(names, record, strict=True)) for record in cursor.fetchall()]
+    result: dict = {"overall": dict.fromkeys(SHARE_COLUMNS, 0)}
+    result.update({grouping: [] for grouping in SHARE_GROUPINGS})
+    for row in records:
+        grouping, key = row.pop("grouping"), row.pop("group_key")
+        if grouping == "overall":
+            result["overall"] = row
+        else:
+            result[grouping].append({"group": int(key) if grouping == "year" else key, **row})
+    return result
+
+
+__all__ = [
+    "OUTCOMES",
+    "OUTCOME_LABELS",
+    "SHARE_COLUMNS",
+    "SHARE_GROUPINGS",
+    "TARGETS",
+    "TARGET_LABELS",
+    "Outcome",
+    "outcome_sql",
+    "outcomes_sql",
+    "situation_outcomes",
+    "target_shares",
+]
