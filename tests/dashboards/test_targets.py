@@ -1,0 +1,164 @@
+"""Issue 13, item 4: the overview's 7-1-7 targets — by region, crisis type and year of the first
+warning, the situations meeting, missing and not telling each target, under the viewer's
+clearance, in a constant number of queries.
+
+| situation | region | sharing | detect | notify | respond |
+| --- | --- | --- | --- | --- | --- |
+| kilo (2010) | Africa | GREEN | 2 days: met | 1 day: met | 2 days: met |
+| lima (2010) | Africa | GREEN | 21 days: missed | none: missed | no briefing: cannot tell |
+| mike (2011) | Asia | GREEN | June to 30 June: cannot tell | 1 day: met | July: cannot tell |
+| november (2011) | Asia | RED | 0 days: met | 0 days: met | none yet, for years: missed |
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from alerts.models import MeasureSettings
+from alerts.services import recompute_intervals, save_measure_settings
+from cases.choices import CrisisType, DatePrecision, Region, SharingLevel
+from cases.sharing import Clearance
+from dashboards.selectors import overview
+from tests.factories import (
+    BriefingFactory,
+    EngagementFactory,
+    SituationFactory,
+    WarningIndicatorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+MONTH = DatePrecision.MONTH
+
+
+def _situation(slug, region, crisis_type, sharing=SharingLevel.GREEN):
+    return SituationFactory(
+        slug=slug, title=slug.capitalize(), region=region, crisis_type=crisis_type, sharing=sharing
+    )
+
+
+def _sign(situation, on, reported, precision=DatePrecision.DAY):
+    WarningIndicatorFactory(
+        situation=situation, observed_on=on, observed_precision=precision, reported_on=reported
+    )
+
+
+@pytest.fixture
+def milestones_world(db):
+    kilo = _situation("kilo", Region.AFRICA, CrisisType.CONSTITUTIONAL_CRISIS)
+    _sign(kilo, D(2010, 6, 10), D(2010, 6, 12))
+    BriefingFactory(situation=kilo, briefed_on=D(2010, 6, 13))
+    EngagementFactory(situation=kilo, started_on=D(2010, 6, 15))
+
+    lima = _situation("lima", Region.AFRICA, CrisisType.POLITICAL_CRISIS)
+    _sign(lima, D(2010, 6, 10), D(2010, 7, 1))
+    EngagementFactory(situation=lima, started_on=D(2010, 8, 1))
+
+    mike = _situation("mike", Region.ASIA, CrisisType.POLITICAL_CRISIS)
+    _sign(mike, D(2011, 6, 1), D(2011, 6, 30), precision=MONTH)
+    BriefingFactory(situation=mike, briefed_on=D(2011, 7, 1))
+    EngagementFactory(situation=mike, started_on=D(2011, 7, 1), started_precision=MONTH)
+
+    november = _situation(
+        "november", Region.ASIA, CrisisType.POLITICAL_CRISIS, sharing=SharingLevel.RED
+    )
+    _sign(november, D(2011, 3, 1), D(2011, 3, 1))
+    BriefingFactory(situation=november, briefed_on=D(2011, 3, 1))
+    recompute_intervals(full=True)
+
+
+def counts(row: dict, target: str) -> tuple[int, int, int]:
+    return row[f"{target}_met"], row[f"{target}_missed"], row[f"{target}_cannot_tell"]
+
+
+def test_target_shares_overall_and_by_region_crisis_type_and_year(milestones_world):
+    targets, overall, by = overview.target_tables(Clearance.internal(), None)
+    assert targets == {"detect": 7, "notify": 1, "respond": 7}
+    total = overall.rows[0]
+    assert total["situations"] == 4
+    assert counts(total, "detect") == (2, 1, 1)
+    assert counts(total, "notify") == (3, 1, 0)
+    assert counts(total, "respond") == (1, 1, 2)
+    assert total["detect_met_text"] == "2 (50%)"
+    assert total["notify_met_share"] == 0.75
+
+    region = {row["group_label"]: row for row in by["region"].rows}
+    assert list(region) == ["Africa", "Asia"]
+    assert counts(region["Africa"], "detect") == (1, 1, 0)
+    assert counts(region["Asia"], "respond") == (0, 1, 1)
+    crisis = {row["group_label"]: row for row in by["crisis_type"].rows}
+    assert crisis["Political crisis"]["situations"] == 3
+    assert counts(crisis["Constitutional crisis"], "respond") == (1, 0, 0)
+    year = {row["group"]: row for row in by["year"].rows}
+    assert list(year) == [2010, 2011]
+    assert counts(year[2011], "notify") == (2, 0, 0)
+
+
+def test_a_viewer_counts_only_the_situations_it_may_see(milestones_world):
+    _, overall, by = overview.target_tables(Clearance.public(), None)
+    total = overall.rows[0]
+    assert total["situations"] == 3  # not November (RED)
+    assert counts(total, "respond") == (1, 0, 2)
+    assert [row["group_label"] for row in by["region"].rows] == ["Africa", "Asia"]
+
+
+def test_the_overview_shows_the_target_shares(client, milestones_world, staff):
+    client.force_login(staff)
+    content = client.get("/dashboard/").content.decode()
+    assert '<h2 id="targets-heading">Targets: detect 7 · notify 1 · respond 7</h2>' in content
+    for key in (
+        "targets-overall",
+        "targets-by-region",
+        "targets-by-crisis-type",
+        "targets-by-year",
+    ):
+        assert f'id="table-{key}"' in content
+    assert "Detect: cannot tell" in content
+    assert "2 (50%)" in content
+
+
+def test_a_changed_target_shows_at_once(client, milestones_world, staff):
+    settings = MeasureSettings.load()
+    settings.detect_target_days = 30
+    save_measure_settings(settings)
+    client.force_login(staff)
+    content = client.get("/dashboard/").content.decode()
+    assert "Targets: detect 30 · notify 1 · respond 7" in content
+    _, overall, _ = overview.target_tables(Clearance.internal(), None)
+    assert counts(overall.rows[0], "detect") == (4, 0, 0)  # Lima's 21 days, Mike's June: met
+
+
+def test_the_target_tables_download_as_csv(client, milestones_world, staff):
+    client.force_login(staff)
+    response = client.get("/dashboard/export/targets-by-region.csv", {"region": "africa"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["Region"] for row in rows] == ["Africa"]
+    assert rows[0]["Detect: met"] == "1" and rows[0]["Detect: missed"] == "1"
+    assert rows[0]["Notify: missed (share)"] == "0.5"
+
+
+def _queries_for_targets() -> int:
+    with CaptureQueriesContext(connection) as captured:
+        overview.target_tables(Clearance.public(), None)
+    return len(captured.captured_queries)
+
+
+def test_the_target_shares_take_the_same_queries_however_many_situations(
+    milestones_world, django_assert_max_num_queries
+):
+    few = _queries_for_targets()
+    for i in range(12):
+        situation = _situation(f"more-{i}", list(Region)[i % 5], CrisisType.POLITICAL_CRISIS)
+        _sign(situation, D(2009 + i % 3, 1 + i % 12, 1), D(2009 + i % 3, 1 + i % 12, 2 + i))
+        BriefingFactory(situation=situation, briefed_on=D(2009 + i % 3, 1 + i % 12, 3 + i))
+    recompute_intervals(full=True)
+    assert _queries_for_targets() == few
+    with django_assert_max_num_queries(2):  # the settings, then the shares
+        overview.target_tables(Clearance.internal(), None)
