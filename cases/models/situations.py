@@ -148,11 +148,14 @@ class WarningIndicator(TrackedModel):
         "day of the period when not precise to a day). Empty: the day it was logged here, or "
         "not known for records seeded from a report",
     )
+    # Optional in forms: no report date needs no precision (stored as Day), nor does a day.
     reported_precision = models.CharField(
         max_length=8,
         choices=DatePrecision.choices,
         default=DatePrecision.DAY,
         db_default=DatePrecision.DAY,
+        blank=True,
+        help_text="Precision of the report date (a day when left empty)",
     )
     threshold_moment = models.BooleanField(
         default=False,
@@ -191,10 +194,10 @@ class WarningIndicator(TrackedModel):
     def _normalise_dates(self) -> None:
         if self.observed_on:
             self.observed_on = normalise(self.observed_on, self.observed_precision)
+        if not self.reported_on or not self.reported_precision:
+            self.reported_precision = DatePrecision.DAY
         if self.reported_on:
             self.reported_on = normalise(self.reported_on, self.reported_precision)
-        else:
-            self.reported_precision = DatePrecision.DAY
 
     def clean(self) -> None:
         super().clean()
