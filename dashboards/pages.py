@@ -274,6 +274,7 @@ def situation_tables(clearance: Clearance, picture) -> dict[str, Table]:
         "events": situation_selectors.events_table(picture),
         "actors": situation_selectors.actors_and_roles(picture.situation),
         "alerts": situation_selectors.alerts_table(picture),
+        "milestones": situation_selectors.milestones_table(picture),
         "assessments": element_selectors.heatmap(
             clearance, None, picture.elements, situation=picture.situation, page_size=None
         ),
@@ -389,7 +390,7 @@ EXPORTS: dict[str, Export] = {
     "alerts": (AlertFilters, lambda c, f: alert_selectors.queue_table(c, f, limit=None)),
 }
 
-SITUATION_EXPORTS = ("events", "actors", "alerts", "assessments")
+SITUATION_EXPORTS = ("events", "actors", "alerts", "assessments", "milestones")
 
 
 def export_url(key: str, query: str = "", slug: str | None = None) -> str:

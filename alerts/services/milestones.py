@@ -28,7 +28,7 @@ target or a new day takes effect at once, with no recompute.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from django.db import connection
 from django.utils import timezone
@@ -69,15 +69,33 @@ def _date(day: dt.date) -> str:
     return f"DATE '{day.isoformat()}'"
 
 
+_TARGET_FIELDS = {name: f"{name}_target_days" for name in TARGETS}
+
+
+def target_days_sql(target: str) -> str:
+    """SQL of ``target``'s days as the settings hold them now (its default before the settings
+    row exists): a scalar subquery PostgreSQL evaluates once per statement, so a read of the
+    outcomes needs no query of its own for the settings."""
+    field = MeasureSettings._meta.get_field(_TARGET_FIELDS[target])
+    table = quote(MeasureSettings._meta.db_table)
+    return (
+        f"coalesce((SELECT {quote(field.column)} FROM {table} WHERE id = 1), {int(field.default)})"
+    )
+
+
 def outcome_sql(
-    target: str, days: int, today: dt.date, column: Callable[[str], str] = quote
+    target: str,
+    today: dt.date,
+    column: Callable[[str], str] = quote,
+    days: int | None = None,
 ) -> str:
     """SQL of ``target``'s outcome ('met', 'missed', 'cannot-tell'; NULL without a first warning)
-    over a row with the columns of ``SituationInterval`` (``column(name)`` renders one)."""
+    over a row with the columns of ``SituationInterval`` (``column(name)`` renders one), against
+    ``days`` or, by default, the target the settings hold."""
     (prev_from, prev_until), (cur_from, cur_until), missing = _SPANS[target]
     p_from, p_until = column(prev_from), column(prev_until)
     c_from, c_until = column(cur_from), column(cur_until)
-    days = int(days)
+    limit = target_days_sql(target) if days is None else str(int(days))
     # A missing milestone is late once the time since the previous one exceeds the target, counted
     # to today or to the first day the clock may have stopped on.
     now = f"least(coalesce({column('stopped_from')}, {_date(today)}), {_date(today)})"
@@ -89,37 +107,44 @@ def outcome_sql(
         missing_sql = "false"
     return (
         f"(CASE WHEN {column('warning_from')} IS NULL THEN NULL "
-        f"WHEN {missing_sql} THEN CASE WHEN {now} - {p_until} > {days} "
+        f"WHEN {missing_sql} THEN CASE WHEN {now} - {p_until} > {limit} "
         f"THEN '{Outcome.MISSED}' ELSE '{Outcome.CANNOT_TELL}' END "
         # NULL bounds (a date not known) compare to nothing: neither met nor missed.
-        f"WHEN {c_until} - {p_from} <= {days} THEN '{Outcome.MET}' "
-        f"WHEN {c_from} - {p_until} > {days} THEN '{Outcome.MISSED}' "
+        f"WHEN {c_until} - {p_from} <= {limit} THEN '{Outcome.MET}' "
+        f"WHEN {c_from} - {p_until} > {limit} THEN '{Outcome.MISSED}' "
         f"ELSE '{Outcome.CANNOT_TELL}' END)"
     )
 
 
-def outcomes_sql(
-    targets: Mapping[str, int], today: dt.date, column: Callable[[str], str] = quote
-) -> dict[str, str]:
-    return {name: outcome_sql(name, targets[name], today, column) for name in TARGETS}
+def outcomes_sql(today: dt.date, column: Callable[[str], str] = quote) -> dict[str, str]:
+    return {name: outcome_sql(name, today, column) for name in TARGETS}
 
 
-def situation_outcomes(situation_id, *, today: dt.date | None = None) -> dict[str, str | None]:
-    """One situation's outcome per target, as stored bounds and today give them (one query with
-    the settings)."""
+def _targets_select() -> str:
+    return ", ".join(f"{target_days_sql(name)} AS {name}_days" for name in TARGETS)
+
+
+def situation_outcomes(
+    situation_id, *, today: dt.date | None = None
+) -> tuple[dict[str, int], dict[str, str | None]]:
+    """The targets (days) and one situation's outcome per target, as the stored bounds, the
+    settings and today give them: ONE query."""
     today = today or timezone.localdate()
-    targets = MeasureSettings.load().targets
     table = quote(SituationInterval._meta.db_table)
-    expressions = outcomes_sql(targets, today)
+    expressions = outcomes_sql(today, lambda name: f"i.{quote(name)}")
     sql = (
-        "SELECT "
+        f"SELECT {_targets_select()}, "
         + ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
-        + f" FROM {table} WHERE situation_id = %s"
+        + f" FROM (SELECT 1) one LEFT JOIN {table} i ON i.situation_id = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [str(situation_id)])
         row = cursor.fetchone()
-    return dict.fromkeys(TARGETS) if row is None else dict(zip(TARGETS, row, strict=True))
+    count = len(TARGETS)
+    return (
+        dict(zip(TARGETS, row[:count], strict=True)),
+        dict(zip(TARGETS, row[count:], strict=True)),
+    )
 
 
 # The groupings of the overview's target shares: the key of each as text over the summary rows.
@@ -145,21 +170,27 @@ def _aggregates() -> str:
     return ", ".join(parts)
 
 
-def target_shares(
-    rows_sql: str, params, targets: Mapping[str, int], *, today: dt.date | None = None
-) -> dict:
+def target_shares(rows_sql: str, params, *, today: dt.date | None = None) -> dict:
     """Counts of situations meeting, missing and not telling each target, over ``rows_sql`` (a
     SELECT of summary rows with ``situation_id``, ``region``, ``crisis_type``, ``warning_year``:
-    those a viewer may see), overall and by region, crisis type and year of emergence. ONE
-    query. Returns ``{"overall": row, grouping: [row with its "group"], …}``."""
+    those a viewer may see), overall and by region, crisis type and year of emergence, with the
+    targets they were measured against. ONE query. Returns ``{"targets": {name: days},
+    "overall": row, grouping: [row with its "group"], …}``."""
     today = today or timezone.localdate()
     intervals = quote(SituationInterval._meta.db_table)
-    expressions = outcomes_sql(targets, today, lambda name: f"i.{quote(name)}")
+    expressions = outcomes_sql(today, lambda name: f"i.{quote(name)}")
     outcome_columns = ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
     aggregates = _aggregates()
-    parts = [f"SELECT 'overall'::text AS grouping, ''::text AS group_key, {aggregates} FROM r"]
+    # The targets ride on the overall row (always there: an aggregate without GROUP BY).
+    parts = [
+        f"SELECT 'overall'::text AS grouping, ''::text AS group_key, {aggregates}, "
+        f"{_targets_select()} FROM r"
+    ]
     for grouping, key in SHARE_GROUPINGS.items():
-        parts.append(f"SELECT '{grouping}'::text, {key}, {aggregates} FROM r GROUP BY {key}")
+        nothing = ", ".join(f"NULL::integer AS {name}_days" for name in TARGETS)
+        parts.append(
+            f"SELECT '{grouping}'::text, {key}, {aggregates}, {nothing} FROM r GROUP BY {key}"
+        )
     order = (
         f"array_position(ARRAY{['overall', *SHARE_GROUPINGS]!r}::text[], grouping), "
         "CASE WHEN grouping = 'year' THEN length(group_key) END, group_key"
@@ -174,11 +205,12 @@ def target_shares(
         cursor.execute(sql, params)
         names = [col[0] for col in cursor.description]
         records = [dict(zip(names, record, strict=True)) for record in cursor.fetchall()]
-    result: dict = {"overall": dict.fromkeys(SHARE_COLUMNS, 0)}
-    result.update({grouping: [] for grouping in SHARE_GROUPINGS})
+    result: dict = {grouping: [] for grouping in SHARE_GROUPINGS}
     for row in records:
         grouping, key = row.pop("grouping"), row.pop("group_key")
+        days = {name: row.pop(f"{name}_days") for name in TARGETS}
         if grouping == "overall":
+            result["targets"] = days
             result["overall"] = row
         else:
             result[grouping].append({"group": int(key) if grouping == "year" else key, **row})
@@ -196,5 +228,6 @@ __all__ = [
     "outcome_sql",
     "outcomes_sql",
     "situation_outcomes",
+    "target_days_sql",
     "target_shares",
 ]

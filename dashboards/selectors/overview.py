@@ -285,15 +285,15 @@ def target_tables(
 ) -> tuple[dict[str, int], Table, dict[str, Table]]:
     """The share of situations meeting, missing and not telling each milestone target, over
     every situation the viewer may see and by region, crisis type and year of the first warning
-    (the settings and ONE query over the stored bounds, whatever the number of situations)."""
-    targets = MeasureSettings.load().targets
+    (ONE query over the stored bounds and the settings, whatever the number of situations)."""
     rows_sql, params = (
         interval_rows(clearance, filters)
         .order_by()
         .values("situation_id", "region", "crisis_type", "warning_year")
         .query.sql_with_params()
     )
-    shares = milestones.target_shares(rows_sql, params, targets, today=today)
+    shares = milestones.target_shares(rows_sql, params, today=today)
+    targets = shares["targets"]
     columns = _target_columns()
     note = (
         f"Met: within {targets['detect']}, {targets['notify']} and {targets['respond']} days at "

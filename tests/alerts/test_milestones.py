@@ -54,7 +54,7 @@ def step(situation, on, precision=DAY, **kwargs):
 
 def outcome(situation, target: str, today=TODAY) -> str | None:
     recompute_intervals(today=today)
-    return situation_outcomes(situation.pk, today=today)[target]
+    return situation_outcomes(situation.pk, today=today)[1][target]
 
 
 # --- Detect: first warning sign → the desk (7 days) ------------------------------------------
@@ -279,7 +279,7 @@ def test_the_targets_default_to_7_1_7_and_a_change_counts_at_once():
     settings.respond_target_days = 30
     save_measure_settings(settings)
     # Derived from the stored bounds when read: no recompute needed.
-    assert situation_outcomes(situation.pk, today=TODAY)["respond"] == MET
+    assert situation_outcomes(situation.pk, today=TODAY)[1]["respond"] == MET
 
 
 def test_a_briefing_saved_queues_its_situations_recompute_and_counts():
@@ -289,7 +289,7 @@ def test_a_briefing_saved_queues_its_situations_recompute_and_counts():
     recorded = briefing(situation, D(2010, 6, 16))
     # The incremental run finds the situation changed by the briefing.
     recompute_intervals(today=TODAY)
-    assert situation_outcomes(situation.pk, today=TODAY)["notify"] == MET
+    assert situation_outcomes(situation.pk, today=TODAY)[1]["notify"] == MET
     services.delete_record(recorded)
     recompute_intervals(today=TODAY)
-    assert situation_outcomes(situation.pk, today=TODAY)["notify"] == MISSED
+    assert situation_outcomes(situation.pk, today=TODAY)[1]["notify"] == MISSED

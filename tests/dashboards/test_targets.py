@@ -160,5 +160,32 @@ def test_the_target_shares_take_the_same_queries_however_many_situations(
         BriefingFactory(situation=situation, briefed_on=D(2009 + i % 3, 1 + i % 12, 3 + i))
     recompute_intervals(full=True)
     assert _queries_for_targets() == few
-    with django_assert_max_num_queries(2):  # the settings, then the shares
+    with django_assert_max_num_queries(1):  # the shares, with the targets
         overview.target_tables(Clearance.internal(), None)
+
+
+def test_the_situation_page_shows_its_milestones_at_their_precision(
+    client, milestones_world, staff
+):
+    client.force_login(staff)
+    content = client.get("/dashboard/situations/mike/").content.decode()
+    assert '<h2 id="milestones-heading">Milestones and targets</h2>' in content
+    assert 'id="table-milestones"' in content
+    # The first warning and the first response known to the month print as months.
+    assert "June 2011" in content and "July 2011" in content
+    assert "1 July 2011" in content  # the briefing
+    assert "Cannot tell at this precision" in content and ">Met<" in content
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get("/dashboard/situations/lima/export/milestones.csv").content.decode()
+            )
+        )
+    )
+    assert [row["Outcome"] for row in rows] == [
+        "",
+        "Missed",
+        "Missed",
+        "Cannot tell at this precision",
+    ]
+    assert rows[2]["When"] == "none recorded"
