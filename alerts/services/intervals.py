@@ -74,7 +74,7 @@ from cases.dates import PeriodEnd, period_end_sql
 from cases.models import Briefing, Document, Engagement, Situation, WarningIndicator
 
 from ..models import MeasureSettings, SituationInterval, UnansweredWarning
-from . import summary
+from . import milestones, summary
 from .sql import (
     DaysBetween,
     IsDistinctFrom,
@@ -638,9 +638,13 @@ def recompute_intervals(
         # The dashboard overview's figures, kept beside the intervals they are made of; in the
         # same statement, a periodic run's watermark (a plain UPDATE: bookkeeping, not a settings
         # change for history).
-        summary.sync_summary(
+        written, removed, _ = summary.sync_summary(
             scope,
             open_intervals=mode == "incremental",
             watermark=(settings.pk, started) if mode != "situations" else None,
         )
+        # The overview's target counts kept for the day count these rows: forgotten when any
+        # changed (under the lock, so no count of the rows before this run outlives it).
+        if situation_rows or deleted or advanced or written or removed:
+            milestones.forget_stored_shares()
     return RecomputeResult(mode, threshold, indicator_rows, situation_rows, advanced, deleted)

@@ -30,11 +30,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import MeasureSettings, SituationInterval
+from ..models import MeasureSettings, SituationInterval, TargetFigure
 from .sql import quote
+
+# The interval recompute's lock (``summary.LOCK``): counts stored under it are never older than
+# the last recompute's invalidation.
+LOCK_KEY = "hashtext('alerts.recompute_intervals')"
 
 
 class Outcome:
@@ -147,12 +151,8 @@ def situation_outcomes(
     )
 
 
-# The groupings of the overview's target shares: the key of each as text over the summary rows.
-SHARE_GROUPINGS = {
-    "region": "r.region::text",
-    "crisis_type": "r.crisis_type::text",
-    "year": "r.warning_year::text",
-}
+# The groupings of the overview's target shares.
+SHARE_GROUPINGS = ("region", "crisis_type", "year")
 SHARE_COLUMNS = [
     "situations",
     *[f"{name}_{outcome.replace('-', '_')}" for name in TARGETS for outcome in OUTCOMES],
@@ -160,9 +160,11 @@ SHARE_COLUMNS = [
 
 
 def _aggregates() -> str:
+    # Every summary row has a first warning, so every row has an outcome: "cannot tell" is the
+    # rest (counted in Python, two aggregates per target instead of three).
     parts = ["count(*) AS situations"]
     for name in TARGETS:
-        for outcome in OUTCOMES:
+        for outcome in (Outcome.MET, Outcome.MISSED):
             parts.append(
                 f"count(*) FILTER (WHERE {name} = '{outcome}') "
                 f"AS {name}_{outcome.replace('-', '_')}"
@@ -170,51 +172,113 @@ def _aggregates() -> str:
     return ", ".join(parts)
 
 
-def target_shares(rows_sql: str, params, *, today: dt.date | None = None) -> dict:
+def _shares_sql(rows_sql: str, today: dt.date) -> str:
+    intervals = quote(SituationInterval._meta.db_table)
+    expressions = outcomes_sql(today, lambda name: f"i.{quote(name)}")
+    outcome_columns = ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
+    keys = {"region": "r.region", "crisis_type": "r.crisis_type", "year": "r.warning_year"}
+    # One pass over the rows for every grouping (GROUPING SETS), the overall row among them.
+    grouping = (
+        "CASE "
+        + " ".join(f"WHEN GROUPING({column}) = 0 THEN '{name}'" for name, column in keys.items())
+        + " ELSE 'overall' END"
+    )
+    group_key = "coalesce(" + ", ".join(f"{c}::text" for c in keys.values()) + ", '')"
+    return (
+        f"SELECT {grouping} AS grouping, {group_key} AS group_key, "
+        f"{_aggregates()}, {_targets_select()} "
+        f"FROM (SELECT u.region, u.crisis_type, u.warning_year, {outcome_columns} "
+        f"FROM ({rows_sql}) u JOIN {intervals} i ON i.situation_id = u.situation_id) r "
+        f"GROUP BY GROUPING SETS ((), {', '.join(f'({c})' for c in keys.values())})"
+    )
+
+
+_ORDER = (
+    f"array_position(ARRAY{['overall', *SHARE_GROUPINGS]!r}::text[], grouping), "
+    "CASE WHEN grouping = 'year' THEN length(group_key) END, group_key"
+)
+_COUNTS = [f"{name}_{outcome}" for name in TARGETS for outcome in ("met", "missed")]
+_STORED = ["grouping", "group_key", "situations", *_COUNTS, *[f"{n}_days" for n in TARGETS]]
+
+
+def _read(cursor) -> dict:
+    names = [col[0] for col in cursor.description]
+    result: dict = {grouping: [] for grouping in SHARE_GROUPINGS}
+    for record in cursor.fetchall():
+        row = dict(zip(names, record, strict=True))
+        grouping, key = row.pop("grouping"), row.pop("group_key")
+        days = {name: row.pop(f"{name}_days") for name in TARGETS}
+        for name in TARGETS:
+            row[f"{name}_cannot_tell"] = (
+                row["situations"] - row[f"{name}_met"] - row[f"{name}_missed"]
+            )
+        if grouping == "overall":
+            result["targets"], result["overall"] = days, row
+        else:
+            result[grouping].append({"group": int(key) if grouping == "year" else key, **row})
+    return result
+
+
+def target_shares(
+    rows_sql: str, params, *, today: dt.date | None = None, store: bool = False
+) -> dict:
     """Counts of situations meeting, missing and not telling each target, over ``rows_sql`` (a
     SELECT of summary rows with ``situation_id``, ``region``, ``crisis_type``, ``warning_year``:
     those a viewer may see), overall and by region, crisis type and year of emergence, with the
     targets they were measured against. ONE query. Returns ``{"targets": {name: days},
-    "overall": row, grouping: [row with its "group"], …}``."""
+    "overall": row, grouping: [row with its "group"], …}``.
+
+    ``store`` (``rows_sql`` is every situation's row): keep the counts as ``TargetFigure`` rows
+    for the day, in the same statement — when no recompute is running (its lock is free: then the
+    counts see every recompute committed, and the next one removes them when it changes
+    anything). Two more statements (the lock, in a transaction of its own).
+    """
     today = today or timezone.localdate()
-    intervals = quote(SituationInterval._meta.db_table)
-    expressions = outcomes_sql(today, lambda name: f"i.{quote(name)}")
-    outcome_columns = ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
-    aggregates = _aggregates()
-    # The targets ride on the overall row (always there: an aggregate without GROUP BY).
-    parts = [
-        f"SELECT 'overall'::text AS grouping, ''::text AS group_key, {aggregates}, "
-        f"{_targets_select()} FROM r"
-    ]
-    for grouping, key in SHARE_GROUPINGS.items():
-        nothing = ", ".join(f"NULL::integer AS {name}_days" for name in TARGETS)
-        parts.append(
-            f"SELECT '{grouping}'::text, {key}, {aggregates}, {nothing} FROM r GROUP BY {key}"
-        )
-    order = (
-        f"array_position(ARRAY{['overall', *SHARE_GROUPINGS]!r}::text[], grouping), "
-        "CASE WHEN grouping = 'year' THEN length(group_key) END, group_key"
-    )
-    sql = (
-        f"WITH r AS MATERIALIZED (SELECT u.region, u.crisis_type, u.warning_year, "
-        f"{outcome_columns} FROM ({rows_sql}) u "
-        f"JOIN {intervals} i ON i.situation_id = u.situation_id) "
-        f"SELECT * FROM ({' UNION ALL '.join(parts)}) f ORDER BY {order}"
-    )
+    if not store:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT * FROM ({_shares_sql(rows_sql, today)}) f ORDER BY {_ORDER}", params
+            )
+            return _read(cursor)
+    table = quote(TargetFigure._meta.db_table)
+    columns = ", ".join(quote(c) for c in [*_STORED, "computed_on"])
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in [*_STORED[2:], "computed_on"])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_try_advisory_xact_lock({LOCK_KEY})")
+        locked = cursor.fetchone()[0]
+        sql = f"WITH f AS MATERIALIZED ({_shares_sql(rows_sql, today)}) "
+        if locked:
+            sql += (
+                f", removed AS (DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM f "
+                "WHERE f.grouping = t.grouping AND f.group_key = t.group_key)), "
+                f"written AS (INSERT INTO {table} ({columns}) "
+                f"SELECT {', '.join(_STORED)}, {_date(today)} FROM f "
+                f"ON CONFLICT (grouping, group_key) DO UPDATE SET {updates}) "
+            )
+        cursor.execute(f"{sql}SELECT * FROM f ORDER BY {_ORDER}", params)
+        return _read(cursor)
+
+
+def stored_target_shares(today: dt.date | None = None) -> dict | None:
+    """The counts over every situation kept for ``today`` against the targets the settings hold
+    now, as ``target_shares`` returns them (ONE query); None when there are none."""
+    today = today or timezone.localdate()
+    table = quote(TargetFigure._meta.db_table)
+    current = " AND ".join(f"{name}_days = {target_days_sql(name)}" for name in TARGETS)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [col[0] for col in cursor.description]
-        records = [dict(zip(names, record, strict=True)) for record in cursor.fetchall()]
-    result: dict = {grouping: [] for grouping in SHARE_GROUPINGS}
-    for row in records:
-        grouping, key = row.pop("grouping"), row.pop("group_key")
-        days = {name: row.pop(f"{name}_days") for name in TARGETS}
-        if grouping == "overall":
-            result["targets"] = days
-            result["overall"] = row
-        else:
-            result[grouping].append({"group": int(key) if grouping == "year" else key, **row})
-    return result
+        cursor.execute(
+            f"SELECT {', '.join(_STORED)} FROM {table} "
+            f"WHERE computed_on = {_date(today)} AND {current} ORDER BY {_ORDER}"
+        )
+        result = _read(cursor)
+    return result if "overall" in result else None
+
+
+def forget_stored_shares() -> int:
+    """Remove the kept counts (the recompute, when it changed what they count)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(TargetFigure._meta.db_table)}")
+        return cursor.rowcount
 
 
 __all__ = [
@@ -225,9 +289,11 @@ __all__ = [
     "TARGETS",
     "TARGET_LABELS",
     "Outcome",
+    "forget_stored_shares",
     "outcome_sql",
     "outcomes_sql",
     "situation_outcomes",
+    "stored_target_shares",
     "target_days_sql",
     "target_shares",
 ]

@@ -20,9 +20,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alerts.models import MeasureSettings
+from alerts.models import MeasureSettings, TargetFigure
 from alerts.services import recompute_intervals, save_measure_settings
 from cases.choices import CrisisType, DatePrecision, Region, SharingLevel
+from cases.models import Situation
 from cases.sharing import Clearance
 from dashboards.selectors import overview
 from tests.factories import (
@@ -160,8 +161,8 @@ def test_the_target_shares_take_the_same_queries_however_many_situations(
         BriefingFactory(situation=situation, briefed_on=D(2009 + i % 3, 1 + i % 12, 3 + i))
     recompute_intervals(full=True)
     assert _queries_for_targets() == few
-    with django_assert_max_num_queries(1):  # the shares, with the targets
-        overview.target_tables(Clearance.internal(), None)
+    with django_assert_max_num_queries(1):  # a viewer's shares, with the targets
+        overview.target_tables(Clearance.public(), None)
 
 
 def test_the_situation_page_shows_its_milestones_at_their_precision(
@@ -189,3 +190,39 @@ def test_the_situation_page_shows_its_milestones_at_their_precision(
         "Cannot tell at this precision",
     ]
     assert rows[2]["When"] == "none recorded"
+
+
+def test_staff_read_the_counts_kept_for_the_day_until_a_recompute_changes_them(
+    milestones_world, django_assert_max_num_queries
+):
+    staff = Clearance.internal()
+    first = overview.target_tables(staff, None)
+    assert TargetFigure.objects.filter(grouping="overall").exists()
+    with django_assert_max_num_queries(1):  # the kept counts, checked against day and targets
+        again = overview.target_tables(staff, None)
+    assert [t.rows for t in (again[1], *again[2].values())] == [
+        t.rows for t in (first[1], *first[2].values())
+    ]
+    # Lima's sign reaches a decision maker: the recompute forgets the kept counts.
+    BriefingFactory(situation=Situation.objects.get(slug="lima"), briefed_on=D(2010, 7, 1))
+    recompute_intervals()
+    assert not TargetFigure.objects.exists()
+    _, overall, _ = overview.target_tables(staff, None)
+    assert counts(overall.rows[0], "notify") == (4, 0, 0)
+    # A recompute that changes nothing keeps them.
+    recompute_intervals()
+    assert TargetFigure.objects.exists()
+
+
+def test_kept_counts_hold_for_their_day_and_their_targets_only(milestones_world):
+    staff = Clearance.internal()
+    overview.target_tables(staff, None, today=D(2026, 1, 1))
+    # Another day, other targets: counted again, not read.
+    other_day = overview.target_tables(staff, None, today=D(2026, 1, 2))
+    assert TargetFigure.objects.get(grouping="overall").computed_on == D(2026, 1, 2)
+    settings = MeasureSettings.load()
+    settings.detect_target_days = 30
+    save_measure_settings(settings)
+    targets, overall, _ = overview.target_tables(staff, None, today=D(2026, 1, 2))
+    assert targets["detect"] == 30 and counts(overall.rows[0], "detect") == (4, 0, 0)
+    assert counts(other_day[1].rows[0], "detect") == (2, 1, 1)
