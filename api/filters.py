@@ -12,7 +12,7 @@ from django_countries import countries
 from django_filters.fields import IsoDateTimeField
 
 from cases import choices
-from cases.models import Actor, Assessment, Engagement, Situation, WarningIndicator
+from cases.models import Actor, Assessment, Briefing, Engagement, Situation, WarningIndicator
 
 COUNTRY_CHOICES = list(countries)
 
@@ -179,6 +179,19 @@ AssessmentFilter = _filterset(
         "element": _multi(choices.SuccessElementCode, "element__code", "Success element"),
         "rating": _multi(choices.AssessmentRating, "rating", "Rating (0–3)"),
         "rating_min": filters.NumberFilter(field_name="rating", lookup_expr="gte"),
+    },
+)
+
+BriefingFilter = _filterset(
+    "BriefingFilter",
+    Briefing,
+    {
+        **situation_filters("situation"),
+        "situation": filters.UUIDFilter(field_name="situation_id"),
+        "kind": _multi(choices.BriefingKind, "kind", "Kind of briefing"),
+        "recipient": filters.UUIDFilter(field_name="recipient_id"),
+        "briefed_after": filters.DateFilter(field_name="briefed_on", lookup_expr="gte"),
+        "briefed_before": filters.DateFilter(field_name="briefed_on", lookup_expr="lt"),
     },
 )
 

@@ -19,6 +19,7 @@ from alerts.models import Alert, SituationInterval
 from cases.models import (
     Actor,
     Assessment,
+    Briefing,
     Document,
     Engagement,
     EngagementPartner,
@@ -54,6 +55,12 @@ WARNING_FIGURES = Shape(
     Column("measured_to"),
     Column("is_stopped"),
     Column("stopped_on"),
+    Column("stopped_from"),
+    # The milestones between (issue 13): a sign reaching the desk, a decision maker alerted.
+    Column("detected_from"),
+    Column("detected_until"),
+    Column("notified_from"),
+    Column("notified_until"),
 )
 
 SITUATION = Shape(
@@ -91,6 +98,10 @@ INDICATOR = Shape(
     Column("description"),
     Column("observed_on"),
     Column("observed_precision"),
+    # When the sign reached the desk (the detection milestone), at its precision; null: the day
+    # it was logged, or not known for records seeded from a report.
+    Column("reported_on"),
+    Column("reported_precision", null_without="reported_on"),
     Column("reported_by", source="reported_by_id"),
     Column("threshold_moment"),
     Column("source"),
@@ -136,6 +147,19 @@ ENGAGEMENT = Shape(
     Links("citations"),
     # The warning signs this engagement answers (a desk officer's link wins over dates).
     Links("responds_to"),
+)
+
+# A decision maker or the lead actor alerted (the notification milestone).
+BRIEFING = Shape(
+    Briefing,
+    *TRACKED,
+    Column("situation", source="situation_id"),
+    Column("kind"),
+    Column("briefed_on"),
+    Column("briefed_precision"),
+    Column("recipient", source="recipient_id"),
+    Column("summary"),
+    Links("citations"),
 )
 
 ASSESSMENT = Shape(
@@ -219,9 +243,10 @@ ENGAGEMENTS = Resource("engagements", "engagement", ENGAGEMENT, situation_path="
 ASSESSMENTS = Resource(
     "assessments", "assessment", ASSESSMENT, situation_path="engagement__situation"
 )
+BRIEFINGS = Resource("briefings", "briefing", BRIEFING, situation_path="situation")
 
 
-SYNCED = {r.type: r for r in (SITUATIONS, INDICATORS, ACTORS, ENGAGEMENTS, ASSESSMENTS)}
+SYNCED = {r.type: r for r in (SITUATIONS, INDICATORS, ACTORS, ENGAGEMENTS, ASSESSMENTS, BRIEFINGS)}
 
 
 # Reference data keeps an integer key for the citation tables; partners see its public uuid.

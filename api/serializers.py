@@ -20,6 +20,7 @@ from cases.choices import DatePrecision
 from cases.models import (
     Actor,
     Assessment,
+    Briefing,
     Document,
     Engagement,
     EngagementPartner,
@@ -140,11 +141,35 @@ class IndicatorSerializer(TrackedSerializer):
         help_text="Ids of the engagements linked to this sign as its answers; set through each "
         "engagement's responds_to",
     )
+    # Null with a null ``reported_on``, so a record read from the API can be written back.
+    reported_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        allow_null=True,
+        required=False,
+        help_text="Precision of reported_on; null when reported_on is null",
+    )
 
     class Meta:
         model = WarningIndicator
         fields = resources.INDICATOR.names
         read_only_fields = resources.INDICATOR.read_only
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["situation"].queryset = self.visible(Situation.objects.all(), "")
+
+    def validate_reported_precision(self, value):
+        return DatePrecision.DAY if value is None else value
+
+
+class BriefingSerializer(TrackedSerializer):
+    situation = serializers.PrimaryKeyRelatedField(queryset=Situation.objects.none())
+    citations = citations_field()
+
+    class Meta:
+        model = Briefing
+        fields = resources.BRIEFING.names
+        read_only_fields = resources.BRIEFING.read_only
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -288,7 +313,15 @@ class ChangeDataField(serializers.JSONField):
 
 class ChangeSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        choices=["situation", "indicator", "actor", "engagement", "assessment", "alert"]
+        choices=[
+            "situation",
+            "indicator",
+            "actor",
+            "engagement",
+            "assessment",
+            "briefing",
+            "alert",
+        ]
     )
     id = serializers.UUIDField()
     op = serializers.ChoiceField(choices=["upsert", "delete"])

@@ -44,6 +44,7 @@ from .errors import ApiError, PreconditionFailed, validation_fields
 from .filters import (
     ActorFilter,
     AssessmentFilter,
+    BriefingFilter,
     EngagementFilter,
     IndicatorFilter,
     SituationFilter,
@@ -617,6 +618,18 @@ class EngagementViewSet(ResourceViewSet):
         "started_on": dt.date,
         "title": str,
     }
+
+    def situation_id_of(self, record):
+        return record.situation_id
+
+
+@_schema(s.BriefingSerializer, "briefings (decision makers alerted)")
+class BriefingViewSet(ResourceViewSet):
+    resource = resources.BRIEFINGS
+    serializer_class = s.BriefingSerializer
+    filterset_class = BriefingFilter
+    search_fields = ("summary",)
+    ordering_fields = {**ReadOnlyResourceViewSet.ordering_fields, "briefed_on": dt.date}
 
     def situation_id_of(self, record):
         return record.situation_id

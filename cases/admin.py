@@ -35,6 +35,7 @@ from .dates import format_partial_date
 from .models import (
     Actor,
     Assessment,
+    Briefing,
     Document,
     Engagement,
     EngagementPartner,
@@ -59,6 +60,7 @@ SAVE_SERVICES: dict[type[TrackedModel], Callable[..., Any]] = {
     Engagement: services.save_engagement,
     EngagementPartner: services.save_engagement_partner,
     Assessment: services.save_assessment,
+    Briefing: services.save_briefing,
 }
 
 
@@ -328,6 +330,7 @@ class WarningIndicatorInline(TrackedInlineMixin, admin.StackedInline):
     fields = (
         ("category", "severity", "threshold_moment"),
         ("observed_on", "observed_precision"),
+        ("reported_on", "reported_precision"),
         "description",
         ("reported_by", "source"),
     )
@@ -345,6 +348,14 @@ class EngagementInline(TrackedInlineMixin, admin.StackedInline):
         "objective",
     )
     autocomplete_fields = ("lead_actor",)
+
+
+class BriefingInline(TrackedInlineMixin, admin.TabularInline):
+    """Decision makers alerted: the notification milestone (S/2011/552, para. 12)."""
+
+    model = Briefing
+    fields = ("kind", "briefed_on", "briefed_precision", "recipient", "summary")
+    autocomplete_fields = ("recipient",)
 
 
 @admin.register(Situation)
@@ -366,7 +377,7 @@ class SituationAdmin(TrackedAdmin):
     date_hierarchy = "updated_at"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("shared_with", "citations")
-    inlines = (WarningIndicatorInline, EngagementInline)
+    inlines = (WarningIndicatorInline, EngagementInline, BriefingInline)
     fieldsets = (
         (
             None,
@@ -454,6 +465,8 @@ class WarningIndicatorForm(ModelForm):
             "threshold_moment",
             "observed_on",
             "observed_precision",
+            "reported_on",
+            "reported_precision",
             "description",
             "reported_by",
             "source",
@@ -498,6 +511,7 @@ class WarningIndicatorAdmin(TrackedAdmin):
         "situation",
         ("category", "severity", "threshold_moment"),
         ("observed_on", "observed_precision"),
+        ("reported_on", "reported_precision"),
         "description",
         ("reported_by", "source"),
         "citations",
@@ -662,6 +676,30 @@ class AssessmentAdmin(TrackedAdmin):
     @admin.display(description="Situation", ordering="engagement__situation__title")
     def situation(self, obj: Assessment) -> str:
         return str(obj.engagement.situation)
+
+
+@admin.register(Briefing)
+class BriefingAdmin(TrackedAdmin):
+    list_display = ("__str__", "situation", "kind", "briefed", "recipient", "updated_at")
+    list_select_related = ("situation", "recipient")
+    list_filter = (
+        "kind",
+        "situation__region",
+        partial_date_filter("briefed_on", precision_field="briefed_precision"),
+    )
+    search_fields = ("summary", "situation__title", "recipient__name")
+    autocomplete_fields = ("situation", "recipient", "citations")
+    fields = (
+        "situation",
+        "kind",
+        ("briefed_on", "briefed_precision"),
+        "recipient",
+        "summary",
+        "citations",
+        RECORD_FIELDS,
+    )
+
+    briefed = _partial_date_column("briefed_on", "briefed_precision", "Briefed")
 
 
 # --- The report: read-only reference --------------------------------------------------------

@@ -10,7 +10,7 @@ class CasesConfig(AppConfig):
         from feed.choices import RecordType
         from feed.sources import Source, publish
 
-        from .models import Actor, Assessment, Engagement, Situation, WarningIndicator
+        from .models import Actor, Assessment, Briefing, Engagement, Situation, WarningIndicator
         from .sharing import situation_audience_sql, stored_situation_audience
 
         # What the change feed publishes of the cases (recorded by ``cases.services``). The
@@ -26,6 +26,7 @@ class CasesConfig(AppConfig):
         publish(Source(RecordType.ACTOR, Actor))
         publish(Source(RecordType.INDICATOR, WarningIndicator, situation_path="situation_id"))
         publish(Source(RecordType.ENGAGEMENT, Engagement, situation_path="situation_id"))
+        publish(Source(RecordType.BRIEFING, Briefing, situation_path="situation_id"))
         publish(
             Source(RecordType.ASSESSMENT, Assessment, situation_path="engagement__situation_id")
         )

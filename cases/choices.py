@@ -108,6 +108,18 @@ class SituationStatus(models.TextChoices):
 CLOCK_STOPPING_STATUSES = (SituationStatus.DE_ESCALATED, SituationStatus.CLOSED)
 
 
+class BriefingKind(models.TextChoices):
+    """How a decision maker or the lead actor was alerted to a situation: the *notification*
+    milestone. The Department of Political Affairs' "horizon scanning" briefings to the Security
+    Council (S/2011/552, para. 12) are one; a note to the Secretary-General the most common."""
+
+    NOTE_TO_SECRETARY_GENERAL = "note-to-sg", "Note to the Secretary-General"
+    SECURITY_COUNCIL = "security-council", "Briefing to the Security Council"
+    LEAD_ACTOR = "lead-actor", "Briefing to the lead actor"
+    REGIONAL_PARTNER = "regional-partner", "Alert to a regional or subregional organization"
+    OTHER = "other", "Other alert to a decision maker"
+
+
 class RiskLevel(models.IntegerChoices):
     LOW = 1, "Low"
     MEDIUM = 2, "Medium"

@@ -38,6 +38,7 @@ from .choices import LISTED_SHARING_LEVELS, ParagraphKind
 from .models import (
     Actor,
     Assessment,
+    Briefing,
     Document,
     Engagement,
     EngagementPartner,
@@ -113,7 +114,7 @@ def save_situation(
 
 
 def _save_situation_child(
-    type_: RecordType, record: WarningIndicator | Engagement, by: Any | None, citations
+    type_: RecordType, record: WarningIndicator | Engagement | Briefing, by: Any | None, citations
 ) -> None:
     """A record of one situation: recorded with its situation's audience; both the situation
     it is in and the one it left (if it moved) are recomputed."""
@@ -148,6 +149,19 @@ def save_indicator(
             links = links - {indicator.pk} if engagement.pk in linked else links | {indicator.pk}
             save_engagement(engagement, by=by, responds_to=links)
     return indicator
+
+
+@transaction.atomic
+def save_briefing(
+    briefing: Briefing,
+    *,
+    by: Any | None = None,
+    citations: Iterable[Paragraph] | None = None,
+) -> Briefing:
+    """Record a decision maker or the lead actor alerted (the *notification* milestone): shared
+    as its situation is; the situations it is in and left are recomputed after commit."""
+    _save_situation_child(RecordType.BRIEFING, briefing, by, citations)
+    return briefing
 
 
 @transaction.atomic
@@ -262,7 +276,7 @@ def _situation_of(record: TrackedModel) -> uuid.UUID | None:
     """The situation whose figures a delete of ``record`` changes."""
     if isinstance(record, Situation):
         return record.pk
-    if isinstance(record, WarningIndicator | Engagement):
+    if isinstance(record, WarningIndicator | Engagement | Briefing):
         return record.situation_id
     if isinstance(record, Assessment):
         return _engagement_situation(record.engagement_id)
@@ -299,6 +313,7 @@ _SAVERS = {
     Actor: save_actor,
     Engagement: save_engagement,
     Assessment: save_assessment,
+    Briefing: save_briefing,
 }
 
 

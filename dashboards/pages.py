@@ -83,6 +83,7 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
     overall, by = overview_intervals(clearance, filters)
     unanswered = overview.unanswered_warnings(clearance, filters, limit=15)
     threshold = unanswered.extra["threshold"]
+    targets, targets_overall, targets_by = overview.target_tables(clearance, filters)
 
     risk_segments = [
         charts.Segment(f"risk_{level.value}", f"{level.label}", charts.SEVERITY[level.value])
@@ -164,6 +165,10 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
         "open_alerts": sum(r["total"] for r in alerts_table.rows),
         "unanswered": unanswered,
         "threshold_label": Severity(threshold).label.lower(),
+        "targets": targets,
+        "targets_caption": overview.targets_caption(targets),
+        "targets_overall": targets_overall,
+        "targets_tables": list(targets_by.values()),
     }
 
 
@@ -275,6 +280,7 @@ def situation_tables(clearance: Clearance, picture) -> dict[str, Table]:
         "events": situation_selectors.events_table(picture),
         "actors": situation_selectors.actors_and_roles(picture.situation),
         "alerts": situation_selectors.alerts_table(picture),
+        "milestones": situation_selectors.milestones_table(picture),
         "assessments": element_selectors.heatmap(
             clearance, None, picture.elements, situation=picture.situation, page_size=None
         ),
@@ -363,6 +369,14 @@ EXPORTS: dict[str, Export] = {
         for g in overview.GROUPINGS
     },
     "unanswered": (SituationFilters, lambda c, f: overview.unanswered_warnings(c, f, limit=None)),
+    "targets-overall": (SituationFilters, lambda c, f: overview.target_tables(c, f)[1]),
+    **{
+        f"targets-by-{g.replace('_', '-')}": (
+            SituationFilters,
+            lambda c, f, g=g: overview.target_tables(c, f)[2][g],
+        )
+        for g in overview.TARGET_GROUPINGS
+    },
     "situations": (SituationFilters, lambda c, f: situations_table(c, f, page=None)),
     "heatmap": (
         ElementFilters,
@@ -382,7 +396,7 @@ EXPORTS: dict[str, Export] = {
     "alerts": (AlertFilters, lambda c, f: alert_selectors.queue_table(c, f, limit=None)),
 }
 
-SITUATION_EXPORTS = ("events", "actors", "alerts", "assessments")
+SITUATION_EXPORTS = ("events", "actors", "alerts", "assessments", "milestones")
 
 
 def export_url(key: str, query: str = "", slug: str | None = None) -> str:

@@ -14,4 +14,5 @@ class RecordType(models.TextChoices):
     ACTOR = "actor", "Actor"
     ENGAGEMENT = "engagement", "Engagement"
     ASSESSMENT = "assessment", "Assessment"
+    BRIEFING = "briefing", "Briefing"
     ALERT = "alert", "Alert"

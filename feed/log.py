@@ -39,7 +39,13 @@ from .models import Change, FeedRecord
 from .sources import situation_source, source_of, sources
 
 ADVISORY_LOCK_KEY = 0x45575446  # "EWTF": the feed positioner
-CHILD_TYPES = (RecordType.INDICATOR, RecordType.ENGAGEMENT, RecordType.ASSESSMENT, RecordType.ALERT)
+CHILD_TYPES = (
+    RecordType.INDICATOR,
+    RecordType.ENGAGEMENT,
+    RecordType.ASSESSMENT,
+    RecordType.BRIEFING,
+    RecordType.ALERT,
+)
 
 
 class CurrentXid(Func):

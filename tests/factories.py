@@ -20,6 +20,7 @@ from cases import choices, services
 from cases.models import (
     Actor,
     Assessment,
+    Briefing,
     Document,
     Engagement,
     EngagementPartner,
@@ -178,6 +179,19 @@ class AssessmentFactory(ServiceFactory):
     evidence = factory.Faker("sentence")
 
 
+class BriefingFactory(ServiceFactory):
+    """A decision maker alerted (the notification milestone)."""
+
+    class Meta:
+        model = Briefing
+
+    situation = factory.SubFactory(SituationFactory)
+    kind = choices.BriefingKind.NOTE_TO_SECRETARY_GENERAL
+    briefed_on = dt.date(2010, 6, 16)
+    briefed_precision = choices.DatePrecision.DAY
+    summary = factory.Faker("sentence")
+
+
 SAVED_BY = {
     Actor: services.save_actor,
     Situation: services.save_situation,
@@ -185,6 +199,7 @@ SAVED_BY = {
     Engagement: services.save_engagement,
     EngagementPartner: services.save_engagement_partner,
     Assessment: services.save_assessment,
+    Briefing: services.save_briefing,
 }
 LINKS = {Situation: ("shared_with",)}
 

@@ -4,6 +4,7 @@ from .alerts import Alert, AlertEvent, AlertRule
 from .measures import MeasureSettings, SituationInterval, UnansweredWarning
 from .notifications import DeliveryAttempt, DeskAssignment, Notification, WebhookSubscription
 from .summary import IntervalFigure, IntervalSummary
+from .targets import TargetFigure
 
 __all__ = [
     "Alert",
@@ -16,6 +17,7 @@ __all__ = [
     "MeasureSettings",
     "Notification",
     "SituationInterval",
+    "TargetFigure",
     "UnansweredWarning",
     "WebhookSubscription",
 ]

@@ -15,8 +15,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cases.choices import CLOCK_STOPPING_STATUSES, Severity
-from cases.dates import format_period, period_end
+from cases.choices import Severity
+from cases.dates import format_period
 
 
 class MeasureSettings(models.Model):
@@ -37,6 +37,25 @@ class MeasureSettings(models.Model):
         "month) is left out of it, and the count left out is shown. 31, the longest month, keeps "
         "an interval with one end known only to its month (at most 30 days wide) and leaves out "
         "a year-only date (at least 364 days).",
+    )
+    # Public health's 7-1-7 target (detect an outbreak within 7 days of its emergence, notify
+    # public health authorities within 1 day of detection, complete the early response within 7
+    # days of notification) carried over to preventive diplomacy.
+    detect_target_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Detection target, in days from the first warning sign (emergence) to the "
+        "sign reaching the desk. Public health's 7-1-7 target detects within 7 days.",
+    )
+    notify_target_days = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Notification target, in days from detection to a decision maker or the lead "
+        "actor alerted (a note to the Secretary-General, a briefing). 7-1-7 notifies within 1 "
+        "day.",
+    )
+    respond_target_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Response target, in days from notification to the first response (the first "
+        "engagement answering the sign). 7-1-7 responds within 7 days.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     intervals_computed_at = models.DateTimeField(
@@ -60,6 +79,15 @@ class MeasureSettings(models.Model):
         return (
             f"Interval from the first warning at or above {self.get_threshold_severity_display()}"
         )
+
+    @property
+    def targets(self) -> dict[str, int]:
+        """The milestone targets in days, by name (``alerts.services.milestones.TARGETS``)."""
+        return {
+            "detect": self.detect_target_days,
+            "notify": self.notify_target_days,
+            "respond": self.respond_target_days,
+        }
 
     @classmethod
     def load(cls) -> MeasureSettings:
@@ -156,6 +184,35 @@ class SituationInterval(IntervalFields):
         help_text="The last day of the period the clock stopped in, when known (a status date or "
         "the report's issue date); open intervals are measured to it",
     )
+    stopped_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The first day of the period the clock stopped in, when known: a milestone "
+        "still missing is known to be late only by then",
+    )
+    # The milestones between the first warning (emergence: warning_from/until) and the first
+    # response (action_from/until), as bounds: the earliest and the latest day each may have been.
+    detected_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Detection: the earliest day a warning sign at the threshold may have reached "
+        "the desk (its report date, or the day it was logged)",
+    )
+    detected_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The latest day by which one had reached the desk; empty when not known (signs "
+        "seeded from a report without a report date)",
+    )
+    notified_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Notification: the earliest day of the first briefing of a decision maker "
+        "after the first warning; empty when none is recorded",
+    )
+    notified_until = models.DateField(
+        null=True, blank=True, help_text="The latest day by which that briefing was given"
+    )
     changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the recompute last changed these figures"
     )
@@ -183,22 +240,6 @@ class SituationInterval(IntervalFields):
             span = format_interval(self.days_min, self.days_max, False)
             return f"open: {span} (clock stopped {self.stopped_display})"
         return format_interval(self.days_min, self.days_max, self.is_open)
-
-    @property
-    def stopped_from(self) -> dt.date | None:
-        """First day of the period the clock stopped in (``stopped_on`` is its last): the
-        situation's status date at its precision when the stop is that status, else the report's
-        issue date (a day). Reads ``self.situation`` (select it with the interval)."""
-        if not self.is_stopped or self.stopped_on is None:
-            return None
-        situation = self.situation
-        if (
-            situation.status in CLOCK_STOPPING_STATUSES
-            and situation.status_on is not None
-            and period_end(situation.status_on, situation.status_precision) == self.stopped_on
-        ):
-            return situation.status_on
-        return self.stopped_on
 
     @property
     def stopped_display(self) -> str:

@@ -29,6 +29,14 @@ the first steps taken to address it"):
   its next engagement is asked of one situation at a time and computed when read
   (``warning_intervals_of``).
 
+Milestones (issue 13; public health's 7-1-7 carried over): beside *emergence* (the first warning)
+and the *first response* (the first action), each row stores *detection* — the earliest day a sign
+at the threshold reached the desk: its report date (``WarningIndicator.reported_on``), else the day
+it was logged, but for a situation seeded from a report not known (``detected_until`` empty) —
+and *notification*: the first ``Briefing`` of a decision maker not over before the first warning.
+Whether each target is met is derived from these bounds when read
+(``alerts.services.milestones``), so a changed target or a new day needs no recompute.
+
 The recompute is set-based: a fixed number of statements whatever the number of situations. The
 periodic run is incremental — it recomputes the situations changed since the last run (found by
 index on ``updated_at`` and the history tables) and advances open intervals to today; ``full=True``
@@ -64,10 +72,10 @@ from django.utils import timezone
 
 from cases.choices import CLOCK_STOPPING_STATUSES
 from cases.dates import PeriodEnd, period_end_sql
-from cases.models import Document, Engagement, Situation, WarningIndicator
+from cases.models import Briefing, Document, Engagement, Situation, WarningIndicator
 
 from ..models import MeasureSettings, SituationInterval, UnansweredWarning
-from . import summary
+from . import milestones, summary
 from .sql import (
     DaysBetween,
     IsDistinctFrom,
@@ -284,14 +292,29 @@ def _sync_unanswered_warnings(scope) -> tuple[int, int]:
 _SITUATION_ROWS_PG = """
 WITH signs AS MATERIALIZED (
     SELECT w.id, w.situation_id, w.observed_on, {w_until} AS w_until,
-           EXISTS (SELECT 1 FROM {links} l WHERE l.warningindicator_id = w.id) AS linked
+           EXISTS (SELECT 1 FROM {links} l WHERE l.warningindicator_id = w.id) AS linked,
+           w.reported_on, CASE WHEN w.reported_on IS NOT NULL THEN {r_until} END AS r_until,
+           (w.created_at AT TIME ZONE %(tz)s)::date AS logged_on
     FROM {indicators} w
     WHERE w.severity >= %(threshold)s {scope}
 ), warned AS (
     SELECT situation_id, min(observed_on) AS w_from, min(w_until) AS w_until,
-           min(observed_on) FILTER (WHERE NOT linked) AS unlinked_from
+           min(observed_on) FILTER (WHERE NOT linked) AS unlinked_from,
+           -- Detection: a sign reached the desk on its report date, else (logged by a desk
+           -- officer) the day it was logged. Seeded from a report, a sign without a report
+           -- date reached it on a day not known, no earlier than the day it was observed.
+           min(coalesce(reported_on, logged_on)) AS d_from_logged,
+           min(coalesce(r_until, logged_on)) AS d_until_logged,
+           min(coalesce(reported_on, observed_on)) AS d_from_seeded,
+           min(r_until) AS d_until_seeded
     FROM signs
     GROUP BY situation_id
+), notified AS (
+    -- Notification: the first briefing of a decision maker not over before the first warning.
+    SELECT b.situation_id, min(b.briefed_on) AS n_from, min({b_until}) AS n_until
+    FROM warned JOIN {briefings} b ON b.situation_id = warned.situation_id
+    WHERE {b_until} >= warned.w_from
+    GROUP BY b.situation_id
 ), answers AS (
     SELECT signs.situation_id, e.started_on, {e_until} AS until
     FROM signs JOIN {links} l ON l.warningindicator_id = signs.id
@@ -305,7 +328,7 @@ WITH signs AS MATERIALIZED (
     SELECT situation_id, min(started_on) AS a_from, min(until) AS a_until
     FROM answers GROUP BY situation_id
 ), clock AS (
-    SELECT s.id AS situation_id,
+    SELECT s.id AS situation_id, s.as_of_id IS NOT NULL AS seeded,
            (s.status = ANY(%(stopping)s) OR d.issued_on IS NOT NULL) AS stopped,
            least(CASE WHEN s.status = ANY(%(stopping)s) THEN {status_until} END, d.issued_on)
                AS stop_until,
@@ -314,7 +337,7 @@ WITH signs AS MATERIALIZED (
     FROM {situations} s LEFT JOIN {documents} d ON d.id = s.as_of_id
     {situation_scope}
 ), measured AS (
-    SELECT situation_id, stopped, stop_until,
+    SELECT situation_id, seeded, stopped, stop_until, stop_from,
            least(coalesce(stop_from, %(today)s::date), %(today)s::date) AS m_from,
            least(coalesce(stop_until, %(today)s::date), %(today)s::date) AS m_until
     FROM clock
@@ -339,11 +362,16 @@ SELECT s.id AS out_situation, %(threshold)s::smallint AS out_threshold_severity,
        CASE WHEN w.w_from IS NOT NULL AND a.situation_id IS NULL THEN m.m_until END
            AS out_measured_to,
        m.stopped AS out_is_stopped, m.stop_until AS out_stopped_on,
+       CASE WHEN m.stopped THEN m.stop_from END AS out_stopped_from,
+       CASE WHEN m.seeded THEN w.d_from_seeded ELSE w.d_from_logged END AS out_detected_from,
+       CASE WHEN m.seeded THEN w.d_until_seeded ELSE w.d_until_logged END AS out_detected_until,
+       n.n_from AS out_notified_from, n.n_until AS out_notified_until,
        %(started)s::timestamptz AS out_changed_at
 FROM {situations} s
 JOIN measured m ON m.situation_id = s.id
 LEFT JOIN warned w ON w.situation_id = s.id
 LEFT JOIN acted a ON a.situation_id = s.id
+LEFT JOIN notified n ON n.situation_id = s.id
 {situation_scope}
 """
 
@@ -361,6 +389,11 @@ SITUATION_COLUMNS = [
     "measured_to",
     "is_stopped",
     "stopped_on",
+    "stopped_from",
+    "detected_from",
+    "detected_until",
+    "notified_from",
+    "notified_until",
 ]
 
 
@@ -370,6 +403,7 @@ def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: 
         "today": today,
         "started": started,
         "stopping": [str(status) for status in CLOCK_STOPPING_STATUSES],
+        "tz": timezone.get_current_timezone_name(),
     }
     scope_sql = situation_scope = ""
     if scope is not None:
@@ -378,10 +412,13 @@ def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: 
         situation_scope = "WHERE s.id = ANY(%(ids)s::uuid[])"
     sql = _SITUATION_ROWS_PG.format(
         w_until=period_end_sql("w.observed_on", "w.observed_precision"),
+        r_until=period_end_sql("w.reported_on", "w.reported_precision"),
+        b_until=period_end_sql("b.briefed_on", "b.briefed_precision"),
         e_until=period_end_sql("e.started_on", "e.started_precision"),
         ended_until=period_end_sql("e.ended_on", "e.ended_precision"),
         status_until=period_end_sql("s.status_on", "s.status_precision"),
         indicators=quote(WarningIndicator._meta.db_table),
+        briefings=quote(Briefing._meta.db_table),
         engagements=quote(Engagement._meta.db_table),
         links=quote(Links._meta.db_table),
         situations=quote(Situation._meta.db_table),
@@ -543,12 +580,15 @@ def changed_situations(since: dt.datetime, threshold: int) -> QuerySet:
     """
     history_indicators = WarningIndicator.history.model.objects
     history_engagements = Engagement.history.model.objects
+    history_briefings = Briefing.history.model.objects
     return Situation.objects.filter(
         Q(updated_at__gte=since)
         | Q(pk__in=WarningIndicator.objects.filter(updated_at__gte=since).values("situation_id"))
         | Q(pk__in=Engagement.objects.filter(updated_at__gte=since).values("situation_id"))
+        | Q(pk__in=Briefing.objects.filter(updated_at__gte=since).values("situation_id"))
         | Q(pk__in=history_indicators.filter(history_date__gte=since).values("situation_id"))
         | Q(pk__in=history_engagements.filter(history_date__gte=since).values("situation_id"))
+        | Q(pk__in=history_briefings.filter(history_date__gte=since).values("situation_id"))
         | ~Q(
             pk__in=SituationInterval.objects.filter(threshold_severity=threshold).values(
                 "situation_id"
@@ -610,9 +650,13 @@ def recompute_intervals(
         # The dashboard overview's figures, kept beside the intervals they are made of; in the
         # same statement, a periodic run's watermark (a plain UPDATE: bookkeeping, not a settings
         # change for history).
-        summary.sync_summary(
+        written, removed, _ = summary.sync_summary(
             scope,
             open_intervals=mode == "incremental",
             watermark=(settings.pk, started) if mode != "situations" else None,
         )
+        # The overview's target counts kept for the day count these rows: forgotten when any
+        # changed (under the lock, so no count of the rows before this run outlives it).
+        if situation_rows or deleted or advanced or written or removed:
+            milestones.forget_stored_shares()
     return RecomputeResult(mode, threshold, indicator_rows, situation_rows, advanced, deleted)

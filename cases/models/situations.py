@@ -148,6 +148,22 @@ class WarningIndicator(TrackedModel):
         on_delete=models.SET_NULL,
         related_name="reported_indicators",
     )
+    reported_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the sign was first reported to the desk (the source's report date; first "
+        "day of the period when not precise to a day). Empty: the day it was logged here, or "
+        "not known for records seeded from a report",
+    )
+    # Optional in forms: no report date needs no precision (stored as Day), nor does a day.
+    reported_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        db_default=DatePrecision.DAY,
+        blank=True,
+        help_text="Precision of the report date (a day when left empty)",
+    )
     threshold_moment = models.BooleanField(
         default=False,
         help_text="Marks a moment when parties may decide to use violence (S/2011/552, para. 45)",
@@ -178,16 +194,38 @@ class WarningIndicator(TrackedModel):
     def observed_until(self) -> dt.date:
         return period_end(self.observed_on, self.observed_precision)
 
-    def clean(self) -> None:
-        super().clean()
+    @property
+    def reported_display(self) -> str:
+        return format_partial_date(self.reported_on, self.reported_precision)
+
+    def _normalise_dates(self) -> None:
         if self.observed_on:
             self.observed_on = normalise(self.observed_on, self.observed_precision)
-            if self.observed_on > timezone.localdate():
+        if not self.reported_on or not self.reported_precision:
+            self.reported_precision = DatePrecision.DAY
+        if self.reported_on:
+            self.reported_on = normalise(self.reported_on, self.reported_precision)
+
+    def clean(self) -> None:
+        super().clean()
+        self._normalise_dates()
+        if self.observed_on and self.observed_on > timezone.localdate():
+            raise ValidationError(
+                {"observed_on": "A warning sign cannot be observed in the future."}
+            )
+        if self.reported_on:
+            if self.reported_on > timezone.localdate():
                 raise ValidationError(
-                    {"observed_on": "A warning sign cannot be observed in the future."}
+                    {"reported_on": "A warning sign cannot be reported in the future."}
+                )
+            # Whole periods: "June 2010" may be reported any day of June 2010.
+            if self.observed_on and period_end(self.reported_on, self.reported_precision) < (
+                self.observed_on
+            ):
+                raise ValidationError(
+                    {"reported_on": "A warning sign cannot be reported before it was observed."}
                 )
 
     def save(self, *args, **kwargs) -> None:
-        if self.observed_on:
-            self.observed_on = normalise(self.observed_on, self.observed_precision)
+        self._normalise_dates()
         super().save(*args, **kwargs)

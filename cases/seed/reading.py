@@ -181,6 +181,8 @@ INDICATOR_FIELDS = {
     "category": (True, _choice(IndicatorCategory)),
     "severity": (True, _choice(Severity)),
     "observed": (True, _date),
+    # When the sign reached the desk (the source's report date); absent: not known.
+    "reported": (False, _optional_date),
     "description": (True, _text),
     "reported_by": (False, _key),
     "threshold_moment": (False, _bool),

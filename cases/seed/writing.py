@@ -274,6 +274,7 @@ def write(actors: list[Record], situations: list[Record], writer: Writer) -> Non
                 "description": cv["description"],
                 "observed_on": cv["observed"].start,
                 "observed_precision": cv["observed"].precision,
+                **_reported(cv.get("reported")),
                 "reported_by": saved_actors.get(reported_by) if reported_by else None,
                 "threshold_moment": cv.get("threshold_moment", False),
                 "source": cv.get("source") or _source(child),
@@ -286,6 +287,14 @@ def write(actors: list[Record], situations: list[Record], writer: Writer) -> Non
             _write_engagement(
                 child, situation, saved_actors, elements, stored_partners, saved_signs, writer
             )
+
+
+def _reported(reported) -> dict[str, Any]:
+    """A sign's report date, when the seed gives one. Without one the seed leaves the field as
+    it is: not known for a seeded sign (never the load date), or as a desk officer set it."""
+    if reported is None:
+        return {}
+    return {"reported_on": reported.start, "reported_precision": reported.precision}
 
 
 def _write_engagement(

@@ -40,7 +40,7 @@ from alerts.models import (
     SituationInterval,
     UnansweredWarning,
 )
-from alerts.services import summary
+from alerts.services import milestones, summary
 from cases.choices import (
     CLOCK_STOPPING_STATUSES,
     CrisisType,
@@ -292,6 +292,108 @@ def interval_tables(
     days = known_days(figures)
     overall = _with_texts(figures.pop("overall"))
     return overall, {g: _interval_table(g, figures[g], days) for g in GROUPINGS}
+
+
+# --- Milestone targets (7-1-7) -------------------------------------------------------------------
+
+TARGET_GROUPINGS = {
+    "region": ("Region", Region),
+    "crisis_type": ("Crisis type", CrisisType),
+    "year": ("Year of first warning", None),
+}
+_TARGET_WORDS = {"detect": "Detect", "notify": "Notify", "respond": "Respond"}
+_OUTCOME_WORDS = {
+    milestones.Outcome.MET: "met",
+    milestones.Outcome.MISSED: "missed",
+    milestones.Outcome.CANNOT_TELL: "cannot tell",
+}
+
+
+def _outcome_key(target: str, outcome: str) -> str:
+    return f"{target}_{outcome.replace('-', '_')}"
+
+
+def _target_columns() -> list[Column]:
+    """Per target: met, missed and cannot tell, each as "count (share)" on the page; counts and
+    shares as numbers in the CSV."""
+    columns = [Column("situations", "Situations with a warning", NUMBER)]
+    for target in milestones.TARGETS:
+        for outcome in milestones.OUTCOMES:
+            key = _outcome_key(target, outcome)
+            title = f"{_TARGET_WORDS[target]}: {_OUTCOME_WORDS[outcome]}"
+            columns += [
+                Column(f"{key}_text", title, in_csv=False),
+                Column(key, title, NUMBER, on_page=False),
+                Column(f"{key}_share", f"{title} (share)", PERCENT, on_page=False),
+            ]
+    return columns
+
+
+def _with_target_shares(row: dict) -> dict:
+    total = row.get("situations") or 0
+    for target in milestones.TARGETS:
+        for outcome in milestones.OUTCOMES:
+            key = _outcome_key(target, outcome)
+            count = row.get(key) or 0
+            share = count / total if total else None
+            row[f"{key}_share"] = share
+            row[f"{key}_text"] = f"{count:,}" + (f" ({round(share * 100)}%)" if total else "")
+    return row
+
+
+def targets_caption(targets: dict[str, int]) -> str:
+    """The section heading: "Targets: detect 7 · notify 1 · respond 7" (days)."""
+    return "Targets: " + " · ".join(f"{name} {targets[name]}" for name in milestones.TARGETS)
+
+
+def target_tables(
+    clearance: Clearance, filters: SituationFilters | None, *, today: dt.date | None = None
+) -> tuple[dict[str, int], Table, dict[str, Table]]:
+    """The share of situations meeting, missing and not telling each milestone target, over
+    every situation the viewer may see and by region, crisis type and year of the first warning
+    (a fixed number of queries over the stored bounds and the settings, whatever the number of
+    situations: one, or for staff without a filter the counts kept for the day)."""
+    rows_sql, params = (
+        interval_rows(clearance, filters)
+        .order_by()
+        .values("situation_id", "region", "crisis_type", "warning_year")
+        .query.sql_with_params()
+    )
+    every = clearance.unrestricted and _unfiltered(filters)
+    # Staff without a filter read the counts kept for the day (counted once, then kept until a
+    # recompute changes what they count); any other view counts the rows it may see.
+    shares = (milestones.stored_target_shares(today) if every else None) or (
+        milestones.target_shares(rows_sql, params, today=today, store=every)
+    )
+    targets = shares["targets"]
+    columns = _target_columns()
+    note = (
+        f"Met: within {targets['detect']}, {targets['notify']} and {targets['respond']} days at "
+        "the latest dates allow; missed: beyond them at the earliest, or the milestone is still "
+        "missing past its target; cannot tell: the dates' precision (or a date not known) "
+        "leaves both possible. Never a guess."
+    )
+    overall = Table(
+        key="targets-overall",
+        caption="Milestone targets, all situations",
+        columns=[Column("group_label", "Situations"), *columns],
+        rows=[{"group_label": "All", **_with_target_shares(shares["overall"])}],
+        note=note,
+        extra={"targets": targets},
+    )
+    by = {}
+    for grouping, (heading, enum) in TARGET_GROUPINGS.items():
+        rows = shares[grouping]
+        for row in rows:
+            _with_target_shares(row)
+            row["group_label"] = label(enum, row["group"]) if enum else str(row["group"])
+        by[grouping] = Table(
+            key=f"targets-by-{grouping.replace('_', '-')}",
+            caption=f"Milestone targets by {heading[0].lower() + heading[1:]}",
+            columns=[Column("group_label", heading), *columns],
+            rows=rows,
+        )
+    return targets, overall, by
 
 
 def unanswered_warnings(

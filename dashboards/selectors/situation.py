@@ -13,9 +13,10 @@ from django.utils.text import Truncator
 from alerts.models import Alert, AlertEvent
 from alerts.models.measures import format_interval
 from alerts.selectors import answers_to_signs
+from alerts.services import milestones
 from alerts.services.intervals import AnswerState
 from cases.choices import ActorKind, PartnerRole
-from cases.dates import PartialDate
+from cases.dates import PartialDate, Period
 from cases.models import (
     Assessment,
     Engagement,
@@ -126,6 +127,68 @@ def picture(clearance: Clearance, slug: str) -> SituationPicture:
         engagements=engagements,
         alerts=alerts,
         elements=list(SuccessElement.objects.order_by("order")),
+    )
+
+
+def milestones_table(picture: SituationPicture, *, today: dt.date | None = None) -> Table:
+    """The four milestones at their precision and, between them, each 7-1-7 target met, missed
+    or not to be told (one query: ``alerts.services.milestones``)."""
+    interval = picture.interval
+    targets, outcomes = milestones.situation_outcomes(picture.situation.pk, today=today)
+
+    def when(start, until, missing: str):
+        return Period.of(start, until) if start is not None else missing
+
+    has_warning = interval is not None and interval.warning_from is not None
+    if not has_warning:
+        rows = []
+    else:
+        if interval.detected_until is None:
+            detected = "not known (no report date)"
+        else:
+            detected = when(interval.detected_from, interval.detected_until, "")
+        if interval.is_open:
+            response = "none yet"
+        elif interval.action_from is None:
+            response = UNDATED
+        else:
+            response = when(interval.action_from, interval.action_until, "")
+        rows = [
+            {
+                "milestone": "Emergence: the first warning sign",
+                "when": when(interval.warning_from, interval.warning_until, ""),
+            },
+            {
+                "milestone": "Detection: a sign reaches the desk",
+                "when": detected,
+                "target": "detect",
+            },
+            {
+                "milestone": "Notification: a decision maker alerted",
+                "when": when(interval.notified_from, interval.notified_until, "none recorded"),
+                "target": "notify",
+            },
+            {"milestone": "First response", "when": response, "target": "respond"},
+        ]
+    for row in rows:
+        target = row.pop("target", None)
+        if target is not None:
+            days = targets[target]
+            row["target"] = f"{target} within {days} day{'' if days == 1 else 's'}"
+            row["outcome"] = milestones.OUTCOME_LABELS.get(outcomes[target], "–")
+    return Table(
+        key="milestones",
+        caption="Milestones and targets",
+        columns=[
+            Column("milestone", "Milestone"),
+            Column("when", "When", DATE),
+            Column("target", "Target since the milestone before"),
+            Column("outcome", "Outcome"),
+        ],
+        rows=rows,
+        note="Met: within the target at the latest the dates allow; missed: beyond it at the "
+        "earliest, or still missing past it; cannot tell: the dates' precision leaves both "
+        "possible.",
     )
 
 

@@ -20,6 +20,7 @@ from tests.factories import (
     ActorFactory,
     AlertFactory,
     AssessmentFactory,
+    BriefingFactory,
     EngagementFactory,
     EngagementPartnerFactory,
     ParagraphFactory,
@@ -48,6 +49,9 @@ def rich_records(db):
     EngagementPartnerFactory(engagement=engagement, actor=parent)
     UndatedEngagementFactory(situation=listed)
     AssessmentFactory(engagement=engagement)
+    briefing = BriefingFactory(situation=open_, recipient=parent, summary='Note — "SG" \\ ü')
+    briefing.citations.add(paragraphs[1])
+    BriefingFactory(situation=listed, briefed_precision="year", briefed_on=dt.date(2010, 1, 1))
     SituationInterval.objects.create(
         situation=open_,
         threshold_severity=3,

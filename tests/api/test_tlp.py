@@ -20,6 +20,7 @@ from cases.sharing import Clearance
 from tests.factories import (
     ActorFactory,
     AssessmentFactory,
+    BriefingFactory,
     EngagementFactory,
     EngagementPartnerFactory,
     SituationFactory,
@@ -41,8 +42,8 @@ def case_id(case):
 
 @pytest.fixture
 def world(api):
-    """One situation at the level, with an indicator, an engagement (partner role) and an
-    assessment; plus a visible GREEN control situation."""
+    """One situation at the level, with an indicator, an engagement (partner role), an
+    assessment and a briefing; plus a visible GREEN control situation."""
 
     def build(level: str, listed: bool):
         situation = SituationFactory(
@@ -59,6 +60,7 @@ def world(api):
         records["assessments"] = AssessmentFactory(
             engagement=records["engagements"], evidence="Needle"
         )
+        records["briefings"] = BriefingFactory(situation=situation, summary="Needle")
         return records
 
     return build
@@ -88,7 +90,7 @@ def test_detail_list_filter_search_related(api, world, case):
         assert (str(record.pk) in searched) is visible, resource
         assert len(listing) == (1 if visible else 0), resource
     situation = records["situations"]
-    for resource in ("indicators", "engagements", "assessments"):
+    for resource in ("indicators", "engagements", "assessments", "briefings"):
         related = api.get(f"{resource}/", {"situation": str(situation.pk)}).json()["results"]
         assert len(related) == (1 if visible else 0)
     by_partner = api.get("engagements/", {"partner": str(api.partner.actor.pk)}).json()

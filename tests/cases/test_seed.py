@@ -712,3 +712,22 @@ class TestSeeded:
         assert snapshot() == before
         with pytest.raises(CommandError, match="is not a directory"):
             call_command("load_seed", str(tmp_path / "missing"), stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_a_seeded_sign_may_give_its_report_date_and_without_one_it_is_not_known(tmp_path):
+    seed = copy_seed(tmp_path)
+    key = "key: kyrgyzstan-2010-06-inter-ethnic-violence"
+    replace_in(seed / "situations-asia.yaml", key, f'{key}\n        reported: "2010-06-14"')
+    load_seed(seed)
+    reported = WarningIndicator.objects.get(
+        situation__slug="kyrgyzstan-2010", reported_on__isnull=False
+    )
+    assert (reported.reported_on, reported.reported_display) == (
+        dt.date(2010, 6, 14),
+        "14 June 2010",
+    )
+    # The others give none: not known (the load date is never taken for one).
+    assert WarningIndicator.objects.filter(reported_on__isnull=True).count() == (
+        WarningIndicator.objects.count() - 1
+    )
