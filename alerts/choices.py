@@ -8,6 +8,7 @@ class RuleKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation: many warning signs in a short time"
     STALE = "stale", "Stale situation: not updated"
     UNASSESSED = "unassessed", "Engagement ended without a full assessment"
+    OVERDUE_FOLLOW_UP = "overdue-follow-up", "Follow-up action overdue"
 
 
 class AlertStatus(models.TextChoices):

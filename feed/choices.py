@@ -15,3 +15,6 @@ class RecordType(models.TextChoices):
     ENGAGEMENT = "engagement", "Engagement"
     ASSESSMENT = "assessment", "Assessment"
     ALERT = "alert", "Alert"
+    REVIEW = "review", "Early action review"
+    FINDING = "review-finding", "Review finding"
+    FOLLOW_UP = "follow-up", "Follow-up action"

@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
-from cases.choices import CrisisType, Region, Severity
+from cases.choices import CrisisType, DatePrecision, Region, Severity
+from cases.dates import format_partial_date
 from cases.models.base import VersionedModel
 
 from ..choices import AlertEventKind, AlertStatus, RuleKind
@@ -22,6 +23,7 @@ RULE_PARAMETERS = {
     RuleKind.ESCALATION: {"min_severity", "days", "min_count"},
     RuleKind.STALE: {"days"},
     RuleKind.UNASSESSED: {"days"},
+    RuleKind.OVERDUE_FOLLOW_UP: {"days"},
 }
 
 
@@ -39,7 +41,8 @@ class AlertRule(models.Model):
     )
     days = models.PositiveIntegerField(
         help_text="No action: days without action after the warning; escalation: the window; "
-        "stale: days without an update; unassessed: days of grace after the engagement ended"
+        "stale: days without an update; unassessed: days of grace after the engagement ended; "
+        "overdue follow-up: days of grace after its due date"
     )
     min_count = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Escalation: this many warning signs or more"
@@ -110,6 +113,10 @@ class AlertRule(models.Model):
             )
         if self.kind == RuleKind.STALE:
             return f"Not updated for {self.days} days while not closed"
+        if self.kind == RuleKind.OVERDUE_FOLLOW_UP:
+            return "A follow-up action of an early action review still open past its due date" + (
+                f" ({self.days} days of grace)" if self.days else ""
+            )
         return "Engagement ended without an assessment on all six elements for success" + (
             f" ({self.days} days of grace)" if self.days else ""
         )
@@ -155,6 +162,14 @@ class Alert(VersionedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="alerts",
+    )
+    follow_up = models.ForeignKey(
+        "cases.FollowUpAction",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        help_text="Overdue follow-up: the follow-up action of an early action review",
     )
     level = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)
     status = models.CharField(
@@ -218,6 +233,15 @@ class Alert(VersionedModel):
             return f"{self.measure} warning signs observed within {rule.days} days."
         if rule.kind == RuleKind.STALE:
             return f"Not updated for {self.measure} days (threshold {rule.days})."
+        if rule.kind == RuleKind.OVERDUE_FOLLOW_UP:
+            follow_up = self.follow_up
+            if follow_up is None:
+                return f"A follow-up action is {self.measure} days overdue."
+            due = format_partial_date(follow_up.due_on, DatePrecision.DAY)
+            return (
+                f"Follow-up “{follow_up.action}”, owned by {follow_up.owner_display}, was due on "
+                f"{due}: {self.measure} days overdue."
+            )
         return (
             f"Engagement “{self.engagement.title if self.engagement else '?'}” ended with "
             f"{self.measure} of the six elements for success assessed."

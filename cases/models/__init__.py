@@ -2,15 +2,19 @@ from .actors import Actor
 from .base import TrackedModel
 from .documents import Document, Paragraph
 from .engagements import Assessment, Engagement, EngagementPartner, SuccessElement
+from .reviews import EarlyActionReview, FollowUpAction, ReviewFinding
 from .situations import Situation, WarningIndicator
 
 __all__ = [
     "Actor",
     "Assessment",
     "Document",
+    "EarlyActionReview",
     "Engagement",
     "EngagementPartner",
+    "FollowUpAction",
     "Paragraph",
+    "ReviewFinding",
     "Situation",
     "SuccessElement",
     "TrackedModel",
