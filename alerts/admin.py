@@ -234,7 +234,7 @@ class AlertAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "level", "rule__kind", "rule", "situation__region"]
     search_fields = ["situation__title", "rule__name", "acknowledgement", "resolution"]
-    list_select_related = ["rule", "situation", "engagement", "acknowledged_by"]
+    list_select_related = ["rule", "situation", "engagement", "follow_up__owner", "acknowledged_by"]
     date_hierarchy = "opened_at"
     actions = ["acknowledge_alerts", "resolve_alerts"]
     inlines = [AlertEventInline, NotificationInline]

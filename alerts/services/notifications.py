@@ -307,7 +307,11 @@ def deliver(notification_id: int) -> DeliveryOutcome:
     """
     notification = (
         Notification.objects.select_related(
-            "alert__rule", "alert__situation", "alert__engagement", "subscription"
+            "alert__rule",
+            "alert__situation",
+            "alert__engagement",
+            "alert__follow_up__owner",
+            "subscription",
         )
         .filter(pk=notification_id)
         .first()

@@ -28,9 +28,9 @@ def queue(clearance: Clearance, filters: AlertFilters) -> QuerySet:
         queryset = queryset.filter(status=data["status"])
     if data.get("kind"):
         queryset = queryset.filter(rule__kind=data["kind"])
-    return queryset.select_related("rule", "situation", "engagement", "acknowledged_by").order_by(
-        "-level", "opened_at", "pk"
-    )
+    return queryset.select_related(
+        "rule", "situation", "engagement", "follow_up__owner", "acknowledged_by"
+    ).order_by("-level", "opened_at", "pk")
 
 
 def queue_table(
