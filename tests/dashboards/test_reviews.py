@@ -72,6 +72,18 @@ def test_the_elements_page_shows_the_counts_and_the_reviews_due(client, world, p
     csv = client.get("/dashboard/export/reviews-due.csv").content.decode()
     assert "Bravo" in csv and "Hotel" not in csv and "Alpha" not in csv
 
+    # The page's situation filters narrow the counts and the reviews due too.
+    asia = client.get("/dashboard/elements/", {"region": "asia"})
+    row = next(r for r in asia.context["figures"][1].table.rows if r["code"] == "early-warning")
+    assert row["bottlenecks"] == 0
+    assert sorted(r["situation"] for r in asia.context["reviews_due"].rows) == [
+        "Charlie",
+        "Delta",
+        "India",
+    ]
+    csv = client.get("/dashboard/export/ratings.csv").content.decode()
+    assert "Bottlenecks found" in csv.splitlines()[0]
+
 
 def test_review_due_until_a_review_is_held(world):
     def due() -> set[str]:
