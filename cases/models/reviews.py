@@ -8,6 +8,8 @@ A review and its findings and follow-ups belong to a situation and inherit its s
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -76,6 +78,17 @@ class EarlyActionReview(TrackedModel):
             raise ValidationError(errors)
 
 
+class ReviewChild:
+    """What a review's finding or follow-up shares: reaching its review safely."""
+
+    def _review_or_none(self) -> EarlyActionReview | None:
+        # In the admin's inline the review may be new (not saved yet) but set on the row.
+        try:
+            return self.review
+        except EarlyActionReview.DoesNotExist:
+            return None
+
+
 def _check_same_situation(record: ReviewFinding | FollowUpAction) -> dict[str, str]:
     """A finding or follow-up may move to another review of the same situation only: its feed
     entries and alerts are filed under the situation."""
@@ -93,7 +106,7 @@ def _check_same_situation(record: ReviewFinding | FollowUpAction) -> dict[str, s
     return {}
 
 
-class ReviewFinding(TrackedModel):
+class ReviewFinding(ReviewChild, TrackedModel):
     """A bottleneck or an enabler the review found, filed under one success element."""
 
     review = models.ForeignKey(EarlyActionReview, on_delete=models.CASCADE, related_name="findings")
@@ -120,14 +133,8 @@ class ReviewFinding(TrackedModel):
         if errors := _check_same_situation(self):
             raise ValidationError(errors)
 
-    def _review_or_none(self) -> EarlyActionReview | None:
-        try:
-            return self.review
-        except EarlyActionReview.DoesNotExist:
-            return None
 
-
-class FollowUpAction(TrackedModel):
+class FollowUpAction(ReviewChild, TrackedModel):
     """An action the review agreed: who does it, by when, and whether it was done."""
 
     review = models.ForeignKey(
@@ -181,7 +188,7 @@ class FollowUpAction(TrackedModel):
     def done_display(self) -> str:
         return _day(self.done_on)
 
-    def is_overdue(self, today=None) -> bool:
+    def is_overdue(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return (
             self.status == FollowUpStatus.OPEN and self.due_on is not None and self.due_on < today
@@ -207,10 +214,3 @@ class FollowUpAction(TrackedModel):
                 errors["done_on"] = "Cannot be done before the review was held."
         if errors:
             raise ValidationError(errors)
-
-    def _review_or_none(self) -> EarlyActionReview | None:
-        # In the admin's inline the review may be new (not saved yet) but set on the row.
-        try:
-            return self.review
-        except EarlyActionReview.DoesNotExist:
-            return None
