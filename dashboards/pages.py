@@ -271,7 +271,7 @@ def situation_page(clearance: Clearance, slug: str) -> dict:
 
 
 def situation_tables(clearance: Clearance, picture) -> dict[str, Table]:
-    reviews = review_selectors.situation_reviews(picture.situation)
+    reviews = review_selectors.situation_reviews(picture.situation, picture.elements)
     follow_ups = review_selectors.follow_ups_table(reviews)
     follow_ups.extra["reviews"] = reviews
     return {

@@ -3,15 +3,25 @@ situation's reviews found, element by element, and where their follow-ups stand.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.choices import FindingKind, Region
 from cases.dates import PartialDate
-from cases.models import EarlyActionReview, FollowUpAction, ReviewFinding, Situation
+from cases.models import (
+    Actor,
+    EarlyActionReview,
+    FollowUpAction,
+    ReviewFinding,
+    Situation,
+    SuccessElement,
+)
 from cases.sharing import Clearance
 
 from ..filters import SituationFilters
@@ -91,41 +101,75 @@ class ElementFindings:
     enablers: list[ReviewFinding] = field(default_factory=list)
 
 
-def situation_reviews(situation: Situation) -> list[EarlyActionReview]:
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def situation_reviews(
+    situation: Situation, elements: list[SuccessElement]
+) -> list[EarlyActionReview]:
     """The situation's reviews, latest first, with their findings (grouped by element as
-    ``review.by_element``) and follow-ups (``review.follow_up_list``, each with ``overdue``):
-    three queries whatever their number."""
+    ``review.by_element``, ``elements`` giving the elements in order) and follow-ups
+    (``review.follow_up_list``, each with ``overdue``): one query whatever their number, the
+    findings and follow-ups read as arrays of JSON objects beside each review."""
     today = timezone.localdate()
+    findings = (
+        ReviewFinding.objects.filter(review_id=OuterRef("pk"))
+        .order_by("element__order", "kind", "created_at")
+        .values(data=JSONObject(kind="kind", element="element_id", text="text"))
+    )
+    follow_ups = (
+        FollowUpAction.objects.filter(review_id=OuterRef("pk"))
+        .order_by("due_on", "created_at")
+        .values(
+            data=JSONObject(
+                id="id",
+                action="action",
+                owner="owner_id",
+                owner_actor="owner__name",
+                owner_acronym="owner__acronym",
+                owner_name="owner_name",
+                due_on="due_on",
+                status="status",
+                done_on="done_on",
+            )
+        )
+    )
     reviews = list(
         EarlyActionReview.objects.filter(situation=situation)
-        .prefetch_related(
-            Prefetch(
-                "findings",
-                queryset=ReviewFinding.objects.select_related("element").order_by(
-                    "element__order", "kind", "created_at"
-                ),
-            ),
-            Prefetch(
-                "follow_ups",
-                queryset=FollowUpAction.objects.select_related("owner").order_by(
-                    "due_on", "created_at"
-                ),
-            ),
-        )
+        .annotate(finding_data=ArraySubquery(findings), follow_up_data=ArraySubquery(follow_ups))
         .order_by("-held_on", "-created_at")
     )
+    by_id = {element.pk: element for element in elements}
     for review in reviews:
         grouped: dict[int, ElementFindings] = {}
-        for finding in review.findings.all():
-            entry = grouped.setdefault(finding.element_id, ElementFindings(finding.element))
+        for data in review.finding_data:
+            element = by_id[data["element"]]
+            entry = grouped.setdefault(element.pk, ElementFindings(element))
+            finding = ReviewFinding(review=review, element=element, kind=data["kind"])
+            finding.text = data["text"]
             if finding.kind == FindingKind.BOTTLENECK:
                 entry.bottlenecks.append(finding)
             else:
                 entry.enablers.append(finding)
         review.by_element = list(grouped.values())
-        review.follow_up_list = list(review.follow_ups.all())
-        for follow_up in review.follow_up_list:
+        review.follow_up_list = []
+        for data in review.follow_up_data:
+            follow_up = FollowUpAction(
+                id=data["id"],
+                review=review,
+                action=data["action"],
+                owner_name=data["owner_name"],
+                due_on=_date(data["due_on"]),
+                status=data["status"],
+                done_on=_date(data["done_on"]),
+            )
+            if data["owner"]:
+                follow_up.owner = Actor(
+                    id=data["owner"], name=data["owner_actor"], acronym=data["owner_acronym"]
+                )
             follow_up.overdue = follow_up.is_overdue(today)
+            review.follow_up_list.append(follow_up)
     return reviews
 
 

@@ -17,6 +17,8 @@ from dashboards.selectors import elements as element_selectors
 from dashboards.selectors import reviews as review_selectors
 from tests.factories import FindingFactory, FollowUpFactory, ReviewFactory, success_element
 
+from .test_queries import MAX_QUERIES
+
 pytestmark = pytest.mark.django_db
 
 BOTTLENECK, ENABLER = FindingKind.BOTTLENECK, FindingKind.ENABLER
@@ -168,3 +170,4 @@ def test_review_figures_cost_the_same_queries_however_many_reviews(client, world
     small = [_queries(client, url) for url in urls]
     grow(4)
     assert [_queries(client, url) for url in urls] == small
+    assert max(small) <= MAX_QUERIES
