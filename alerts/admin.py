@@ -258,7 +258,14 @@ class AlertAdmin(admin.ModelAdmin):
         "acknowledgement",
         "resolution",
     ]
-    list_select_related = ["rule", "situation", "engagement", "indicator", "acknowledged_by"]
+    list_select_related = [
+        "rule",
+        "situation",
+        "engagement",
+        "indicator",
+        "follow_up__owner",
+        "acknowledged_by",
+    ]
     date_hierarchy = "opened_at"
     actions = ["acknowledge_alerts", "resolve_alerts"]
     inlines = [AlertEventInline, NotificationInline]

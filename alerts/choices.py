@@ -9,6 +9,7 @@ class RuleKind(models.TextChoices):
     STALE = "stale", "Stale situation: not updated"
     UNASSESSED = "unassessed", "Engagement ended without a full assessment"
     THRESHOLD_MOMENT = "threshold-moment", "Threshold moment left unanswered"
+    OVERDUE_FOLLOW_UP = "overdue-follow-up", "Follow-up action overdue"
 
 
 # The rules that together raise one alert per unanswered warning sign: its level is the highest

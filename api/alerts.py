@@ -64,6 +64,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
     situation = serializers.UUIDField()
     engagement = serializers.UUIDField(allow_null=True)
+    follow_up = serializers.UUIDField(allow_null=True)
     id = serializers.UUIDField(source="uuid", read_only=True)
     rule = serializers.IntegerField()
     rule_kind = serializers.ChoiceField(choices=RuleKind.choices)

@@ -12,7 +12,17 @@ from django_countries import countries
 from django_filters.fields import IsoDateTimeField
 
 from cases import choices
-from cases.models import Actor, Assessment, Briefing, Engagement, Situation, WarningIndicator
+from cases.models import (
+    Actor,
+    Assessment,
+    Briefing,
+    EarlyActionReview,
+    Engagement,
+    FollowUpAction,
+    ReviewFinding,
+    Situation,
+    WarningIndicator,
+)
 
 COUNTRY_CHOICES = list(countries)
 
@@ -203,5 +213,43 @@ ActorFilter = _filterset(
         "country": CountryFilter(field_name="country"),
         "parent": filters.UUIDFilter(field_name="parent_id"),
         "acronym": filters.CharFilter(field_name="acronym", lookup_expr="iexact"),
+    },
+)
+
+ReviewFilter = _filterset(
+    "ReviewFilter",
+    EarlyActionReview,
+    {
+        **situation_filters("situation"),
+        "situation": filters.UUIDFilter(field_name="situation_id"),
+        "trigger": _multi(choices.ReviewTrigger, "trigger", "Why the review was held"),
+        "held_after": filters.DateFilter(field_name="held_on", lookup_expr="gte"),
+        "held_before": filters.DateFilter(field_name="held_on", lookup_expr="lt"),
+    },
+)
+
+FindingFilter = _filterset(
+    "FindingFilter",
+    ReviewFinding,
+    {
+        **situation_filters("review__situation"),
+        "situation": filters.UUIDFilter(field_name="review__situation_id"),
+        "review": filters.UUIDFilter(field_name="review_id"),
+        "kind": _multi(choices.FindingKind, "kind", "Bottleneck or enabler"),
+        "element": _multi(choices.SuccessElementCode, "element__code", "Success element"),
+    },
+)
+
+FollowUpFilter = _filterset(
+    "FollowUpFilter",
+    FollowUpAction,
+    {
+        **situation_filters("review__situation"),
+        "situation": filters.UUIDFilter(field_name="review__situation_id"),
+        "review": filters.UUIDFilter(field_name="review_id"),
+        "owner": filters.UUIDFilter(field_name="owner_id"),
+        "follow_up_status": _multi(choices.FollowUpStatus, "status", "Open, done or dropped"),
+        "due_after": filters.DateFilter(field_name="due_on", lookup_expr="gte"),
+        "due_before": filters.DateFilter(field_name="due_on", lookup_expr="lt"),
     },
 )

@@ -21,9 +21,12 @@ from cases.models import (
     Assessment,
     Briefing,
     Document,
+    EarlyActionReview,
     Engagement,
     EngagementPartner,
+    FollowUpAction,
     Paragraph,
+    ReviewFinding,
     Situation,
     SuccessElement,
     WarningIndicator,
@@ -185,6 +188,42 @@ ALERT_SIGN = Shape(
     Column("threshold_moment"),
 )
 
+# Early action reviews (issue 13): read by partners under their situation's sharing level.
+REVIEW = Shape(
+    EarlyActionReview,
+    *TRACKED,
+    Column("situation", source="situation_id"),
+    Column("held_on"),
+    Column("trigger"),
+    Column("summary"),
+    Links("citations"),
+)
+
+# A bottleneck or an enabler, filed under a success element (named by its code).
+FINDING = Shape(
+    ReviewFinding,
+    *TRACKED,
+    Column("review", source="review_id"),
+    Column("situation", source="review__situation_id", read_only=True),
+    Column("kind"),
+    Column("element", source="element__code"),
+    Column("text"),
+)
+
+FOLLOW_UP = Shape(
+    FollowUpAction,
+    *TRACKED,
+    Column("review", source="review_id"),
+    Column("situation", source="review__situation_id", read_only=True),
+    Column("action"),
+    # An actor on record, and/or the responsible office in words.
+    Column("owner", source="owner_id"),
+    Column("owner_name"),
+    Column("due_on"),
+    Column("status"),
+    Column("done_on"),
+)
+
 # An alert keeps an integer key; partners see its public uuid as its id.
 ALERT = Shape(
     Alert,
@@ -193,6 +232,8 @@ ALERT = Shape(
     Column("updated_at", read_only=True),
     Column("situation", source="situation_id"),
     Column("engagement", source="engagement_id"),
+    # An overdue follow-up's alert names the follow-up action (``follow-ups/<id>/``).
+    Column("follow_up", source="follow_up_id"),
     Column("rule", source="rule_id"),
     Column("rule_kind", source="rule__kind"),
     Column("rule_name", source="rule__name"),
@@ -246,7 +287,27 @@ ASSESSMENTS = Resource(
 BRIEFINGS = Resource("briefings", "briefing", BRIEFING, situation_path="situation")
 
 
-SYNCED = {r.type: r for r in (SITUATIONS, INDICATORS, ACTORS, ENGAGEMENTS, ASSESSMENTS, BRIEFINGS)}
+REVIEWS = Resource("reviews", "review", REVIEW, situation_path="situation")
+FINDINGS = Resource(
+    "review-findings", "review-finding", FINDING, situation_path="review__situation"
+)
+FOLLOW_UPS = Resource("follow-ups", "follow-up", FOLLOW_UP, situation_path="review__situation")
+
+
+SYNCED = {
+    r.type: r
+    for r in (
+        SITUATIONS,
+        INDICATORS,
+        ACTORS,
+        ENGAGEMENTS,
+        ASSESSMENTS,
+        BRIEFINGS,
+        REVIEWS,
+        FINDINGS,
+        FOLLOW_UPS,
+    )
+}
 
 
 # Reference data keeps an integer key for the citation tables; partners see its public uuid.

@@ -22,14 +22,18 @@ from cases.models import (
     Assessment,
     Briefing,
     Document,
+    EarlyActionReview,
     Engagement,
     EngagementPartner,
+    FollowUpAction,
     Paragraph,
+    ReviewFinding,
     Situation,
     SuccessElement,
     WarningIndicator,
 )
 from cases.sharing import Clearance, restrict_to_clearance
+from feed.choices import RecordType
 
 from . import resources
 
@@ -249,6 +253,43 @@ class ActorSerializer(TrackedSerializer):
         read_only_fields = resources.ACTOR.read_only
 
 
+# --- Early action reviews: read-only over the API (desk officers write them in the admin) ---
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    citations = serializers.ListField(
+        child=serializers.UUIDField(), read_only=True, help_text="Ids of the paragraphs cited"
+    )
+
+    class Meta:
+        model = EarlyActionReview
+        fields = resources.REVIEW.names
+        read_only_fields = fields
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    situation = serializers.UUIDField(read_only=True, help_text="The review's situation")
+    element = serializers.ChoiceField(
+        choices=SuccessElement._meta.get_field("code").choices,
+        read_only=True,
+        help_text="The success element's code",
+    )
+
+    class Meta:
+        model = ReviewFinding
+        fields = resources.FINDING.names
+        read_only_fields = fields
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    situation = serializers.UUIDField(read_only=True, help_text="The review's situation")
+
+    class Meta:
+        model = FollowUpAction
+        fields = resources.FOLLOW_UP.names
+        read_only_fields = fields
+
+
 class ReferenceSerializer(serializers.ModelSerializer):
     """Reference data: its ``id`` is the public UUID, not the integer key."""
 
@@ -312,17 +353,7 @@ class ChangeDataField(serializers.JSONField):
 
 
 class ChangeSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(
-        choices=[
-            "situation",
-            "indicator",
-            "actor",
-            "engagement",
-            "assessment",
-            "briefing",
-            "alert",
-        ]
-    )
+    type = serializers.ChoiceField(choices=RecordType.values)
     id = serializers.UUIDField()
     op = serializers.ChoiceField(choices=["upsert", "delete"])
     version = serializers.IntegerField()

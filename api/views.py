@@ -46,7 +46,10 @@ from .filters import (
     AssessmentFilter,
     BriefingFilter,
     EngagementFilter,
+    FindingFilter,
+    FollowUpFilter,
     IndicatorFilter,
+    ReviewFilter,
     SituationFilter,
 )
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, KeysetPagination, parse_limit
@@ -645,6 +648,52 @@ class AssessmentViewSet(ResourceViewSet):
 
     def situation_id_of(self, record):
         return record.engagement.situation_id
+
+
+def _read_schema(serializer_class, name: str):
+    """OpenAPI description of a read-only resource's endpoints."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {name}",
+            parameters=[
+                *LIST_PARAMETERS,
+                OpenApiParameter("ordering", OpenApiTypes.STR, description="Order by a field"),
+            ],
+            responses={200: _paged(serializer_class), **ERRORS},
+        ),
+        retrieve=extend_schema(
+            summary=f"One of the {name}", responses={200: serializer_class, **ERRORS}
+        ),
+    )
+
+
+@_read_schema(s.ReviewSerializer, "early action reviews")
+class ReviewViewSet(ReadOnlyResourceViewSet):
+    """Early action reviews, read-only (desk officers write them in the admin), under the
+    sharing level of the situation reviewed."""
+
+    resource = resources.REVIEWS
+    serializer_class = s.ReviewSerializer
+    filterset_class = ReviewFilter
+    search_fields = ("summary",)
+    ordering_fields = {**ReadOnlyResourceViewSet.ordering_fields, "held_on": dt.date}
+
+
+@_read_schema(s.FindingSerializer, "review findings (bottlenecks and enablers)")
+class FindingViewSet(ReadOnlyResourceViewSet):
+    resource = resources.FINDINGS
+    serializer_class = s.FindingSerializer
+    filterset_class = FindingFilter
+    search_fields = ("text",)
+
+
+@_read_schema(s.FollowUpSerializer, "follow-up actions of reviews")
+class FollowUpViewSet(ReadOnlyResourceViewSet):
+    resource = resources.FOLLOW_UPS
+    serializer_class = s.FollowUpSerializer
+    filterset_class = FollowUpFilter
+    search_fields = ("action", "owner_name")
+    ordering_fields = {**ReadOnlyResourceViewSet.ordering_fields, "due_on": dt.date}
 
 
 @extend_schema_view(

@@ -25,21 +25,25 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest
+from django.utils import timezone
 from django_countries import countries as all_countries
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import services
-from .choices import DatePrecision
+from .choices import DatePrecision, FindingKind, FollowUpStatus
 from .dates import format_partial_date
 from .models import (
     Actor,
     Assessment,
     Briefing,
     Document,
+    EarlyActionReview,
     Engagement,
     EngagementPartner,
+    FollowUpAction,
     Paragraph,
+    ReviewFinding,
     Situation,
     SuccessElement,
     TrackedModel,
@@ -61,6 +65,9 @@ SAVE_SERVICES: dict[type[TrackedModel], Callable[..., Any]] = {
     EngagementPartner: services.save_engagement_partner,
     Assessment: services.save_assessment,
     Briefing: services.save_briefing,
+    EarlyActionReview: services.save_review,
+    ReviewFinding: services.save_finding,
+    FollowUpAction: services.save_follow_up,
 }
 
 
@@ -700,6 +707,168 @@ class BriefingAdmin(TrackedAdmin):
     )
 
     briefed = _partial_date_column("briefed_on", "briefed_precision", "Briefed")
+
+
+# --- Early action reviews ------------------------------------------------------------------
+
+
+class ReviewFindingInline(TrackedInlineMixin, admin.TabularInline):
+    model = ReviewFinding
+    fields = ("kind", "element", "text")
+    cached_choice_fields = ("element",)
+    show_change_link = False
+
+
+class FollowUpActionInline(TrackedInlineMixin, admin.TabularInline):
+    model = FollowUpAction
+    fields = ("action", "owner", "owner_name", "due_on", "status", "done_on")
+    autocomplete_fields = ("owner",)
+    show_change_link = False
+
+
+def _open_follow_ups(overdue: bool = False) -> Coalesce:
+    follow_ups = FollowUpAction.objects.filter(review_id=OuterRef("pk"), status=FollowUpStatus.OPEN)
+    if overdue:
+        follow_ups = follow_ups.filter(due_on__lt=timezone.localdate())
+    counted = follow_ups.order_by().values("review_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _findings_of(kind: str) -> Coalesce:
+    counted = (
+        ReviewFinding.objects.filter(review_id=OuterRef("pk"), kind=kind)
+        .order_by()
+        .values("review_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+@admin.register(EarlyActionReview)
+class EarlyActionReviewAdmin(TrackedAdmin):
+    """A review after a first response or a missed target: bottlenecks and enablers by success
+    element, and the follow-up actions agreed (saved through the same services)."""
+
+    list_display = (
+        "__str__",
+        "situation",
+        "held",
+        "trigger",
+        "bottlenecks",
+        "enablers",
+        "open_follow_ups",
+        "overdue_follow_ups",
+    )
+    list_select_related = ("situation",)
+    list_filter = (
+        "trigger",
+        "situation__region",
+        "situation__sharing",
+        "held_on",
+    )
+    search_fields = ("summary", "situation__title", "findings__text", "follow_ups__action")
+    autocomplete_fields = ("situation", "citations")
+    inlines = (ReviewFindingInline, FollowUpActionInline)
+    fields = ("situation", ("held_on", "trigger"), "summary", "citations", RECORD_FIELDS)
+
+    @admin.display(description="Held", ordering="held_on")
+    def held(self, obj: EarlyActionReview) -> str:
+        return obj.held_display
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                bottleneck_count=_findings_of(FindingKind.BOTTLENECK),
+                enabler_count=_findings_of(FindingKind.ENABLER),
+                open_count=_open_follow_ups(),
+                overdue_count=_open_follow_ups(overdue=True),
+            )
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        results, _ = super().get_search_results(request, queryset, search_term)
+        return results.distinct(), False
+
+    @admin.display(description="Bottlenecks", ordering="bottleneck_count")
+    def bottlenecks(self, obj: EarlyActionReview) -> int:
+        return obj.bottleneck_count
+
+    @admin.display(description="Enablers", ordering="enabler_count")
+    def enablers(self, obj: EarlyActionReview) -> int:
+        return obj.enabler_count
+
+    @admin.display(description="Open follow-ups", ordering="open_count")
+    def open_follow_ups(self, obj: EarlyActionReview) -> int:
+        return obj.open_count
+
+    @admin.display(description="Overdue", ordering="overdue_count")
+    def overdue_follow_ups(self, obj: EarlyActionReview) -> int:
+        return obj.overdue_count
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Open follow-ups past their due date (the alert rule adds its days of grace)."""
+
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        overdue = Q(status=FollowUpStatus.OPEN, due_on__lt=timezone.localdate())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+@admin.register(FollowUpAction)
+class FollowUpActionAdmin(TrackedAdmin):
+    list_display = ("action", "review", "owner_display", "due", "status", "done")
+    list_select_related = ("review__situation", "owner")
+    list_filter = (
+        "status",
+        OverdueFilter,
+        "review__situation__region",
+        "review__situation__sharing",
+        "due_on",
+    )
+    search_fields = ("action", "owner_name", "owner__name", "review__situation__title")
+    autocomplete_fields = ("review", "owner")
+    fields = (
+        "review",
+        "action",
+        ("owner", "owner_name"),
+        ("due_on", "status", "done_on"),
+        RECORD_FIELDS,
+    )
+
+    @admin.display(description="Owner", ordering="owner_name")
+    def owner_display(self, obj: FollowUpAction) -> str:
+        return obj.owner_display
+
+    @admin.display(description="Due", ordering="due_on")
+    def due(self, obj: FollowUpAction) -> str:
+        return obj.due_display
+
+    @admin.display(description="Done or dropped", ordering="done_on")
+    def done(self, obj: FollowUpAction) -> str:
+        return obj.done_display
+
+
+@admin.register(ReviewFinding)
+class ReviewFindingAdmin(TrackedAdmin):
+    list_display = ("__str__", "review", "kind", "element")
+    list_select_related = ("review__situation", "element")
+    list_filter = ("kind", "element", "review__situation__region", "review__trigger")
+    search_fields = ("text", "review__situation__title")
+    autocomplete_fields = ("review",)
+    fields = ("review", ("kind", "element"), "text", RECORD_FIELDS)
 
 
 # --- The report: read-only reference --------------------------------------------------------

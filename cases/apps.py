@@ -10,7 +10,17 @@ class CasesConfig(AppConfig):
         from feed.choices import RecordType
         from feed.sources import Source, publish
 
-        from .models import Actor, Assessment, Briefing, Engagement, Situation, WarningIndicator
+        from .models import (
+            Actor,
+            Assessment,
+            Briefing,
+            EarlyActionReview,
+            Engagement,
+            FollowUpAction,
+            ReviewFinding,
+            Situation,
+            WarningIndicator,
+        )
         from .sharing import situation_audience_sql, stored_situation_audience
 
         # What the change feed publishes of the cases (recorded by ``cases.services``). The
@@ -30,3 +40,7 @@ class CasesConfig(AppConfig):
         publish(
             Source(RecordType.ASSESSMENT, Assessment, situation_path="engagement__situation_id")
         )
+        # Early action reviews and their findings and follow-ups: under the situation's level.
+        publish(Source(RecordType.REVIEW, EarlyActionReview, situation_path="situation_id"))
+        publish(Source(RecordType.FINDING, ReviewFinding, situation_path="review__situation_id"))
+        publish(Source(RecordType.FOLLOW_UP, FollowUpAction, situation_path="review__situation_id"))

@@ -247,3 +247,25 @@ class AssessmentRating(models.IntegerChoices):
 class ParagraphKind(models.TextChoices):
     PARAGRAPH = "paragraph", "Numbered paragraph"
     FOOTNOTE = "footnote", "Footnote"
+
+
+class ReviewTrigger(models.TextChoices):
+    """Why an early action review was held: after a situation's first response, or when a
+    warning-to-action target was missed (public health's 7-1-7 after-action review, issue 13)."""
+
+    FIRST_RESPONSE = "first-response", "After the first response"
+    TARGET_MISSED = "target-missed", "A target was missed"
+    OTHER = "other", "Other"
+
+
+class FindingKind(models.TextChoices):
+    """What a review found, filed under one of the six elements for success."""
+
+    BOTTLENECK = "bottleneck", "Bottleneck"
+    ENABLER = "enabler", "Enabler"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"

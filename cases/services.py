@@ -40,9 +40,12 @@ from .models import (
     Assessment,
     Briefing,
     Document,
+    EarlyActionReview,
     Engagement,
     EngagementPartner,
+    FollowUpAction,
     Paragraph,
+    ReviewFinding,
     Situation,
     TrackedModel,
     WarningIndicator,
@@ -272,6 +275,58 @@ def save_assessment(
     return assessment
 
 
+# --- Early action reviews: bottlenecks, enablers and follow-ups (issue 13) ------------------
+
+
+def _review_situation(review_id: Any) -> uuid.UUID | None:
+    return (
+        EarlyActionReview.objects.filter(pk=review_id)
+        .values_list("situation_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def save_review(
+    review: EarlyActionReview,
+    *,
+    by: Any | None = None,
+    citations: Iterable[Paragraph] | None = None,
+) -> EarlyActionReview:
+    """Save an early action review (it stays with the situation it reviewed: ``clean``)."""
+    _save_tracked(review, by, {"citations": citations})
+    feed.record_change(
+        RecordType.REVIEW, review.pk, version=review.version, situation_id=review.situation_id
+    )
+    return review
+
+
+@transaction.atomic
+def save_finding(finding: ReviewFinding, *, by: Any | None = None) -> ReviewFinding:
+    """A bottleneck or enabler of a review, filed under one success element."""
+    _save_tracked(finding, by, {})
+    feed.record_change(
+        RecordType.FINDING,
+        finding.pk,
+        version=finding.version,
+        situation_id=_review_situation(finding.review_id),
+    )
+    return finding
+
+
+@transaction.atomic
+def save_follow_up(follow_up: FollowUpAction, *, by: Any | None = None) -> FollowUpAction:
+    """A follow-up action of a review; its situation's alerts are evaluated again after commit,
+    so an overdue follow-up marked done or dropped clears its alert at once."""
+    _save_tracked(follow_up, by, {})
+    situation_id = _review_situation(follow_up.review_id)
+    feed.record_change(
+        RecordType.FOLLOW_UP, follow_up.pk, version=follow_up.version, situation_id=situation_id
+    )
+    _queue_refresh(situation_id)
+    return follow_up
+
+
 def _situation_of(record: TrackedModel) -> uuid.UUID | None:
     """The situation whose figures a delete of ``record`` changes."""
     if isinstance(record, Situation):
@@ -280,6 +335,10 @@ def _situation_of(record: TrackedModel) -> uuid.UUID | None:
         return record.situation_id
     if isinstance(record, Assessment):
         return _engagement_situation(record.engagement_id)
+    if isinstance(record, EarlyActionReview):
+        return record.situation_id
+    if isinstance(record, FollowUpAction):
+        return _review_situation(record.review_id)
     return None  # actors, partner roles: no interval depends on them
 
 

@@ -23,6 +23,7 @@ from .filters import AlertFilters, ElementFilters, SituationFilters
 from .selectors import alerts as alert_selectors
 from .selectors import elements as element_selectors
 from .selectors import overview, situations
+from .selectors import reviews as review_selectors
 from .selectors import situation as situation_selectors
 from .tables import Table
 
@@ -272,11 +273,20 @@ def situation_page(clearance: Clearance, slug: str) -> dict:
         ),
         "tables": tables,
         "heatmap": Figure("assessments", "Assessment on the six elements", heat, assessments),
+        "reviews": tables["follow-ups"].extra["reviews"],
+        "follow_ups": tables["follow-ups"],
+        # A first response recorded and no review held yet (``review_selectors.review_due_q``).
+        "review_due": bool(picture.interval and picture.interval.first_action_id)
+        and not tables["follow-ups"].extra["reviews"],
     }
 
 
 def situation_tables(clearance: Clearance, picture) -> dict[str, Table]:
+    reviews = review_selectors.situation_reviews(picture.situation, picture.elements)
+    follow_ups = review_selectors.follow_ups_table(reviews)
+    follow_ups.extra["reviews"] = reviews
     return {
+        "follow-ups": follow_ups,
         "events": situation_selectors.events_table(picture),
         "actors": situation_selectors.actors_and_roles(picture.situation),
         "alerts": situation_selectors.alerts_table(picture),
@@ -343,7 +353,12 @@ def elements_page(clearance: Clearance, filters: ElementFilters, page: int) -> d
                 table,
             )
         )
-    return {"figures": figures, "heat": heat, "element_list": element_list}
+    return {
+        "figures": figures,
+        "heat": heat,
+        "element_list": element_list,
+        "reviews_due": review_selectors.reviews_due(clearance, filters),
+    }
 
 
 # --- Alerts queue ---------------------------------------------------------------------------------
@@ -394,9 +409,13 @@ EXPORTS: dict[str, Export] = {
         for g in element_selectors.GROUPINGS
     },
     "alerts": (AlertFilters, lambda c, f: alert_selectors.queue_table(c, f, limit=None)),
+    "reviews-due": (
+        ElementFilters,
+        lambda c, f: review_selectors.reviews_due(c, f, limit=None),
+    ),
 }
 
-SITUATION_EXPORTS = ("events", "actors", "alerts", "assessments", "milestones")
+SITUATION_EXPORTS = ("events", "actors", "alerts", "assessments", "milestones", "follow-ups")
 
 
 def export_url(key: str, query: str = "", slug: str | None = None) -> str:

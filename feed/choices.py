@@ -16,3 +16,6 @@ class RecordType(models.TextChoices):
     ASSESSMENT = "assessment", "Assessment"
     BRIEFING = "briefing", "Briefing"
     ALERT = "alert", "Alert"
+    REVIEW = "review", "Early action review"
+    FINDING = "review-finding", "Review finding"
+    FOLLOW_UP = "follow-up", "Follow-up action"

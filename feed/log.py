@@ -39,13 +39,12 @@ from .models import Change, FeedRecord
 from .sources import situation_source, source_of, sources
 
 ADVISORY_LOCK_KEY = 0x45575446  # "EWTF": the feed positioner
-CHILD_TYPES = (
-    RecordType.INDICATOR,
-    RecordType.ENGAGEMENT,
-    RecordType.ASSESSMENT,
-    RecordType.BRIEFING,
-    RecordType.ALERT,
-)
+
+
+def _child_types() -> tuple[str, ...]:
+    """The published types that inherit their situation's audience (declared with a
+    ``situation_path``): indicators, engagements, assessments, alerts, reviews…"""
+    return tuple(source.type for source in sources() if source.situation_path is not None)
 
 
 class CurrentXid(Func):
@@ -157,8 +156,9 @@ def record_change(
 
 def _cascade_audience(situation_id: uuid.UUID, after: Audience) -> None:
     """The situation's children change audience with it: one change each, set-based."""
+    child_types = _child_types()
     children = FeedRecord.objects.filter(
-        situation_id=situation_id, type__in=CHILD_TYPES, deleted=False
+        situation_id=situation_id, type__in=child_types, deleted=False
     )
     if not list(children.select_for_update().values_list("id", flat=True)):
         return
@@ -171,7 +171,7 @@ def _cascade_audience(situation_id: uuid.UUID, after: Audience) -> None:
             "SELECT NULL, pg_current_xact_id()::text::bigint, type, object_id, seq + 1, %s, %s, "
             f"version, audience_open, audience_actors, %s, %s, %s FROM {table} "
             "WHERE situation_id = %s AND deleted = %s AND type IN ("
-            + ", ".join(["%s"] * len(CHILD_TYPES))
+            + ", ".join(["%s"] * len(child_types))
             + ")",
             [
                 ChangeOp.UPSERT,
@@ -181,7 +181,7 @@ def _cascade_audience(situation_id: uuid.UUID, after: Audience) -> None:
                 _now(),
                 field.get_db_prep_value(situation_id, connection),
                 False,
-                *CHILD_TYPES,
+                *child_types,
             ],
         )
     children.update(

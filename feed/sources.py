@@ -1,7 +1,7 @@
 """What the change feed publishes: each kind of synced record, declared by the app that owns it.
 
 The feed's code names no domain model: each app declares its records from its own
-``AppConfig.ready()`` (``cases`` its six record types, ``alerts`` the alert). The backfill
+``AppConfig.ready()`` (``cases`` its record types, ``alerts`` the alert). The backfill
 (``feed.log.backfill``), the recorder of the records a delete takes with it
 (``feed.log.record_deleted``) and a situation's audience (``situation_source``) read the
 declarations.

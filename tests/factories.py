@@ -22,9 +22,12 @@ from cases.models import (
     Assessment,
     Briefing,
     Document,
+    EarlyActionReview,
     Engagement,
     EngagementPartner,
+    FollowUpAction,
     Paragraph,
+    ReviewFinding,
     Situation,
     SuccessElement,
     WarningIndicator,
@@ -192,6 +195,39 @@ class BriefingFactory(ServiceFactory):
     summary = factory.Faker("sentence")
 
 
+class ReviewFactory(ServiceFactory):
+    """An early action review held after the first response."""
+
+    class Meta:
+        model = EarlyActionReview
+
+    situation = factory.SubFactory(SituationFactory)
+    held_on = dt.date(2011, 3, 1)
+    trigger = choices.ReviewTrigger.FIRST_RESPONSE
+    summary = factory.Faker("sentence")
+
+
+class FindingFactory(ServiceFactory):
+    class Meta:
+        model = ReviewFinding
+
+    review = factory.SubFactory(ReviewFactory)
+    kind = choices.FindingKind.BOTTLENECK
+    element = factory.LazyFunction(success_element)
+    text = factory.Faker("sentence")
+
+
+class FollowUpFactory(ServiceFactory):
+    class Meta:
+        model = FollowUpAction
+
+    review = factory.SubFactory(ReviewFactory)
+    action = factory.Sequence(lambda n: f"Follow-up {n}")
+    owner_name = "Regional desk"
+    due_on = dt.date(2011, 4, 1)
+    status = choices.FollowUpStatus.OPEN
+
+
 SAVED_BY = {
     Actor: services.save_actor,
     Situation: services.save_situation,
@@ -200,6 +236,9 @@ SAVED_BY = {
     EngagementPartner: services.save_engagement_partner,
     Assessment: services.save_assessment,
     Briefing: services.save_briefing,
+    EarlyActionReview: services.save_review,
+    ReviewFinding: services.save_finding,
+    FollowUpAction: services.save_follow_up,
 }
 LINKS = {Situation: ("shared_with",)}
 

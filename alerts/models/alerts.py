@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
-from cases.choices import CrisisType, Region, Severity
+from cases.choices import CrisisType, DatePrecision, Region, Severity
+from cases.dates import format_partial_date
 from cases.models.base import VersionedModel
 
 from ..choices import SIGN_RULE_KINDS, AlertEventKind, AlertStatus, RuleKind
@@ -26,6 +27,7 @@ RULE_PARAMETERS = {
     RuleKind.UNASSESSED: {"days"},
     # Whatever the sign's severity (para. 45): no severity to give.
     RuleKind.THRESHOLD_MOMENT: {"days"},
+    RuleKind.OVERDUE_FOLLOW_UP: {"days"},
 }
 
 
@@ -44,7 +46,7 @@ class AlertRule(models.Model):
     days = models.PositiveIntegerField(
         help_text="No action, threshold moment: days without action after the warning sign; "
         "escalation: the window; stale: days without an update; unassessed: days of grace after "
-        "the engagement ended"
+        "the engagement ended; overdue follow-up: days of grace after its due date"
     )
     min_count = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Escalation: this many warning signs or more"
@@ -117,6 +119,10 @@ class AlertRule(models.Model):
             )
         if self.kind == RuleKind.STALE:
             return f"Not updated for {self.days} days while not closed"
+        if self.kind == RuleKind.OVERDUE_FOLLOW_UP:
+            return "A follow-up action of an early action review still open past its due date" + (
+                f" ({self.days} days of grace)" if self.days else ""
+            )
         return "Engagement ended without an assessment on all six elements for success" + (
             f" ({self.days} days of grace)" if self.days else ""
         )
@@ -174,6 +180,14 @@ class Alert(VersionedModel):
         db_index=False,
         related_name="alerts",
         verbose_name="warning sign",
+    )
+    follow_up = models.ForeignKey(
+        "cases.FollowUpAction",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        help_text="Overdue follow-up: the follow-up action of an early action review",
     )
     level = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)
     escalated_from = models.PositiveSmallIntegerField(
@@ -296,6 +310,15 @@ class Alert(VersionedModel):
             return f"{self.measure} warning signs observed within {rule.days} days."
         if rule.kind == RuleKind.STALE:
             return f"Not updated for {self.measure} days (threshold {rule.days})."
+        if rule.kind == RuleKind.OVERDUE_FOLLOW_UP:
+            follow_up = self.follow_up
+            if follow_up is None:
+                return f"A follow-up action is {self.measure} days overdue."
+            due = format_partial_date(follow_up.due_on, DatePrecision.DAY)
+            return (
+                f"Follow-up “{follow_up.action}”, owned by {follow_up.owner_display}, was due on "
+                f"{due}: {self.measure} days overdue."
+            )
         return (
             f"Engagement “{self.engagement.title if self.engagement else '?'}” ended with "
             f"{self.measure} of the six elements for success assessed."

@@ -365,6 +365,7 @@ def deliver(notification_id: int) -> DeliveryOutcome:
             "alert__situation",
             "alert__engagement",
             "alert__indicator",
+            "alert__follow_up__owner",
             "subscription",
         )
         .filter(pk=notification_id)

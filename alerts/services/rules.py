@@ -48,9 +48,16 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Replace, TruncDate
 from django.utils import timezone
 
-from cases.choices import CLOCK_STOPPING_STATUSES, SituationStatus
+from cases.choices import CLOCK_STOPPING_STATUSES, FollowUpStatus, SituationStatus
 from cases.dates import PeriodEnd
-from cases.models import Assessment, Engagement, Situation, SuccessElement, WarningIndicator
+from cases.models import (
+    Assessment,
+    Engagement,
+    FollowUpAction,
+    Situation,
+    SuccessElement,
+    WarningIndicator,
+)
 from cases.models.base import new_version
 from feed.bulk import record_children
 from feed.choices import RecordType
@@ -245,6 +252,23 @@ def _unassessed(
         "situation": F("situation_id"),
         "engagement": F("pk"),
         "measure": F("assessed"),
+    }
+
+
+def _overdue_follow_up(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySet, dict]:
+    """Follow-up actions of early action reviews still open D days (of grace) after the day they
+    were due; the measure is the days past due. Done or dropped, the alert resolves. Whatever
+    the situation's status: an agreed action stays owed until someone closes or drops it."""
+    follow_ups = FollowUpAction.objects.filter(
+        status=FollowUpStatus.OPEN, due_on__lt=today - dt.timedelta(days=rule.days)
+    )
+    follow_ups = _in_rule_scope(follow_ups, rule, situation_ids, path="review__situation__")
+    return follow_ups, {
+        "subject_key": _subject("followup", "pk"),
+        "situation": F("review__situation_id"),
+        "engagement": Cast(Value(None), UUIDField()),
+        "follow_up": F("pk"),
+        "measure": DaysBetween(Value(today, output_field=DateField()), F("due_on")),
     }
 
 
@@ -599,6 +623,8 @@ def evaluate_rules(
                     queryset, subject = _escalation(rule, today, ids)
                 elif rule.kind == RuleKind.STALE:
                     queryset, subject = _stale(rule, now, ids)
+                elif rule.kind == RuleKind.OVERDUE_FOLLOW_UP:
+                    queryset, subject = _overdue_follow_up(rule, today, ids)
                 else:
                     if elements is None:
                         elements = SuccessElement.objects.count()

@@ -3,6 +3,7 @@ from .base import TrackedModel
 from .briefings import Briefing
 from .documents import Document, Paragraph
 from .engagements import Assessment, Engagement, EngagementPartner, SuccessElement
+from .reviews import EarlyActionReview, FollowUpAction, ReviewFinding
 from .situations import Situation, WarningIndicator
 
 __all__ = [
@@ -10,9 +11,12 @@ __all__ = [
     "Assessment",
     "Briefing",
     "Document",
+    "EarlyActionReview",
     "Engagement",
     "EngagementPartner",
+    "FollowUpAction",
     "Paragraph",
+    "ReviewFinding",
     "Situation",
     "SuccessElement",
     "TrackedModel",

@@ -29,7 +29,7 @@ def queue(clearance: Clearance, filters: AlertFilters) -> QuerySet:
     if data.get("kind"):
         queryset = queryset.filter(rule__kind=data["kind"])
     return queryset.select_related(
-        "rule", "situation", "engagement", "indicator", "acknowledged_by"
+        "rule", "situation", "engagement", "indicator", "follow_up__owner", "acknowledged_by"
     ).order_by("-level", "opened_at", "pk")
 
 

@@ -17,6 +17,7 @@ from ..filters import ElementFilters, SituationFilters
 from ..stats import ranked
 from ..tables import NUMBER, RATING, Column, Table
 from .common import label, visible
+from .reviews import findings_by_element
 
 HEATMAP_PAGE = 25
 GROUPINGS = {
@@ -128,7 +129,8 @@ def heatmap(
 def ratings_by_element(
     clearance: Clearance, filters: SituationFilters, element_list: list[SuccessElement]
 ) -> Table:
-    """How often each element was rated absent, weak, adequate, strong, and its mean (one query)."""
+    """How often each element was rated absent, weak, adequate, strong, and its mean (one
+    query), beside the bottlenecks and enablers early action reviews filed under it (one more)."""
     found = {
         row["element_id"]: row
         for row in assessments(clearance, filters)
@@ -142,9 +144,11 @@ def ratings_by_element(
             },
         )
     }
+    findings = findings_by_element(clearance, filters)
     rows = []
     for element in element_list:
         row = found.get(element.pk, {})
+        counted = findings.get(element.pk, {})
         rows.append(
             {
                 "code": element.code,
@@ -153,6 +157,8 @@ def ratings_by_element(
                 "assessed": row.get("assessed", 0),
                 "mean": row.get("mean"),
                 **{f"rating_{r.value}": row.get(f"rating_{r.value}", 0) for r in AssessmentRating},
+                "bottlenecks": counted.get("bottlenecks", 0),
+                "enablers": counted.get("enablers", 0),
             }
         )
     return Table(
@@ -166,8 +172,13 @@ def ratings_by_element(
             ],
             Column("assessed", "Assessments", NUMBER),
             Column("mean", "Mean rating", NUMBER),
+            Column("bottlenecks", "Bottlenecks found", NUMBER),
+            Column("enablers", "Enablers found", NUMBER),
         ],
         rows=rows,
+        note="Bottlenecks and enablers are those early action reviews filed under each element, "
+        "in the situations shown (an instrument chosen narrows the ratings only: a review is of "
+        "a situation, not of one engagement).",
     )
 
 

@@ -114,7 +114,7 @@ def picture(clearance: Clearance, slug: str) -> SituationPicture:
     )
     alerts = list(
         Alert.objects.filter(situation=situation)
-        .select_related("rule", "engagement", "indicator", "acknowledged_by")
+        .select_related("rule", "engagement", "indicator", "follow_up__owner", "acknowledged_by")
         .prefetch_related(
             Prefetch("events", queryset=AlertEvent.objects.select_related("by").order_by("at"))
         )

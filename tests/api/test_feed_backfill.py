@@ -12,6 +12,9 @@ from tests.factories import (
     ActorFactory,
     AssessmentFactory,
     EngagementFactory,
+    FindingFactory,
+    FollowUpFactory,
+    ReviewFactory,
     SituationFactory,
     WarningIndicatorFactory,
 )
@@ -43,6 +46,10 @@ def test_backfill_records_what_the_services_record(api):
     for situation in situations:
         WarningIndicatorFactory.create_batch(2, situation=situation)
         AssessmentFactory(engagement=EngagementFactory(situation=situation))
+        # A review's findings and follow-ups reach their situation through the review.
+        review = ReviewFactory(situation=situation)
+        FindingFactory(review=review)
+        FollowUpFactory(review=review)
     situations[0].title = "Edited once"
     services.save_situation(situations[0])  # version 2
     recorded = set(FeedRecord.objects.values_list(*RECORD_FIELDS))
@@ -52,6 +59,9 @@ def test_backfill_records_what_the_services_record(api):
         "indicator",
         "engagement",
         "assessment",
+        "review",
+        "review-finding",
+        "follow-up",
     }
 
     Change.objects.all().delete()

@@ -23,7 +23,10 @@ from tests.factories import (
     BriefingFactory,
     EngagementFactory,
     EngagementPartnerFactory,
+    FindingFactory,
+    FollowUpFactory,
     ParagraphFactory,
+    ReviewFactory,
     SituationFactory,
     UndatedEngagementFactory,
     WarningIndicatorFactory,
@@ -52,6 +55,16 @@ def rich_records(db):
     briefing = BriefingFactory(situation=open_, recipient=parent, summary='Note — "SG" \\ ü')
     briefing.citations.add(paragraphs[1])
     BriefingFactory(situation=listed, briefed_precision="year", briefed_on=dt.date(2010, 1, 1))
+    # Early action reviews: one with citations, a finding and follow-ups (an owner on record,
+    # one done), one under the AMBER situation with an owner in words only.
+    review = ReviewFactory(situation=open_, summary='Quotes " — ü')
+    review.citations.add(paragraphs[1])
+    FindingFactory(review=review)
+    FollowUpFactory(review=review, owner=partner, owner_name="")
+    FollowUpFactory(review=review, status="done", done_on=dt.date(2011, 4, 2))
+    listed_review = ReviewFactory(situation=listed, trigger="target-missed")
+    FindingFactory(review=listed_review, kind="enabler")
+    FollowUpFactory(review=listed_review)
     SituationInterval.objects.create(
         situation=open_,
         threshold_severity=3,

@@ -17,7 +17,8 @@ from tests.factories import AssessmentFactory, EngagementPartnerFactory, Warning
 
 pytestmark = pytest.mark.django_db
 
-READ_ONLY = {"success-elements", "documents", "alerts"}
+# Early action reviews are written in the admin; partners read them.
+READ_ONLY = {"success-elements", "documents", "alerts", "reviews", "review-findings", "follow-ups"}
 OWN = {"webhooks"}  # a partner's own subscriptions: no PUT, no batch
 
 
