@@ -651,20 +651,25 @@ class AssessmentViewSet(ResourceViewSet):
 
 
 def _read_schema(serializer_class, name: str):
-    """OpenAPI description of a read-only resource's endpoints."""
-    return extend_schema_view(
-        list=extend_schema(
-            summary=f"List {name}",
-            parameters=[
-                *LIST_PARAMETERS,
-                OpenApiParameter("ordering", OpenApiTypes.STR, description="Order by a field"),
-            ],
-            responses={200: _paged(serializer_class), **ERRORS},
-        ),
-        retrieve=extend_schema(
-            summary=f"One of the {name}", responses={200: serializer_class, **ERRORS}
-        ),
-    )
+    """OpenAPI description of a read-only resource's endpoints (a class decorator: the list's
+    ordering values are the view set's)."""
+
+    def decorate(viewset):
+        return extend_schema_view(
+            list=extend_schema(
+                summary=f"List {name}",
+                parameters=[
+                    *LIST_PARAMETERS,
+                    ordering_parameter(viewset.ordering_fields, viewset.default_ordering),
+                ],
+                responses={200: _paged(serializer_class), **ERRORS},
+            ),
+            retrieve=extend_schema(
+                summary=f"One of the {name}", responses={200: serializer_class, **ERRORS}
+            ),
+        )(viewset)
+
+    return decorate
 
 
 @_read_schema(s.ReviewSerializer, "early action reviews")

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from alerts.services import milestones
 from cases.choices import RiskLevel, Severity
 from cases.dates import period_end
 from cases.sharing import Clearance
@@ -275,8 +276,12 @@ def situation_page(clearance: Clearance, slug: str) -> dict:
         "heatmap": Figure("assessments", "Assessment on the six elements", heat, assessments),
         "reviews": tables["follow-ups"].extra["reviews"],
         "follow_ups": tables["follow-ups"],
-        # A first response recorded and no review held yet (``review_selectors.review_due_q``).
-        "review_due": bool(picture.interval and picture.interval.first_action_id)
+        # A first response recorded or a target missed, and no review held yet
+        # (``review_selectors.review_due_q``).
+        "review_due": (
+            bool(picture.interval and picture.interval.first_action_id)
+            or milestones.Outcome.MISSED in tables["milestones"].extra["outcomes"].values()
+        )
         and not tables["follow-ups"].extra["reviews"],
     }
 

@@ -24,6 +24,16 @@ def create_rule(apps, schema_editor):
     )
 
 
+def delete_rule(apps, schema_editor):
+    """Backwards: the kind is unknown before this migration (its check constraint returns)."""
+    Alert = apps.get_model("alerts", "Alert")
+    AlertRule = apps.get_model("alerts", "AlertRule")
+    # Checked now, not at commit: the constraint changes below may not run with checks pending.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    Alert.objects.filter(rule__kind=RULE["kind"]).delete()
+    AlertRule.objects.filter(kind=RULE["kind"]).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -65,5 +75,5 @@ class Migration(migrations.Migration):
             model_name='alertrule',
             constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['no-action', 'escalation', 'stale', 'unassessed', 'threshold-moment', 'overdue-follow-up'])), name='alert_rule_kind_known'),
         ),
-        migrations.RunPython(create_rule, migrations.RunPython.noop),
+        migrations.RunPython(create_rule, delete_rule),
     ]

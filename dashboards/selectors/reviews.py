@@ -7,11 +7,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts.models import SituationInterval
+from alerts.services import milestones
+from alerts.services.sql import quote
 from cases.choices import FindingKind, Region
 from cases.dates import PartialDate
 from cases.models import (
@@ -31,16 +35,27 @@ from .common import label, visible
 REVIEWS_DUE_PAGE = 25
 
 
-def review_due_q() -> Q:
+def review_due_q(today: dt.date | None = None) -> Q:
     """Situations that owe an early action review: a first response was recorded (the interval
-    recompute found a first action) and no review has been held.
-
-    Hook: the milestones work (issue 13, item 4) adds the other trigger here, a warning-to-action
-    target missed, as ``| Q(<target missed>)`` inside the first clause.
-    """
+    recompute found a first action) or a 7-1-7 target was missed (``alerts.services.milestones``,
+    as the overview counts it), and no review has been held."""
     first_response = Q(interval__first_action__isnull=False)
     reviewed = Exists(EarlyActionReview.objects.filter(situation_id=OuterRef("pk")))
-    return first_response & ~reviewed
+    return (first_response | Q(_target_missed(today or timezone.localdate()))) & ~reviewed
+
+
+def _target_missed(today: dt.date) -> RawSQL:
+    """Whether any of the situation's targets is missed: its stored interval read by the same
+    SQL as the overview's shares, correlated on the situation (no query of its own)."""
+    table = quote(SituationInterval._meta.db_table)
+    outcomes = milestones.outcomes_sql(today, lambda name: f"i.{quote(name)}")
+    missed = " OR ".join(f"{sql} = '{milestones.Outcome.MISSED}'" for sql in outcomes.values())
+    situation = f"{quote(Situation._meta.db_table)}.{quote('id')}"
+    return RawSQL(
+        f"EXISTS (SELECT 1 FROM {table} i WHERE i.situation_id = {situation} AND ({missed}))",
+        [],
+        output_field=BooleanField(),
+    )
 
 
 def reviews_due(

@@ -189,6 +189,7 @@ def milestones_table(picture: SituationPicture, *, today: dt.date | None = None)
         note="Met: within the target at the latest the dates allow; missed: beyond it at the "
         "earliest, or still missing past it; cannot tell: the dates' precision leaves both "
         "possible.",
+        extra={"outcomes": outcomes},
     )
 
 

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='change',
             name='type',
-            field=models.CharField(choices=[('situation', 'Situation'), ('indicator', 'Warning indicator'), ('actor', 'Actor'), ('engagement', 'Engagement'), ('assessment', 'Assessment'), ('alert', 'Alert'), ('review', 'Early action review'), ('review-finding', 'Review finding'), ('follow-up', 'Follow-up action')], max_length=16),
+            field=models.CharField(choices=[('situation', 'Situation'), ('indicator', 'Warning indicator'), ('actor', 'Actor'), ('engagement', 'Engagement'), ('assessment', 'Assessment'), ('briefing', 'Briefing'), ('alert', 'Alert'), ('review', 'Early action review'), ('review-finding', 'Review finding'), ('follow-up', 'Follow-up action')], max_length=16),
         ),
         migrations.AlterField(
             model_name='feedrecord',
             name='type',
-            field=models.CharField(choices=[('situation', 'Situation'), ('indicator', 'Warning indicator'), ('actor', 'Actor'), ('engagement', 'Engagement'), ('assessment', 'Assessment'), ('alert', 'Alert'), ('review', 'Early action review'), ('review-finding', 'Review finding'), ('follow-up', 'Follow-up action')], max_length=16),
+            field=models.CharField(choices=[('situation', 'Situation'), ('indicator', 'Warning indicator'), ('actor', 'Actor'), ('engagement', 'Engagement'), ('assessment', 'Assessment'), ('briefing', 'Briefing'), ('alert', 'Alert'), ('review', 'Early action review'), ('review-finding', 'Review finding'), ('follow-up', 'Follow-up action')], max_length=16),
         ),
     ]

@@ -68,9 +68,10 @@ def test_the_elements_page_shows_the_counts_and_the_reviews_due(client, world, p
     html = response.content.decode()
     assert "Bottlenecks found" in html and "Reviews due" in html
     due = [r["situation"] for r in response.context["reviews_due"].rows]
-    # First responses recorded, no review: the partner sees its GREEN, CLEAR and shared AMBER
-    # situations, never RED hotel or AMBER+STRICT juliet; alpha has its review.
-    assert sorted(due) == ["Bravo", "Charlie", "Delta", "Echo", "India"]
+    # First responses recorded or a target missed, no review: the partner sees its GREEN, CLEAR
+    # and shared AMBER situations, never RED hotel or AMBER+STRICT juliet; alpha has its review;
+    # foxtrot, unanswered, missed its detection target.
+    assert sorted(due) == ["Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "India"]
     csv = client.get("/dashboard/export/reviews-due.csv").content.decode()
     assert "Bravo" in csv and "Hotel" not in csv and "Alpha" not in csv
 
@@ -93,7 +94,9 @@ def test_review_due_until_a_review_is_held(world):
         return {row["situation"] for row in table.rows}
 
     assert {"Alpha", "Hotel"} <= due()
-    assert "Foxtrot" not in due()  # a warning, no first response yet
+    # A warning, no first response yet, but its detection target is missed (a sign of 2012
+    # logged today): a missed target calls for a review too (issue 13, item 5).
+    assert "Foxtrot" in due()
     assert "Golf" not in due()
     assert "Juliet" not in due()  # an engagement but no warning: nothing it responded to
     ReviewFactory(situation=world.hotel)
@@ -171,3 +174,35 @@ def test_review_figures_cost_the_same_queries_however_many_reviews(client, world
     grow(4)
     assert [_queries(client, url) for url in urls] == small
     assert max(small) <= MAX_QUERIES
+
+
+def test_a_missed_target_makes_a_review_due_before_any_first_response(client, db):
+    from alerts.services import recompute_intervals
+    from tests.factories import DeskOfficerFactory, SituationFactory, WarningIndicatorFactory
+
+    today = timezone.localdate()
+    situation = SituationFactory(title="Late detection", slug="late-detection")
+    # Emerged 30 days ago, reached the desk 5 days ago: 25 days > the 7-day detection target.
+    WarningIndicatorFactory(
+        situation=situation,
+        observed_on=today - dt.timedelta(days=30),
+        reported_on=today - dt.timedelta(days=5),
+    )
+    on_time = SituationFactory(title="On time", slug="on-time")
+    WarningIndicatorFactory(
+        situation=on_time, observed_on=today - dt.timedelta(days=3), reported_on=today
+    )
+    recompute_intervals(full=True)
+
+    def due() -> set[str]:
+        return {
+            r["situation"] for r in review_selectors.reviews_due(Clearance.internal(), None).rows
+        }
+
+    assert due() == {"Late detection"}
+    client.force_login(DeskOfficerFactory())
+    page = client.get("/dashboard/situations/late-detection/")
+    assert page.context["review_due"] and "Review due" in page.content.decode()
+    assert not client.get("/dashboard/situations/on-time/").context["review_due"]
+    ReviewFactory(situation=situation, trigger="target-missed", held_on=today)
+    assert due() == set()
