@@ -1,5 +1,6 @@
 """The measure in a real browser: a desk officer answers a warning sign in the admin and its alert
-resolves (S/2011/552, para. 47: the time between the first warning signs and the first steps).
+resolves (S/2011/552, para. 47: the time between the first warning signs and the first steps),
+and the overview shows the share of situations meeting each 7-1-7 target.
 
 Playwright drives Debian's Chromium against the live server; the jobs a save queues run in the
 server's thread (eager Celery), as a worker would run them after the commit. Screenshots go to
@@ -19,7 +20,9 @@ from alerts.services import evaluate_rules, recompute_intervals
 from cases.choices import Severity
 from tests.dashboards.browser import WIDE, screenshot
 from tests.factories import (
+    BriefingFactory,
     DeskOfficerFactory,
+    EngagementFactory,
     SituationFactory,
     UndatedEngagementFactory,
     WarningIndicatorFactory,
@@ -55,6 +58,17 @@ def test_desk_officer_links_an_engagement_to_a_sign_and_the_alert_resolves(
     )
     # Undated: it answers the sign only through a link a desk officer makes.
     engagement = UndatedEngagementFactory(situation=situation, title="Envoy's shuttle diplomacy")
+    # A situation that meets every 7-1-7 target: reported the next day, the Secretary-General
+    # told that day, an envoy four days later.
+    on_time = SituationFactory(title="Border dispute handled on time")
+    WarningIndicatorFactory(
+        situation=on_time,
+        severity=Severity.HIGH,
+        observed_on=today - dt.timedelta(days=20),
+        reported_on=today - dt.timedelta(days=19),
+    )
+    BriefingFactory(situation=on_time, briefed_on=today - dt.timedelta(days=19))
+    EngagementFactory(situation=on_time, started_on=today - dt.timedelta(days=15))
     recompute_intervals(full=True)
     evaluate_rules()
     open_alerts = Alert.objects.filter(situation=situation, status__in=ACTIVE_STATUSES)
@@ -93,5 +107,29 @@ def test_desk_officer_links_an_engagement_to_a_sign_and_the_alert_resolves(
     row = page.locator(f"#table-events tr#fact-{sign.pk}").inner_text()
     assert "Answered by a new step: Envoy's shuttle diplomacy (linked" in row
     screenshot(page, "situation-answered-by-link-1280")
+
+    # The overview shows the share of situations meeting each target: the on-time situation
+    # meets all three; the other was logged 40 days after its sign (detection missed), has no
+    # briefing yet (notification cannot tell: its detection is today) and an answer whose date
+    # is not given (response cannot tell).
+    page.goto(f"{base}/dashboard/")
+    assert (
+        page.locator("#targets-heading").inner_text() == "Targets: detect 7 · notify 1 · respond 7"
+    )
+    shares = page.evaluate(
+        """() => {
+            const table = document.querySelector('#table-targets-overall');
+            const heads = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
+            const cells = [...table.querySelectorAll('tbody tr:first-child > *')]
+                .map(cell => cell.textContent.trim());
+            return Object.fromEntries(heads.map((head, i) => [head, cells[i]]));
+        }"""
+    )
+    assert shares["Situations with a warning"] == "2"
+    assert (shares["Detect: met"], shares["Detect: missed"]) == ("1 (50%)", "1 (50%)")
+    assert (shares["Notify: met"], shares["Notify: cannot tell"]) == ("1 (50%)", "1 (50%)")
+    assert (shares["Respond: met"], shares["Respond: cannot tell"]) == ("1 (50%)", "1 (50%)")
+    page.locator("#targets").scroll_into_view_if_needed()
+    screenshot(page, "overview-targets-1280")
     context.close()
     assert errors == []
