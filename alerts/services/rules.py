@@ -191,8 +191,8 @@ def _escalation(rule: AlertRule, today: dt.date, situation_ids) -> tuple[QuerySe
 
 
 def _stale(rule: AlertRule, now: dt.datetime, situation_ids) -> tuple[QuerySet, dict]:
-    """Situations not closed whose record, warning signs and engagements all lie untouched for
-    D days."""
+    """Situations not closed, nor measured as of a report, whose record, warning signs and
+    engagements all lie untouched for D days."""
     cutoff = now - dt.timedelta(days=rule.days)
 
     def touched(model) -> Exists:
@@ -202,6 +202,10 @@ def _stale(rule: AlertRule, now: dt.datetime, situation_ids) -> tuple[QuerySet, 
 
     situations = Situation.objects.filter(
         _not_closed(""), ~touched(WarningIndicator), ~touched(Engagement), updated_at__lt=cutoff
+    ).filter(
+        # A record drawn from a report and measured as of its date is history, not a case the
+        # desk lets go stale.
+        as_of__isnull=True
     )
     situations = _in_rule_scope(situations, rule, situation_ids, path="")
 

@@ -31,6 +31,7 @@ from cases.models import Situation, WarningIndicator
 from tests.factories import (
     AssessmentFactory,
     DeskOfficerFactory,
+    DocumentFactory,
     EngagementFactory,
     SituationFactory,
     WarningIndicatorFactory,
@@ -164,12 +165,16 @@ def test_stale_situation_raises_after_d_days_untouched_and_clears_on_an_update()
     situation = SituationFactory()
     WarningIndicatorFactory(situation=situation, severity=Severity.LOW, observed_on=days_ago(400))
     closed = SituationFactory(status=SituationStatus.CLOSED)
+    # Drawn from a report and measured as of its date (the seed): history, never stale.
+    seeded = SituationFactory(as_of=DocumentFactory(issued_on=dt.date(2011, 8, 26)))
     make_stale(situation, 91)
     make_stale(closed, 200)
+    make_stale(seeded, 400)
     refresh()
     alert = alerts(STALE).get()
     assert (alert.situation, alert.measure) == (situation, 91)
     assert not alerts(STALE, situation=closed).exists()
+    assert not alerts(STALE, situation=seeded).exists()
 
     # A new warning sign is an update of the case.
     WarningIndicatorFactory(situation=situation, severity=Severity.LOW, observed_on=days_ago(1))
