@@ -33,8 +33,25 @@ from cases.sharing import Clearance, restrict_to_clearance
 from . import resources
 
 
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A link to another record by id. An empty string is refused, not taken for null as DRF
+    does: the schema says a UUID or null, and a client sending ``""`` has a bug to hear about."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "blank": "Must be an id (a UUID), or null.",
+    }
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            self.fail("blank")
+        return super().run_validation(data)
+
+
 class StrictMixin:
-    """Reject fields the resource does not have."""
+    """Reject fields the resource does not have; links to records are ids, never ``""``."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
