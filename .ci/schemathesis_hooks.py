@@ -29,6 +29,7 @@ BUSINESS_RULE_MESSAGES = [
     # Uniqueness among the records held: a slug, an actor's name.
     re.compile(r"^This slug is not available; choose another\.$"),
     re.compile(r"^.* with this .* already exists\.$", re.S),
+    re.compile(r"^The fields .* must make a unique set\.$", re.S),
     # TLP 2.0: a write may not leave the writer unable to see the record it wrote.
     re.compile(r"^You would no longer be cleared to see this record\.$"),
 ]

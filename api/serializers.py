@@ -58,6 +58,18 @@ class StrictMixin:
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            # DRF reads any iterable as a list of links (an object as its keys: ``{}`` as none).
+            objects = sorted(
+                name
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.ManyRelatedField)
+                and not field.read_only
+                and isinstance(data.get(name), dict)
+            )
+            if objects:
+                raise serializers.ValidationError(
+                    {name: ["Expected a list of ids."] for name in objects}
+                )
         return super().to_internal_value(data)
 
 

@@ -140,3 +140,11 @@ def test_a_batch_states_its_bounds(api):
     records = schema["components"]["schemas"]["ActorBatchRequest"]["properties"]["records"]
     assert (records["minItems"], records["maxItems"]) == (1, 1000)
     assert api.post("actors/batch/", {"records": []}).status_code == 400
+
+
+def test_an_object_where_a_list_of_links_goes_is_refused(api):
+    # DRF reads any iterable as the list: an object passed as its keys, {} as no citations.
+    body = {"title": "t", "slug": "t-obj", "region": "africa", "crisis_type": "armed-conflict"}
+    response = api.post("situations/", {**body, "citations": {}})
+    assert response.status_code == 400
+    assert error(response)["fields"] == {"citations": ["Expected a list of ids."]}
