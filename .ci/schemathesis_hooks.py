@@ -30,6 +30,16 @@ BUSINESS_RULE_MESSAGES = [
     re.compile(r"^This slug is not available; choose another\.$"),
     re.compile(r"^.* with this .* already exists\.$", re.S),
     re.compile(r"^The fields .* must make a unique set\.$", re.S),
+    # Rules between fields or against the calendar (S/2011/552's dates are history, not plans):
+    # a status reached or a sign observed in the future, an engagement ending before it starts,
+    # an actor twice among an engagement's partners, an actor its own ancestor, an engagement
+    # answering another situation's warning signs.
+    re.compile(r"^A status cannot be reached in the future\.$"),
+    re.compile(r"^A warning sign cannot be observed in the future\.$"),
+    re.compile(r"^An engagement cannot end before it starts\.$"),
+    re.compile(r"^An actor can take part only once\.$"),
+    re.compile(r"^An actor cannot be its own parent or the parent of its ancestors\.$"),
+    re.compile(r"^An engagement answers warning signs of its own situation only\.$"),
     # TLP 2.0: a write may not leave the writer unable to see the record it wrote.
     re.compile(r"^You would no longer be cleared to see this record\.$"),
 ]
