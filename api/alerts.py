@@ -28,7 +28,7 @@ from cases.sharing import restrict_to_clearance
 from partners.authentication import partner_of
 
 from .errors import ApiError, PreconditionFailed
-from .filters import situation_filters
+from .filters import OffsetCheckedIsoDateTimeFilter, situation_filters
 from .pagination import KeysetPagination
 from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
@@ -37,13 +37,16 @@ from .serializers import ErrorSerializer, StrictMixin
 from .views import (
     ERRORS,
     IF_MATCH,
+    IF_NONE_MATCH_READ,
     LIST_PARAMETERS,
+    NOT_MODIFIED,
     UUID_RE,
     ClearanceMixin,
     _matches,
     _paged,
     etag,
     ordering_parameter,
+    precondition_tags,
 )
 
 ALERT_ORDERING = {"opened_at": dt.datetime, "level": int}
@@ -89,8 +92,8 @@ class _AlertFilter(filters.FilterSet):
     indicator = filters.UUIDFilter(
         field_name="indicator_id", help_text="The alert of this warning sign (one alert per sign)"
     )
-    opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_after = OffsetCheckedIsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = OffsetCheckedIsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
 
     class Meta:
         model = Alert
@@ -119,7 +122,11 @@ AlertFilter = type(
         ],
         responses={200: _paged(AlertSerializer), **ERRORS},
     ),
-    retrieve=extend_schema(summary="One alert", responses={200: AlertSerializer, **ERRORS}),
+    retrieve=extend_schema(
+        summary="One alert",
+        parameters=[IF_NONE_MATCH_READ],
+        responses={200: AlertSerializer, 304: NOT_MODIFIED, **ERRORS},
+    ),
     acknowledge=extend_schema(
         summary="Acknowledge an open alert (say what is being done)",
         request=AcknowledgeSerializer,
@@ -168,7 +175,7 @@ class AlertViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericViewSet
     def retrieve(self, request, pk=None, *args, **kwargs):
         row = self._row(pk)
         headers = {"ETag": etag(row["version"])}
-        if_none_match = request.headers.get("If-None-Match")
+        if_none_match = precondition_tags(request, "If-None-Match")
         if if_none_match and _matches(if_none_match, row["version"]):
             return Response(status=304, headers=headers)
         return Response(row, headers=headers)
@@ -188,7 +195,7 @@ class AlertViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericViewSet
             )
             if alert is None:
                 raise exceptions.NotFound()
-            header = request.headers.get("If-Match")
+            header = precondition_tags(request, "If-Match")
             if header is not None and not _matches(header, alert.version):
                 raise PreconditionFailed(alert.version)
             if alert.status != AlertStatus.OPEN:

@@ -63,24 +63,42 @@ def countries_q(path: str, code: str) -> Q:
     )
 
 
-# Offsets in use lie between UTC-12:00 and UTC+14:00; PostgreSQL refuses a displacement from
-# ±16:00, Python accepts up to ±23:59.
-MAX_UTC_OFFSET = dt.timedelta(hours=14)
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time taken as its instant in UTC. RFC 3339 (the schema's ``date-time``)
+    allows any offset up to ±23:59; PostgreSQL refuses one from ±16:00 on, so the query never
+    sees the offset."""
 
-
-class OffsetCheckedIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
         value = super().to_python(value)
-        offset = value.utcoffset() if value is not None else None
-        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-            raise forms.ValidationError(
-                "The UTC offset must lie between -14:00 and +14:00.", code="invalid"
-            )
+        if value is not None and value.utcoffset() is not None:
+            value = value.astimezone(dt.UTC)
         return value
 
 
 class OffsetCheckedIsoDateTimeFilter(filters.IsoDateTimeFilter):
-    field_class = OffsetCheckedIsoDateTimeField
+    field_class = UtcIsoDateTimeField
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false``, as the schema's boolean is written in a query; Django's own boolean
+    form fields also take ``1``, ``yes``, ``null``… and some of them as "no filter"."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Must be true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole number (the schema says integer; django-filter's NumberFilter takes decimals)."""
+
+    field_class = forms.IntegerField
 
 
 class UpdatedRangeFilterSet(filters.FilterSet):
@@ -106,7 +124,7 @@ def situation_filters(prefix: str) -> dict:
         "status": _multi(choices.SituationStatus, f"{p}status", "Situation status"),
         "crisis_type": _multi(choices.CrisisType, f"{p}crisis_type", "Crisis type"),
         "risk_level": _multi(choices.RiskLevel, f"{p}risk_level", "Risk level (1–4)"),
-        "risk_level_min": filters.NumberFilter(
+        "risk_level_min": IntegerFilter(
             field_name=f"{p}risk_level", lookup_expr="gte", label="Risk level at least"
         ),
         "sharing": _multi(choices.SharingLevel, f"{p}sharing", "TLP sharing level"),
@@ -118,7 +136,7 @@ def _filterset(name: str, model, base_filters: dict, meta_fields=()) -> type[fil
     return type(name, (UpdatedRangeFilterSet,), {**base_filters, "Meta": meta})
 
 
-def _situation_severity(queryset, name, value):
+def _situation_severity(queryset, name, value: int):
     if value is None:
         return queryset
     return queryset.filter(
@@ -132,7 +150,7 @@ SituationFilter = _filterset(
     {
         **situation_filters(""),
         "conflict_stage": _multi(choices.ConflictStage, "conflict_stage", "Conflict stage"),
-        "severity_min": filters.NumberFilter(
+        "severity_min": IntegerFilter(
             method=_situation_severity,
             label="Has a warning sign of at least this severity (1–4)",
         ),
@@ -147,10 +165,10 @@ IndicatorFilter = _filterset(
         "situation": filters.UUIDFilter(field_name="situation_id"),
         "category": _multi(choices.IndicatorCategory, "category", "Indicator category"),
         "severity": _multi(choices.Severity, "severity", "Severity (1–4)"),
-        "severity_min": filters.NumberFilter(
+        "severity_min": IntegerFilter(
             field_name="severity", lookup_expr="gte", label="Severity at least"
         ),
-        "threshold_moment": filters.BooleanFilter(field_name="threshold_moment"),
+        "threshold_moment": StrictBooleanFilter(field_name="threshold_moment"),
         "observed_after": filters.DateFilter(field_name="observed_on", lookup_expr="gte"),
         "observed_before": filters.DateFilter(field_name="observed_on", lookup_expr="lt"),
     },
@@ -170,7 +188,7 @@ EngagementFilter = _filterset(
         # Date ranges leave out engagements with no start date; ``dated=false`` lists those.
         "started_after": filters.DateFilter(field_name="started_on", lookup_expr="gte"),
         "started_before": filters.DateFilter(field_name="started_on", lookup_expr="lt"),
-        "dated": filters.BooleanFilter(
+        "dated": StrictBooleanFilter(
             field_name="started_on",
             lookup_expr="isnull",
             exclude=True,
@@ -188,7 +206,7 @@ AssessmentFilter = _filterset(
         "engagement": filters.UUIDFilter(field_name="engagement_id"),
         "element": _multi(choices.SuccessElementCode, "element__code", "Success element"),
         "rating": _multi(choices.AssessmentRating, "rating", "Rating (0–3)"),
-        "rating_min": filters.NumberFilter(field_name="rating", lookup_expr="gte"),
+        "rating_min": IntegerFilter(field_name="rating", lookup_expr="gte"),
     },
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import uuid
 from collections import OrderedDict
 
@@ -19,6 +20,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from .errors import ApiError
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 
@@ -26,10 +28,8 @@ MAX_LIMIT = 1000
 def parse_limit(raw: str | None, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
     if raw in (None, ""):
         return default
-    try:
-        limit = int(raw)
-    except (TypeError, ValueError):
-        limit = 0
+    # Digits only: int() would also take " 5", "+5", "1_0" and other scripts' digits.
+    limit = int(raw) if isinstance(raw, str) and _DIGITS.fullmatch(raw) else 0
     if not 1 <= limit <= maximum:
         raise ApiError(
             400,

@@ -6,6 +6,7 @@ a partner's sync would take every record for the filtered ones.
 
 from __future__ import annotations
 
+from django_filters import CharFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import SearchFilter
 from rest_framework.settings import api_settings
@@ -51,4 +52,23 @@ class KnownParametersMixin:
                 "validation_error",
                 "The request is not valid; see fields.",
                 fields={name: [message] for name in unknown},
+            )
+        # A filter given no value (``?updated_before=``) is an error, not "no filter": the schema
+        # gives each a format or a set of values, and a client sending none has a bug to hear of.
+        # Free-text filters (a name, an acronym) and the search may be empty.
+        filters = getattr(self, "filterset_class", None)
+        filters = filters.base_filters if filters is not None else {}
+        empty = sorted(
+            name
+            for name in self.request.query_params
+            if name in filters
+            and not isinstance(filters[name], CharFilter)
+            and "" in self.request.query_params.getlist(name)
+        )
+        if empty:
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={name: ["Give a value, or leave the parameter out."] for name in empty},
             )

@@ -38,14 +38,43 @@ from feed.choices import RecordType
 from . import resources
 
 
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A link to another record by id. An empty string is refused, not taken for null as DRF
+    does: the schema says a UUID or null, and a client sending ``""`` has a bug to hear about."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "blank": "Must be an id (a UUID), or null.",
+    }
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            self.fail("blank")
+        return super().run_validation(data)
+
+
 class StrictMixin:
-    """Reject fields the resource does not have."""
+    """Reject fields the resource does not have; links to records are ids, never ``""``."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            # DRF reads any iterable as a list of links (an object as its keys: ``{}`` as none).
+            objects = sorted(
+                name
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.ManyRelatedField)
+                and not field.read_only
+                and isinstance(data.get(name), dict)
+            )
+            if objects:
+                raise serializers.ValidationError(
+                    {name: ["Expected a list of ids."] for name in objects}
+                )
         return super().to_internal_value(data)
 
 

@@ -41,5 +41,6 @@ urlpatterns = [
         name="docs",
     ),
     *router.urls,
-    re_path(r"^.*$", not_found_view),
+    # Any path, newlines included (``.`` alone stops at one, and Django's HTML 404 answered).
+    re_path(r"^[\s\S]*$", not_found_view),
 ]

@@ -8,6 +8,7 @@ write and batch answers are the 404 of a record that does not exist.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from functools import cached_property
 
@@ -76,25 +77,43 @@ ERRORS = {
     404: OpenApiResponse(s.ErrorSerializer, description="Missing, or not shared with you"),
     429: OpenApiResponse(s.ErrorSerializer, description="Too many requests (see Retry-After)"),
 }
+# An entity tag as RFC 9110 (8.8.3) spells it, weak or strong; ours are the record's version in
+# quotes. A header that is not ``*`` or a list of them answers 400 (``precondition_tags``).
+ETAG_LIST_PATTERN = r'^[ \t]*(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)[ \t]*$'
+_ETAG_LIST = re.compile(ETAG_LIST_PATTERN)
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": ETAG_LIST_PATTERN},
     OpenApiParameter.HEADER,
     description='The version you hold, as its ETag (e.g. `"3"`); 412 if it is not current',
 )
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": ETAG_LIST_PATTERN},
     OpenApiParameter.HEADER,
     description="`*`: create only — 412 if the record exists; an ETag: 412 if it is current",
 )
+IF_NONE_MATCH_READ = OpenApiParameter(
+    "If-None-Match",
+    {"type": "string", "pattern": ETAG_LIST_PATTERN},
+    OpenApiParameter.HEADER,
+    description="The ETag you hold: 304 (no body) if it is still current",
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified: the ETag you sent is current")
+# What a list's cursor is made of (URL-safe base64 without padding, from the previous page's
+# ``next``); anything else answers 400 like a cursor the server did not issue.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
 LIST_PARAMETERS = [
     OpenApiParameter(
         "limit",
         {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
         description=f"Page size (1–{MAX_LIMIT}, default {DEFAULT_LIMIT})",
     ),
-    OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's `next`"),
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "pattern": CURSOR_PATTERN},
+        description="From the previous page's `next` (opaque: only the server makes one)",
+    ),
 ]
 
 
@@ -110,6 +129,20 @@ def ordering_parameter(fields: dict[str, type], default: str) -> OpenApiParamete
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def precondition_tags(request, name: str) -> str | None:
+    """The ``If-Match``/``If-None-Match`` header ``name`` if given, refused with a 400 unless it is
+    ``*`` or a list of entity tags: a malformed precondition is an error, not a mismatch (412)."""
+    header = request.headers.get(name)
+    if header is not None and not _ETAG_LIST.match(header):
+        raise ApiError(
+            400,
+            "validation_error",
+            "The request is not valid; see fields.",
+            fields={name: ['Give * or entity tags such as "3" (a record\'s ETag).']},
+        )
+    return header
 
 
 def _matches(header: str, version: int | None) -> bool:
@@ -191,9 +224,8 @@ class ReadOnlyResourceViewSet(KnownParametersMixin, ClearanceMixin, viewsets.Gen
         row = self._row(pk)
         if row is None:
             raise exceptions.NotFound()
-        if request.headers.get("If-None-Match") and _matches(
-            request.headers["If-None-Match"], row["version"]
-        ):
+        if_none_match = precondition_tags(request, "If-None-Match")
+        if if_none_match and _matches(if_none_match, row["version"]):
             return Response(
                 status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(row["version"])}
             )
@@ -315,10 +347,10 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         """``If-Match``: write only over the version named. ``If-None-Match`` on a write: not over
         the versions named — ``*`` means create only (RFC 9110, 13.1.2)."""
         version = record.version if record is not None else None
-        header = self.request.headers.get("If-Match")
+        header = precondition_tags(self.request, "If-Match")
         if header is not None and not _matches(header, version):
             raise PreconditionFailed(version)
-        header = self.request.headers.get("If-None-Match")
+        header = precondition_tags(self.request, "If-None-Match")
         if header is not None and _matches(header, version):
             raise PreconditionFailed(version)
 
@@ -539,7 +571,9 @@ def _schema_view(serializer_class, name: str, viewset):
             responses={200: _paged(serializer_class), **ERRORS},
         ),
         retrieve=extend_schema(
-            summary=f"One of the {name}", responses={200: serializer_class, **ERRORS}
+            summary=f"One of the {name}",
+            parameters=[IF_NONE_MATCH_READ],
+            responses={200: serializer_class, 304: NOT_MODIFIED, **ERRORS},
         ),
         create=extend_schema(summary=f"Create (server id) — {name}", responses=write),
         update=extend_schema(
@@ -805,7 +839,7 @@ class ChangesView(ClearanceMixin, APIView):
         parameters=[
             OpenApiParameter(
                 "since",
-                {"type": "string", "pattern": r"^[0-9]{1,19}$", "default": "0"},
+                {"type": "integer", "minimum": 0, "maximum": MAX_POSITION, "default": 0},
                 description="Cursor of the last page; 0 or absent: from the start",
             ),
             OpenApiParameter(
@@ -826,19 +860,16 @@ class ChangesView(ClearanceMixin, APIView):
                 "The request is not valid; see fields.",
                 fields={name: [message] for name in unknown},
             )
-        raw = request.query_params.get("since") or "0"
-        try:
-            since = int(raw)
-            # A position is a PostgreSQL bigint.
-            if not 0 <= since <= MAX_POSITION:
-                raise ValueError
-        except ValueError as error:
+        raw = request.query_params.get("since", "0")
+        # Digits only (int() would take " 5", "+5", "1_0"); a position is a PostgreSQL bigint.
+        since = int(raw) if re.fullmatch(r"[0-9]{1,19}", raw) else -1
+        if not 0 <= since <= MAX_POSITION:
             raise ApiError(
                 400,
                 "invalid_cursor",
                 "The cursor is not valid.",
                 fields={"since": ["Use the cursor of a previous page, or 0."]},
-            ) from error
+            )
         limit = parse_limit(request.query_params.get("limit"), default=100, maximum=5000)
         page = changes.read_page(self.clearance, since, limit)
         # The records' data arrive as JSON text built by the database: written out as is.

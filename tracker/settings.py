@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_unknown_request_fields",
+        "api.schema.describe_nested_field_errors",
+        "api.schema.forbid_nul_in_request_text",
+        "api.schema.bound_batches",
+        "api.schema.link_records",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per shared choice set (severity and risk share the 1–4 scale).
