@@ -40,6 +40,9 @@ BUSINESS_RULE_MESSAGES = [
     re.compile(r"^An actor can take part only once\.$"),
     re.compile(r"^An actor cannot be its own parent or the parent of its ancestors\.$"),
     re.compile(r"^An engagement answers warning signs of its own situation only\.$"),
+    # A partner's webhook goes to a public address (not this machine or a private network): the
+    # schema says "a URL", it cannot say where a name or an address points.
+    re.compile(r"^Webhooks go to a public address, not .*\.$"),
     # TLP 2.0: a write may not leave the writer unable to see the record it wrote.
     re.compile(r"^You would no longer be cleared to see this record\.$"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import models
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -53,10 +54,24 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().run_validation(data)
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """``true`` or ``false``, as the schema says: DRF's own also takes 0, 1, "yes", "on"…"""
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid", input=data)
+
+
 class StrictMixin:
-    """Reject fields the resource does not have; links to records are ids, never ``""``."""
+    """Reject fields the resource does not have; links to records are ids, never ``""``; a
+    boolean is ``true`` or ``false``."""
 
     serializer_related_field = StrictPrimaryKeyRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: JsonBooleanField,
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

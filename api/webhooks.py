@@ -1,7 +1,9 @@
 """``/api/v1/webhooks/``: a partner system manages its own webhook subscriptions (issue 14).
 
-A partner sees and changes only its organisation's subscriptions; desk officers (staff) see all.
-The signing secret is shown once, when the subscription is created or its secret rotated.
+A partner sees and changes only its organisation's active subscriptions; desk officers (staff) see
+all. The signing secret is shown once, when the subscription is created or its secret rotated.
+DELETE unsubscribes: the subscription is kept, inactive, with its deliveries' history, and leaves
+the API (a desk officer may switch it on again in the admin).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class WebhookSerializer(StrictMixin, serializers.ModelSerializer):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "name", "url", "is_active", "created_at"]
+        fields = ["id", "name", "url", "created_at"]
         read_only_fields = ["id", "created_at"]
 
     def validate_url(self, value: str) -> str:
@@ -59,7 +61,7 @@ class WebhookWithSecretSerializer(WebhookSerializer):
         responses={201: WebhookWithSecretSerializer, **ERRORS},
     ),
     partial_update=extend_schema(
-        summary="Rename, move or switch a subscription",
+        summary="Rename or move a subscription",
         responses={200: WebhookSerializer, **ERRORS},
     ),
     destroy=extend_schema(
@@ -86,7 +88,7 @@ class WebhookViewSet(
 
     def get_queryset(self):
         partner = partner_of(self.request)
-        rows = WebhookSubscription.objects.order_by("created_at", "pk")
+        rows = WebhookSubscription.objects.filter(is_active=True).order_by("created_at", "pk")
         if partner is not None:
             return rows.filter(actor_id=partner.actor_id)
         if self.request.user.is_staff:

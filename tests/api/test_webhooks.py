@@ -38,6 +38,9 @@ def test_a_partner_subscribes_reads_renames_rotates_and_unsubscribes(make_api):
     assert api.delete(f"webhooks/{body['id']}/").status_code == 204
     subscription.refresh_from_db()
     assert subscription.is_active is False
+    # Unsubscribed: gone from the API, kept (inactive) with its deliveries' history.
+    assert api.get(f"webhooks/{body['id']}/").status_code == 404
+    assert api.get("webhooks/").json() == []
     assert subscription.history.count() >= 4  # created, renamed, rotated, unsubscribed
 
 
@@ -80,3 +83,17 @@ def test_a_read_only_token_cannot_subscribe(make_api):
     api = make_api(scopes=("read",))
     assert api.post("webhooks/", {"name": "x", "url": PUBLIC}).status_code == 403
     assert api.get("webhooks/").status_code == 200
+
+
+def test_a_boolean_is_true_or_false(internal_api):
+    """``0`` or ``"yes"`` for a boolean answers 400, as the schema says (the fuzzer's finding)."""
+    from tests.factories import SituationFactory
+
+    situation = SituationFactory()
+    path = f"/api/v1/situations/{situation.pk}/"
+    for value in (0, 1, "yes", "true"):
+        response = internal_api.patch(path, {"accepts_contributions": value}, format="json")
+        assert response.status_code == 400, value
+        assert "accepts_contributions" in response.json()["error"]["fields"]
+    ok = internal_api.patch(path, {"accepts_contributions": True}, format="json")
+    assert ok.status_code == 200 and ok.json()["accepts_contributions"] is True
