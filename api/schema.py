@@ -82,6 +82,24 @@ def forbid_nul_in_request_text(result: dict, generator, request, public) -> dict
     return result
 
 
+def forbid_nul_in_search(result: dict, generator, request, public) -> dict:
+    """A list's ``search`` text takes no NUL character either (the server refuses it, 400)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and parameter.get("name") == "search"
+                    and schema.get("type") == "string"
+                    and "pattern" not in schema
+                ):
+                    schema["pattern"] = NO_NUL
+    return result
+
+
 def bound_batches(result: dict, generator, request, public) -> dict:
     """A batch holds 1 to ``MAX_BATCH`` records (the server refuses an empty or larger one)."""
     for name, component in result.get("components", {}).get("schemas", {}).items():

@@ -63,14 +63,25 @@ class JsonBooleanField(serializers.BooleanField):
         self.fail("invalid", input=data)
 
 
+class JsonCharField(serializers.CharField):
+    """A string, as the schema says: DRF's own turns ``0`` or ``true`` into ``"0"``, ``"True"``."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictMixin:
     """Reject fields the resource does not have; links to records are ids, never ``""``; a
-    boolean is ``true`` or ``false``."""
+    boolean is ``true`` or ``false``, a text a string."""
 
     serializer_related_field = StrictPrimaryKeyRelatedField
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.BooleanField: JsonBooleanField,
+        models.CharField: JsonCharField,
+        models.TextField: JsonCharField,
     }
 
     def to_internal_value(self, data):

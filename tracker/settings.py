@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.forbid_unknown_request_fields",
         "api.schema.describe_nested_field_errors",
         "api.schema.forbid_nul_in_request_text",
+        "api.schema.forbid_nul_in_search",
         "api.schema.bound_batches",
         "api.schema.link_records",
     ],

@@ -97,3 +97,23 @@ def test_a_boolean_is_true_or_false(internal_api):
         assert "accepts_contributions" in response.json()["error"]["fields"]
     ok = internal_api.patch(path, {"accepts_contributions": True}, format="json")
     assert ok.status_code == 200 and ok.json()["accepts_contributions"] is True
+
+
+def test_a_text_is_a_string(make_api):
+    """``"name": 0`` answered 201 with the name "0" (the fuzzer's finding): a number is refused."""
+    api = make_api()
+    response = api.post("webhooks/", {"name": 0, "url": PUBLIC})
+    assert response.status_code == 400
+    assert "name" in response.json()["error"]["fields"]
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_search_says_it_takes_no_nul(api):
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    search = next(
+        p
+        for p in schema["paths"]["/api/v1/briefings/"]["get"]["parameters"]
+        if p["name"] == "search"
+    )
+    assert search["schema"]["pattern"] == "^[^\\u0000]*$"
+    assert api.get("briefings/", {"search": "a\x00b"}).status_code == 400
