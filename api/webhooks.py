@@ -25,7 +25,9 @@ from .views import ERRORS
 
 
 class WebhookSerializer(StrictMixin, serializers.ModelSerializer):
-    url = serializers.URLField(max_length=500)
+    # 253: a host name's longest (RFC 1035), so a URL the schema allows is never refused for its
+    # host's length alone; a partner's endpoint fits.
+    url = serializers.URLField(max_length=253)
 
     class Meta:
         model = WebhookSubscription

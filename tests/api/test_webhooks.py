@@ -117,3 +117,16 @@ def test_search_says_it_takes_no_nul(api):
     )
     assert search["schema"]["pattern"] == "^[^\\u0000]*$"
     assert api.get("briefings/", {"search": "a\x00b"}).status_code == 400
+
+
+def test_a_url_longer_than_a_host_name_may_be_is_refused_by_its_length(make_api):
+    """The fuzzer's finding: a 'uri' whose host is over 253 characters was refused as "not a valid
+    URL" although the schema allowed it; the URL is now at most 253 characters, as it says."""
+    api = make_api()
+    host = ".".join(["a" * 63] * 4) + ".org"
+    response = api.post("webhooks/", {"name": "Long", "url": f"https://{host}/hook"})
+    assert response.status_code == 400
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    assert (
+        schema["components"]["schemas"]["WebhookRequest"]["properties"]["url"]["maxLength"] == 253
+    )
