@@ -200,6 +200,17 @@ def test_brief_follows_the_page_sharing_rule(client, world, outsider, partner_us
         assert "TLP:RED" in page
 
 
+@needs_renderer
+def test_brief_of_situations_without_an_interval_or_answer(client, world, staff):
+    """The interval box in words when there is nothing to measure, or nothing answered yet."""
+    client.force_login(staff)
+    golf = "".join(page_texts(read_pdf(client.get(brief_url("golf")))))  # a Low warning only
+    assert squeeze("No warning sign of high severity or above yet.") in golf
+    foxtrot = "".join(page_texts(read_pdf(client.get(brief_url("foxtrot")))))  # unanswered
+    assert squeeze("no engagement since") in foxtrot
+    assert squeeze("No action, critical") in foxtrot  # its open alert
+
+
 def test_brief_needs_a_login(client, world):
     response = client.get(brief_url("alpha"))
     assert response.status_code == 302
