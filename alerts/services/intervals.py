@@ -298,12 +298,13 @@ WITH warned AS (
            -- Detection: a sign reached the desk on its report date, else (logged by a desk
            -- officer) the day it was logged. Seeded from a report, a sign without a report
            -- date reached it on a day not known, no earlier than the day it was observed.
-           min(coalesce(w.reported_on, (w.created_at AT TIME ZONE %(tz)s)::date))
-               AS d_from_logged,
-           min(coalesce(CASE WHEN w.reported_on IS NOT NULL THEN {r_until} END,
-                        (w.created_at AT TIME ZONE %(tz)s)::date)) AS d_until_logged,
+           -- (The day of the earliest logging, taken once per situation rather than per sign.)
+           least(min(w.reported_on), (min(w.created_at) FILTER (WHERE w.reported_on IS NULL)
+                                      AT TIME ZONE %(tz)s)::date) AS d_from_logged,
+           least(min({r_until}), (min(w.created_at) FILTER (WHERE w.reported_on IS NULL)
+                                  AT TIME ZONE %(tz)s)::date) AS d_until_logged,
            min(coalesce(w.reported_on, w.observed_on)) AS d_from_seeded,
-           min(CASE WHEN w.reported_on IS NOT NULL THEN {r_until} END) AS d_until_seeded
+           min({r_until}) AS d_until_seeded
     FROM {indicators} w
     WHERE w.severity >= %(threshold)s {scope}
     GROUP BY w.situation_id
@@ -644,17 +645,21 @@ def recompute_intervals(
             cursor.execute(
                 "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
                 + ("; SET LOCAL random_page_cost = 1.1" if scope is not None else "")
-                # A full pass reads whole tables: every join is best hashed. The planner cannot
-                # count the rows of a CTE (it guesses 200) and would look up each situation's
-                # engagements by index instead: 100k lookups at the large scale.
+                # Over every situation, the situation statement's joins are best hashed: the
+                # planner cannot count the rows of a CTE (it guesses 200) and would look up
+                # each situation's engagements by index, 100k lookups at the large scale. The
+                # statements after it plan well as they are (slower without nested loops).
                 + ("; SET LOCAL enable_nestloop = off" if scope is None else "")
                 # One run at a time: the next one reads what this one committed.
                 + f"; {summary.LOCK}"
             )
         indicator_rows = situation_rows = linked = 0
         if scope is None or scope:  # an incremental run may find nothing changed
-            indicator_rows, deleted = _sync_unanswered_warnings(scope)
             situation_rows = _upsert_situation_intervals(scope, threshold, today, started)
+            if scope is None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL enable_nestloop = on")
+            indicator_rows, deleted = _sync_unanswered_warnings(scope)
             if mode == "full":
                 deleted += _delete_orphans(SituationInterval, Situation, pk="situation_id")
             linked = _link_first_warning_and_action(
