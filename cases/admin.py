@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
+    CharField,
     Count,
     F,
     IntegerField,
@@ -21,9 +22,17 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
 )
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, ModelMultipleChoiceField
+from django.forms import (
+    BaseInlineFormSet,
+    BaseModelFormSet,
+    ModelForm,
+    ModelMultipleChoiceField,
+    Textarea,
+    TextInput,
+)
 from django.http import HttpRequest
 from django.utils import timezone
 from django_countries import countries as all_countries
@@ -189,6 +198,14 @@ class RowPreloadingFormSet(BaseInlineFormSet):
                     if getattr(form.instance, widget.field.attname) is not None:
                         widget.row_object = getattr(form.instance, name)
         return form
+
+
+# A tabular row's text is one column among several: a box of 40 columns by 10 lines (the
+# admin's default) made a new engagement's assessment row wider than a 1,280-pixel window.
+NARROW_ROW_WIDGETS = {
+    TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 24})},
+    CharField: {"widget": TextInput(attrs={"size": 14})},
+}
 
 
 class TrackedInlineMixin:
@@ -357,8 +374,10 @@ class EngagementInline(TrackedInlineMixin, admin.StackedInline):
     autocomplete_fields = ("lead_actor",)
 
 
-class BriefingInline(TrackedInlineMixin, admin.TabularInline):
-    """Decision makers alerted: the notification milestone (S/2011/552, para. 12)."""
+class BriefingInline(TrackedInlineMixin, admin.StackedInline):
+    """Decision makers alerted: the notification milestone (S/2011/552, para. 12). Stacked: its
+    five fields (an autocomplete and a summary among them) made a row wider than a 1,280-pixel
+    window beside the admin's navigation."""
 
     model = Briefing
     fields = ("kind", "briefed_on", "briefed_precision", "recipient", "summary")
@@ -562,6 +581,7 @@ class ActorAdmin(TrackedAdmin):
 
 
 class EngagementPartnerInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = EngagementPartner
     fields = ("actor", "role")
     autocomplete_fields = ("actor",)
@@ -569,6 +589,7 @@ class EngagementPartnerInline(TrackedInlineMixin, admin.TabularInline):
 
 
 class AssessmentInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = Assessment
     fields = ("element", "rating", "evidence", "assessed_by")
     readonly_fields = ("assessed_by",)
@@ -713,13 +734,16 @@ class BriefingAdmin(TrackedAdmin):
 
 
 class ReviewFindingInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = ReviewFinding
     fields = ("kind", "element", "text")
     cached_choice_fields = ("element",)
     show_change_link = False
 
 
-class FollowUpActionInline(TrackedInlineMixin, admin.TabularInline):
+class FollowUpActionInline(TrackedInlineMixin, admin.StackedInline):
+    """Stacked: six fields, two of them dates with their calendar, do not fit a row."""
+
     model = FollowUpAction
     fields = ("action", "owner", "owner_name", "due_on", "status", "done_on")
     autocomplete_fields = ("owner",)
