@@ -115,6 +115,12 @@ STORAGES = {
     },
 }
 
+# Development (and the tests) serve static files from the apps' folders, read again on each
+# request, so a tree that never ran collectstatic needs no var/static/ (WhiteNoise warned of its
+# absence once per request handler). Production serves the collected, hashed files only.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 LOGIN_URL = "admin:login"
 
 # --- Security: strict by default outside development (``check --deploy`` clean) ---
