@@ -292,6 +292,10 @@ class AlertAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
+    def view_on_site(self, obj: Alert) -> str:
+        """The alert on its situation's page on the dashboards."""
+        return f"{obj.situation_url}#alert-{obj.pk}"
+
     def has_add_permission(self, request) -> bool:
         return False
 

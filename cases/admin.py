@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django_countries import countries as all_countries
 from simple_history.admin import SimpleHistoryAdmin
@@ -53,6 +54,8 @@ from .models import (
 admin.site.site_header = "Early-warning case tracker"
 admin.site.site_title = "Early-warning case tracker"
 admin.site.index_title = "Situations, warning signs and engagements"
+# "View site" opens the dashboards, the other half of the tracker.
+admin.site.site_url = reverse_lazy("dashboards:overview")
 
 RECORD_FIELDS = ("version", "created_at", "updated_at")
 
@@ -118,11 +121,38 @@ class LabelledChanges(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+def situation_page(situation: Situation, anchor: str = "") -> str:
+    """The situation's page on the dashboards, at ``anchor`` (a fragment id) if given."""
+    url = reverse("dashboards:situation", args=[situation.slug])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def dashboard_url(record: TrackedModel) -> str | None:
+    """Where the dashboards show ``record`` (its situation's page, at the record), or None."""
+    if isinstance(record, Situation):
+        return situation_page(record)
+    if isinstance(record, WarningIndicator | Engagement):
+        return situation_page(record.situation, f"fact-{record.pk}")
+    if isinstance(record, Briefing):
+        return situation_page(record.situation, "milestones")
+    if isinstance(record, Assessment):
+        return situation_page(record.engagement.situation, "assessment-heading")
+    if isinstance(record, EarlyActionReview):
+        return situation_page(record.situation, f"review-{record.pk}")
+    if isinstance(record, ReviewFinding | FollowUpAction):
+        return situation_page(record.review.situation, f"review-{record.review_id}")
+    return None  # actors have no page of their own on the dashboards
+
+
 class TrackedAdmin(SimpleHistoryAdmin):
     """Admin for a tracked record: saves through services, shows and reverts its history."""
 
     readonly_fields = RECORD_FIELDS
     history_list_display = ["version"]
+
+    def view_on_site(self, obj: TrackedModel) -> str | None:
+        """The change form's "View on dashboard" (none for a record the dashboards do not show)."""
+        return dashboard_url(obj)
 
     def save_model(self, request: HttpRequest, obj: TrackedModel, form, change: bool) -> None:
         _save_through_service(obj, request.user, form)
@@ -946,6 +976,10 @@ class ParagraphAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("citation", "section", "excerpt")
     list_select_related = ("document",)
+
+    def view_on_site(self, obj: Paragraph) -> str:
+        return reverse("dashboards:paragraph", args=[obj.pk])
+
     list_filter = ("kind", "document")
     search_fields = ("number__exact", "text", "document__symbol", "section")
 

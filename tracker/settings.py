@@ -78,6 +78,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The role and clearance the one header of the dashboards and the admin shows.
+                "dashboards.context_processors.site",
             ],
         },
     },
