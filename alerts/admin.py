@@ -13,7 +13,10 @@ from cases.admin import partial_date_filter
 from cases.choices import CrisisType, Region
 from cases.dates import format_period
 
-from . import services
+from . import (
+    admin_people,  # noqa: F401 (registers the Users with their role)
+    services,
+)
 from .choices import DeliveryStatus
 from .models import (
     Alert,

@@ -96,32 +96,41 @@ def find_partner(name_or_actor: str) -> Partner:
     return partner or Partner.objects.create(name=actor.name, actor=actor)
 
 
+def validate_role(role: str | None, regions: Iterable[str], partner: Partner | None) -> None:
+    """Refuse what ``role`` cannot hold (a ValidationError naming the field)."""
+    errors = {}
+    if role != Role.DESK and list(regions):
+        errors["regions"] = "Only a desk officer is assigned regions."
+    if role == Role.PARTNER and partner is None:
+        errors["partner"] = "Partner staff belong to a partner organisation."
+    if role != Role.PARTNER and partner is not None:
+        errors["partner"] = "Only partner staff belong to a partner organisation."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def person_assign_role(
     user,
     *,
-    role: str,
+    role: str | None,
     regions: Iterable[str] = (),
     partner: Partner | None = None,
 ) -> None:
-    """Make the saved ``user`` hold ``role`` and only it: its group (the other role's removed),
+    """Make the saved ``user`` hold ``role`` (None: no role) and only it: its group (the other role's removed),
     staff or not, its desk assignments (exactly a desk officer's ``regions``; none for another
     role) and its partner organisation (``partner``, required for partner staff).
     Groups that are not roles (e.g. *User manager*) are left as they are."""
-    role = Role(role)
+    role = Role(role) if role else None
     regions = list(regions)
-    if role != Role.DESK and regions:
-        raise ValidationError({"regions": "Only a desk officer is assigned regions."})
-    if role == Role.PARTNER and partner is None:
-        raise ValidationError({"partner": "Partner staff belong to a partner organisation."})
-    if role != Role.PARTNER and partner is not None:
-        raise ValidationError({"partner": "Only partner staff belong to a partner organisation."})
+    validate_role(role, regions, partner)
 
     role_groups = {name: Group.objects.get(name=name) for name in ROLE_GROUPS.values()}
     user.groups.remove(*[g for name, g in role_groups.items() if name != ROLE_GROUPS.get(role)])
     if role in ROLE_GROUPS:
         user.groups.add(role_groups[ROLE_GROUPS[role]])
-    staff = role != Role.PARTNER or user.is_superuser
+    # Partner staff work on the dashboards only; a person with no role keeps what they had.
+    staff = user.is_staff if role is None else (role != Role.PARTNER or user.is_superuser)
     if user.is_staff != staff:
         user.is_staff = staff
         user.save(update_fields=["is_staff"])
