@@ -6,9 +6,11 @@ kept by django-simple-history and can be read and reverted from the record's His
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
@@ -23,11 +25,20 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, ModelMultipleChoiceField
+from django.forms import (
+    BaseInlineFormSet,
+    BaseModelFormSet,
+    Media,
+    ModelForm,
+    ModelMultipleChoiceField,
+    Select,
+    SelectMultiple,
+)
 from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django_countries import countries as all_countries
+from django_countries.fields import CountryField
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -172,6 +183,11 @@ class TrackedAdmin(SimpleHistoryAdmin):
         for obj in queryset:
             services.delete_record(obj, by=request.user)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, CountryField):
+            kwargs["widget"] = country_widget(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.related_model is Paragraph:
             # Citations print as "S/2011/552, para. 47": fetch the document with the paragraph.
@@ -186,6 +202,56 @@ class TrackedAdmin(SimpleHistoryAdmin):
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CountryAutocompleteMixin:
+    """A country field picked by typing, with the admin's Select2 and the theme of its own
+    autocompletes (``data-theme``): the 249 countries are in the page, filtered as one types
+    (``cases/admin/country-autocomplete.js``), where a plain select listed them all."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["class"] = " ".join(filter(None, [attrs.get("class", ""), "country-autocomplete"]))
+        attrs.update(
+            {
+                "data-theme": "admin-autocomplete",
+                "data-allow-clear": json.dumps(not self.is_required),
+                "data-placeholder": "Type a country's name",
+                "data-width": "resolve",
+            }
+        )
+        return attrs
+
+    @property
+    def media(self) -> Media:
+        extra = "" if settings.DEBUG else ".min"
+        return Media(
+            js=(
+                f"admin/js/vendor/jquery/jquery{extra}.js",
+                f"admin/js/vendor/select2/select2.full{extra}.js",
+                "admin/js/jquery.init.js",
+                "cases/admin/country-autocomplete.js",
+            ),
+            css={
+                "screen": (
+                    f"admin/css/vendor/select2/select2{extra}.css",
+                    "admin/css/autocomplete.css",
+                )
+            },
+        )
+
+
+class CountryAutocomplete(CountryAutocompleteMixin, Select):
+    pass
+
+
+class CountryAutocompleteMultiple(CountryAutocompleteMixin, SelectMultiple):
+    pass
+
+
+def country_widget(db_field) -> Select:
+    """The autocomplete for a ``CountryField`` (one country, or several)."""
+    return CountryAutocompleteMultiple() if db_field.multiple else CountryAutocomplete()
 
 
 class RowAutocompleteSelect(AutocompleteSelect):
