@@ -78,6 +78,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The role and clearance the one header of the dashboards and the admin shows.
+                "dashboards.context_processors.site",
             ],
         },
     },
@@ -114,6 +116,12 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Development (and the tests) serve static files from the apps' folders, read again on each
+# request, so a tree that never ran collectstatic needs no var/static/ (WhiteNoise warned of its
+# absence once per request handler). Production serves the collected, hashed files only.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
 
