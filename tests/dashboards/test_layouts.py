@@ -60,6 +60,7 @@ LAYOUT_PROBLEMS = """
       const style = getComputedStyle(box);
       if (!["auto", "scroll", "hidden"].includes(style.overflowX) || box.offsetParent === null)
         continue;
+      if (style.textOverflow === "ellipsis") continue;  // shortened on purpose, with an ellipsis
       // (Boxes a few pixels wide are screen-reader text, hidden on purpose.)
       if (box.scrollWidth > box.clientWidth + 1 && box.clientWidth > 16)
         problems.push(`${box.tagName.toLowerCase()}.${box.className} cut: ` +
