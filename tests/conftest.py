@@ -43,3 +43,14 @@ def redis_url() -> str:
     except redis.RedisError as error:
         pytest.skip(f"{REDIS_HINT} (REDIS_URL={url} does not answer: {error})")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _redis_breakers_closed():
+    """Each test starts with Redis trusted again: a breaker one test opened (a hung or stopped
+    Redis, tracker/redis_guard.py) would otherwise skip the next test's publishes."""
+    from tracker import jobs, redis_guard
+
+    redis_guard.reset()
+    jobs._missed.clear()
+    yield
