@@ -1,22 +1,37 @@
 """Celery tasks: thin, take ids, call a service. All idempotent — a task run twice (a retry, a
-redelivery after a worker died: acks are late) leaves the same state as once."""
+redelivery after a worker died: acks are late) leaves the same state as once.
+
+Each runs on its queue within its time limits (``tracker/jobspec.py``); a database that is
+restarting or unreachable (``OperationalError``, ``InterfaceError``) makes a task retry with
+exponential backoff instead of failing for good."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from tracker import jobs
 
 from . import services
 
+# Retried with backoff (1 s, 2 s, 4 s … capped at 5 minutes, jittered), up to 8 times: a
+# PostgreSQL restart or failover passes; a broken query does not retry forever.
+DATABASE_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
-@shared_task(name=jobs.RECOMPUTE_INTERVALS, ignore_result=True)
+
+@shared_task(name=jobs.RECOMPUTE_INTERVALS, ignore_result=True, **DATABASE_RETRY)
 def recompute_intervals(full: bool = False) -> str:
     """Periodic: bring every stored interval up to date (incremental unless ``full``)."""
     return repr(services.recompute_intervals(full=full))
 
 
-@shared_task(name=jobs.REFRESH_SITUATION, ignore_result=True)
+@shared_task(name=jobs.REFRESH_SITUATION, ignore_result=True, **DATABASE_RETRY)
 def refresh_situation(situation_id: str) -> str:
     """After a save: recompute one situation's intervals and evaluate the rules on it."""
     intervals = services.recompute_intervals([situation_id])
@@ -24,10 +39,15 @@ def refresh_situation(situation_id: str) -> str:
     return f"{intervals!r} {evaluation.transitions!r}"
 
 
-@shared_task(name=jobs.EVALUATE_ALERT_RULES, ignore_result=True)
+@shared_task(name=jobs.EVALUATE_ALERT_RULES, ignore_result=True, **DATABASE_RETRY)
 def evaluate_alert_rules() -> str:
-    """Periodic: raise, keep, resolve and reopen alerts on every situation."""
-    return repr(services.evaluate_rules().transitions)
+    """Periodic: raise, keep, resolve and reopen alerts on every situation — after bringing the
+    intervals it reads up to date, in the same job. The rules read the stored intervals and
+    unanswered signs: run beside a recompute (beat starts both at the same moment), a first
+    evaluation read an empty table and opened a fraction of the alerts. The recompute waits for
+    any other run (an advisory lock) and is incremental: cheap when nothing changed."""
+    intervals = services.recompute_intervals()
+    return f"{intervals!r} {services.evaluate_rules().transitions!r}"
 
 
 @shared_task(name=jobs.DELIVER_NOTIFICATION, bind=True, ignore_result=True, max_retries=None)
@@ -40,7 +60,7 @@ def deliver_notification(self, notification_id: int) -> str:
     return outcome.status
 
 
-@shared_task(name=jobs.DELIVER_NOTIFICATIONS, ignore_result=True)
+@shared_task(name=jobs.DELIVER_NOTIFICATIONS, ignore_result=True, **DATABASE_RETRY)
 def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     """Deliver a batch; a failed delivery goes on as its own task, retried with backoff."""
     outcomes: dict[str, int] = {}
@@ -52,7 +72,7 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     return outcomes
 
 
-@shared_task(name=jobs.DELIVER_PENDING_NOTIFICATIONS, ignore_result=True)
+@shared_task(name=jobs.DELIVER_PENDING_NOTIFICATIONS, ignore_result=True, **DATABASE_RETRY)
 def deliver_pending_notifications() -> int:
     """Periodic: queue again the pending notifications whose task was lost."""
     ids = list(services.due_notifications().values_list("pk", flat=True))

@@ -54,3 +54,14 @@ def _redis_breakers_closed():
     redis_guard.reset()
     jobs._missed.clear()
     yield
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own on a port of 6391–6399 (``tests/redis_server.py``), to
+    hang, stop or fill; stopped afterwards."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()

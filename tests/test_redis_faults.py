@@ -29,7 +29,6 @@ from tests.factories import (
     SituationFactory,
     partner_token,
 )
-from tests.redis_server import RedisServer
 from tracker.celery import app as celery_app
 
 # Generous: the promise is "under a second"; the figure measured goes in the note.
@@ -43,13 +42,6 @@ def _reset_celery_connections() -> None:
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 # Set when this process could not queue a job; the next successful publish queues the catch-up.
 _missed = threading.Event()
+_last_error = ["no error"]  # the broker's last failure in this process, told while skipping it
 
 
 def _publish(job: str, args: tuple, options: dict) -> None:
@@ -57,13 +58,16 @@ def enqueue(job: str, *args, countdown: float | None = None) -> bool:
     except redis_guard.Open:
         _missed.set()
         logger.warning(
-            "Could not queue %s%r: the broker failed moments ago; the periodic job will catch up.",
+            "Could not queue %s%r: the broker failed moments ago (%s); the periodic job will "
+            "catch up.",
             job,
             args,
+            _last_error[0],
         )
         return False
-    except Exception:  # kombu.OperationalError, OSError, redis errors… — whatever the transport
+    except Exception as error:  # kombu.OperationalError, OSError, redis errors… — any transport
         _missed.set()
+        _last_error[0] = f"{type(error).__name__}: {error}"
         logger.warning(
             "Could not queue %s%r; the periodic job will catch up.", job, args, exc_info=True
         )

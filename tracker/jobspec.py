@@ -13,6 +13,8 @@ Queues by purpose (issue 16), each consumed by workers of its own (``start_track
 
 from __future__ import annotations
 
+from kombu import Queue
+
 RECOMPUTE_INTERVALS = "alerts.tasks.recompute_intervals"
 REFRESH_SITUATION = "alerts.tasks.refresh_situation"
 EVALUATE_ALERT_RULES = "alerts.tasks.evaluate_alert_rules"
@@ -45,6 +47,12 @@ CATCH_UP = (EVALUATE_ALERT_RULES, DELIVER_PENDING_NOTIFICATIONS)
 # A message taken by a worker that then died comes back after this long (Redis transport): past
 # the longest hard limit, so a task still running is never handed to a second worker.
 VISIBILITY_TIMEOUT = max(hard for _, _, hard in JOBS.values()) + 240
+
+
+def queues() -> tuple[Queue, ...]:
+    """Every queue, declared: a worker started without ``-Q`` (tests, a one-process setup)
+    consumes them all."""
+    return tuple(Queue(name, routing_key=name) for name in QUEUES)
 
 
 def routes() -> dict[str, dict[str, str]]:

@@ -188,6 +188,7 @@ CELERY_REDIS_SOCKET_TIMEOUT = redis_guard.SOCKET_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = redis_guard.SOCKET_TIMEOUT
 # Queues by purpose, each with workers of its own; time limits on every task (tracker/jobspec.py).
 CELERY_TASK_DEFAULT_QUEUE = jobspec.PERIODIC_QUEUE
+CELERY_TASK_QUEUES = jobspec.queues()
 CELERY_TASK_ROUTES = jobspec.routes()
 CELERY_TASK_ANNOTATIONS = jobspec.annotations()
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
