@@ -50,12 +50,27 @@ def evaluate_alert_rules() -> str:
     return f"{intervals!r} {services.evaluate_rules().transitions!r}"
 
 
-@shared_task(name=jobs.DELIVER_NOTIFICATION, bind=True, ignore_result=True, max_retries=None)
+# A retry due within this many seconds waits in the broker (a countdown); a later one waits in
+# the database (``next_attempt_at``) for the sweep: a message held longer than the broker's
+# visibility timeout would be handed out again.
+BROKER_RETRY_SECONDS = 600
+
+
+@shared_task(
+    name=jobs.DELIVER_NOTIFICATION,
+    bind=True,
+    ignore_result=True,
+    max_retries=None,
+    autoretry_for=DATABASE_RETRY["autoretry_for"],
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+)
 def deliver_notification(self, notification_id: int) -> str:
-    """Deliver one notification; on failure retry with exponential backoff (the service counts
-    the attempts in the database and stops at the configured number)."""
+    """Deliver one notification; on failure retry with capped exponential backoff (the service
+    counts the attempts in the database and stops when the retry window is over)."""
     outcome = services.deliver(notification_id)
-    if outcome.retry_in is not None:
+    if outcome.retry_in is not None and outcome.retry_in <= BROKER_RETRY_SECONDS:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
 
@@ -66,7 +81,7 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     outcomes: dict[str, int] = {}
     for notification_id in notification_ids:
         outcome = services.deliver(notification_id)
-        if outcome.retry_in is not None:
+        if outcome.retry_in is not None and outcome.retry_in <= BROKER_RETRY_SECONDS:
             jobs.enqueue(jobs.DELIVER_NOTIFICATION, notification_id, countdown=outcome.retry_in)
         outcomes[outcome.status] = outcomes.get(outcome.status, 0) + 1
     return outcomes
