@@ -8,9 +8,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from contextlib import suppress
 from pathlib import Path
+
+import redis
 
 # Ports for servers started by tests (the shared Redis is on 6379).
 PORTS = range(6391, 6400)
@@ -42,7 +45,8 @@ class RedisServer:
                 continue
             process = subprocess.Popen(
                 [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                 "--appendonly", "no", "--dir", str(self.folder)],
+                 "--appendonly", "no", "--dir", str(self.folder),
+                 "--enable-debug-command", "local"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
@@ -61,8 +65,22 @@ class RedisServer:
         """Accepts connections (the kernel does), answers nothing: a hung Redis."""
         os.kill(self.process.pid, signal.SIGSTOP)
 
+    def slow_down(self, seconds: float) -> threading.Thread:
+        """Redis busy for ``seconds`` (``DEBUG SLEEP``): it answers, late."""
+        client = redis.Redis.from_url(self.url())
+
+        def sleep() -> None:
+            with suppress(redis.RedisError):  # the server may be stopped before it wakes
+                client.execute_command("DEBUG", "SLEEP", seconds)
+
+        thread = threading.Thread(target=sleep, daemon=True)
+        thread.start()
+        time.sleep(0.2)  # the server is asleep by now
+        return thread
+
     def resume(self) -> None:
-        os.kill(self.process.pid, signal.SIGCONT)
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -14,21 +14,26 @@ import time
 import uuid
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cases.choices import Region, SituationStatus
+from alerts.models import Alert, SituationInterval
+from cases.choices import Region, Severity, SituationStatus
 from cases.models import Situation
 from tests.admin_forms import admin_form_data
+from tests.alerts.helpers import days_ago, wait_for
 from tests.factories import (
     DeskOfficerFactory,
     PartnerFactory,
     SituationFactory,
+    WarningIndicatorFactory,
     partner_token,
 )
+from tracker import redis_guard
 from tracker.celery import app as celery_app
 
 # Generous: the promise is "under a second"; the figure measured goes in the note.
@@ -198,6 +203,14 @@ def test_every_write_answers_at_once_while_redis_is_stopped(on_own_redis):
 
 @pytest.mark.redis
 @transactional
+def test_every_write_answers_at_once_while_redis_is_slow(on_own_redis):
+    """Redis busy for 20 s (it answers, late): no write waits for it."""
+    measured = _run_writes(lambda: on_own_redis.slow_down(20))
+    assert all(seconds < BOUND_SECONDS for _, _, seconds in measured), measured
+
+
+@pytest.mark.redis
+@transactional
 def test_reads_and_the_dashboard_answer_while_redis_hangs(on_own_redis):
     client, api = _clients()
     SituationFactory(sharing="green")
@@ -214,3 +227,26 @@ def test_reads_and_the_dashboard_answer_while_redis_hangs(on_own_redis):
     print("reads:", measured)
     assert [status for _, status, _ in measured] == [200, 200, 200, 200], measured
     assert all(seconds < BOUND_SECONDS for _, _, seconds in measured), measured
+
+
+@pytest.mark.redis
+@transactional
+def test_the_jobs_of_writes_made_while_redis_hung_run_when_it_returns(on_own_redis, monkeypatch):
+    """Nothing is lost: the refresh a hung Redis could not take is done by the catch-up the next
+    write queues once Redis answers (a worker consuming every queue, as the tracker runs it)."""
+    monkeypatch.setattr(redis_guard.BROKER, "reset_timeout", 0.5)
+    on_own_redis.hang()
+    started = time.monotonic()
+    sign = WarningIndicatorFactory(severity=Severity.CRITICAL, observed_on=days_ago(9))
+    assert time.monotonic() - started < BOUND_SECONDS
+    assert not SituationInterval.objects.filter(situation=sign.situation_id).exists()
+
+    on_own_redis.resume()
+    time.sleep(0.6)  # the breaker lets the next publish try again
+    with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=30):
+        SituationFactory()  # any write: its publish succeeds and queues the catch-up
+        caught_up = wait_for(
+            lambda: Alert.objects.filter(situation=sign.situation_id).exists(), timeout=60
+        )
+    assert caught_up
+    assert SituationInterval.objects.filter(situation=sign.situation_id).exists()
