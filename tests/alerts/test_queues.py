@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery.signals import task_prerun
 from django.db import OperationalError, connection
 
 from alerts import tasks
@@ -82,6 +83,18 @@ def test_a_statement_never_outlives_its_tasks_limit():
         assert cursor.fetchone()[0] == "2s"
         with pytest.raises(OperationalError, match="statement timeout"):
             cursor.execute("SELECT pg_sleep(3)")
+
+
+@pytest.mark.django_db
+def test_the_worker_bounds_each_tasks_statements_by_its_hard_limit():
+    """The signal the worker runs before a task (its settings are undone with the test's
+    transaction)."""
+    for name in (jobs.REFRESH_SITUATION, jobs.EVALUATE_ALERT_RULES):
+        task = celery_app.tasks[name]
+        task_prerun.send(sender=task, task_id="probe", task=task, args=(), kwargs={})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")
+            assert int(cursor.fetchone()[0]) == task.time_limit * 1000  # milliseconds
 
 
 @pytest.mark.django_db
