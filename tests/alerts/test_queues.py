@@ -73,6 +73,23 @@ def test_database_errors_are_retried_with_backoff():
         assert task.retry_backoff and task.retry_backoff_max <= 600 and task.max_retries
 
 
+def test_a_task_meeting_a_database_restart_runs_again(monkeypatch):
+    """An OperationalError (PostgreSQL restarting) is retried, not the end of the job (run
+    eagerly: the retry runs at once instead of after its backoff)."""
+    calls = []
+
+    def recompute(full=False):
+        calls.append(full)
+        if len(calls) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        return "recomputed"
+
+    monkeypatch.setattr(tasks.services, "recompute_intervals", recompute)
+    result = tasks.recompute_intervals.apply()
+    assert result.successful() and result.get() == "'recomputed'"
+    assert calls == [False, False]
+
+
 @pytest.mark.django_db
 def test_a_statement_never_outlives_its_tasks_limit():
     """What the worker sets before each task: a statement past the limit is cancelled, and
