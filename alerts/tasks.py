@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 from tracker import jobs
 
 from . import services
+from .choices import DeliveryStatus
 
 # Retried with backoff (1 s, 2 s, 4 s … capped at 5 minutes, jittered), up to 8 times: a
 # PostgreSQL restart or failover passes; a broken query does not retry forever.
@@ -77,13 +78,20 @@ def deliver_notification(self, notification_id: int) -> str:
 
 @shared_task(name=jobs.DELIVER_NOTIFICATIONS, ignore_result=True, **DATABASE_RETRY)
 def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
-    """Deliver a batch; a failed delivery goes on as its own task, retried with backoff."""
+    """Deliver a batch, in order; a failed delivery goes on as its own task, retried with
+    backoff. The batch sends a subscription's webhooks one after the other itself, then queues
+    the one that follows its last (in order per subscription: ``services.deliver``)."""
     outcomes: dict[str, int] = {}
-    for notification_id in notification_ids:
-        outcome = services.deliver(notification_id)
+    done_subscriptions: set[int] = set()
+    for notification_id in sorted(notification_ids):
+        outcome = services.deliver(notification_id, queue_next=False)
         if outcome.retry_in is not None and outcome.retry_in <= BROKER_RETRY_SECONDS:
             jobs.enqueue(jobs.DELIVER_NOTIFICATION, notification_id, countdown=outcome.retry_in)
+        if outcome.subscription_id and outcome.status != DeliveryStatus.PENDING:
+            done_subscriptions.add(outcome.subscription_id)
         outcomes[outcome.status] = outcomes.get(outcome.status, 0) + 1
+    for subscription_id in sorted(done_subscriptions):
+        services.queue_next_webhook(subscription_id)
     return outcomes
 
 

@@ -8,7 +8,13 @@ from .configuration import (
 )
 from .intervals import RecomputeResult, recompute_intervals
 from .lifecycle import acknowledge, resolve
-from .notifications import deliver, due_notifications, replay_dead_letters, retry_failed
+from .notifications import (
+    deliver,
+    due_notifications,
+    queue_next_webhook,
+    replay_dead_letters,
+    retry_failed,
+)
 from .rules import EvaluationResult, evaluate_rules
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "deliver",
     "due_notifications",
     "evaluate_rules",
+    "queue_next_webhook",
     "recompute_intervals",
     "replay_dead_letters",
     "resolve",

@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.conf import settings
@@ -350,6 +350,7 @@ _opener = urllib.request.build_opener(_NoRedirects)
 class DeliveryOutcome:
     status: str
     retry_in: float | None = None  # seconds until the next attempt, if one is due
+    subscription_id: int | None = None  # a webhook's subscription
 
 
 def _post_webhook(notification: Notification, now: dt.datetime) -> tuple[int | None, str]:
@@ -402,22 +403,20 @@ def _finish(notification: Notification, status: str, error: str = "") -> Deliver
     Notification.objects.filter(pk=notification.pk, status=DeliveryStatus.PENDING).update(
         status=status, last_error=error
     )
-    if notification.subscription_id:
-        queue_next_webhook(notification.subscription_id)
     return DeliveryOutcome(status)
 
 
 def queue_next_webhook(subscription_id: int) -> None:
     """Queue the first pending webhook of the subscription (the one after a delivered or dead
-    one), after commit."""
+    one), after commit — unless it waits for a retry of its own (its task will come)."""
     head = (
         Notification.objects.filter(subscription_id=subscription_id, status=DeliveryStatus.PENDING)
         .order_by("created_at", "pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "next_attempt_at")
         .first()
     )
-    if head is not None:
-        transaction.on_commit(partial(jobs.enqueue, jobs.DELIVER_NOTIFICATION, head))
+    if head is not None and (head[1] is None or head[1] <= timezone.now()):
+        transaction.on_commit(partial(jobs.enqueue, jobs.DELIVER_NOTIFICATION, head[0]))
 
 
 # One sender per subscription at a time (a session advisory lock, two keys: this use, the id).
@@ -435,10 +434,12 @@ def _unlock_subscription(subscription_id: int) -> None:
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_SUBSCRIPTION_LOCK, subscription_id])
 
 
-def deliver(notification_id: int) -> DeliveryOutcome:
+def deliver(notification_id: int, *, queue_next: bool = True) -> DeliveryOutcome:
     """Try once to deliver a pending notification; log the attempt; say whether to retry.
 
-    Idempotent: a notification already delivered, failed or withheld is left alone.
+    Idempotent: a notification already delivered, failed or withheld is left alone. A webhook
+    that is done (delivered, dead, withheld) queues the next of its subscription, unless
+    ``queue_next`` is off (a batch that sends the next itself, then queues what follows it).
     """
     notification = (
         Notification.objects.select_related(
@@ -458,17 +459,22 @@ def deliver(notification_id: int) -> DeliveryOutcome:
         return _deliver(notification)
     # In order per subscription: an earlier pending webhook goes first (it queues this one when
     # it is delivered or dead-lettered); one sender per subscription at a time.
+    subscription_id = notification.subscription_id
+    waiting = DeliveryOutcome(DeliveryStatus.PENDING, subscription_id=subscription_id)
     if Notification.objects.filter(_earlier_pending(notification)).exists():
-        return DeliveryOutcome(DeliveryStatus.PENDING)
-    if not _try_lock_subscription(notification.subscription_id):
-        return DeliveryOutcome(DeliveryStatus.PENDING)
+        return waiting
+    if not _try_lock_subscription(subscription_id):
+        return waiting
     try:
         notification.refresh_from_db(fields=["status", "attempts", "series_started_after"])
         if notification.status != DeliveryStatus.PENDING:  # another sender was first
-            return DeliveryOutcome(notification.status)
-        return _deliver(notification)
+            return DeliveryOutcome(notification.status, subscription_id=subscription_id)
+        outcome = replace(_deliver(notification), subscription_id=subscription_id)
+        if queue_next and outcome.status != DeliveryStatus.PENDING:
+            queue_next_webhook(subscription_id)
+        return outcome
     finally:
-        _unlock_subscription(notification.subscription_id)
+        _unlock_subscription(subscription_id)
 
 
 def _deliver(notification: Notification) -> DeliveryOutcome:
@@ -502,12 +508,9 @@ def _deliver(notification: Notification) -> DeliveryOutcome:
             )
         succeeded = not error
     elapsed_ms = int((time.monotonic() - started) * 1000)
-    outcome = _record_attempt(
+    return _record_attempt(
         notification.pk, now, succeeded, response_status, error, elapsed_ms, recipients
     )
-    if notification.subscription_id and outcome.status != DeliveryStatus.PENDING:
-        queue_next_webhook(notification.subscription_id)
-    return outcome
 
 
 def _record_attempt(

@@ -15,6 +15,7 @@ from alerts.choices import DeliveryStatus
 from alerts.models import DeliverySettings, Notification
 from alerts.services import deliver, due_notifications, evaluate_rules, recompute_intervals
 from alerts.services.configuration import save_delivery_settings
+from alerts.tasks import deliver_notifications
 from cases.choices import Severity, SharingLevel
 from tests.factories import SituationFactory, WarningIndicatorFactory, WebhookSubscriptionFactory
 
@@ -118,3 +119,22 @@ def test_a_subscriptions_webhooks_go_out_in_the_order_they_were_raised(
     assert set(
         Notification.objects.filter(subscription=subscription).values_list("status", flat=True)
     ) == {DeliveryStatus.DELIVERED}
+
+
+def test_a_batch_sends_a_subscriptions_webhooks_in_order_and_queues_what_follows(
+    eager_celery, django_capture_on_commit_callbacks
+):
+    with Receiver(secret="s") as receiver:
+        subscription = WebhookSubscriptionFactory(url=receiver.url, secret="s")
+        raise_alerts(4)
+        ids = list(
+            Notification.objects.filter(subscription=subscription)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            # A batch holding the first three, given out of order; the fourth, in no batch
+            # (its task lost), is queued by the batch once the third is delivered.
+            outcomes = deliver_notifications([ids[2], ids[0], ids[1]])
+    assert outcomes == {DeliveryStatus.DELIVERED: 3}
+    assert [int(r["headers"]["X-Tracker-Delivery"]) for r in receiver.requests] == ids
