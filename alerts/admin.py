@@ -23,6 +23,7 @@ from .models import (
     AlertEvent,
     AlertRule,
     DeliveryAttempt,
+    DeliverySettings,
     DeskAssignment,
     MeasureSettings,
     Notification,
@@ -76,6 +77,23 @@ class MeasureSettingsAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         services.save_measure_settings(obj, by=request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DeliverySettings)
+class DeliverySettingsAdmin(SimpleHistoryAdmin):
+    """How long failing webhooks and e-mails are retried before they become dead letters."""
+
+    list_display = ["__str__", "retry_hours", "max_backoff_minutes", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return not DeliverySettings.objects.exists()
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.save_delivery_settings(obj, by=request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

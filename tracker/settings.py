@@ -10,7 +10,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from tracker import database
+from tracker import database, jobspec, redis_guard
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -151,6 +151,8 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "ewt",
+            # A hung Redis answers nothing: give up quickly (its users fall back, never fail).
+            "OPTIONS": redis_guard.cache_options(),
         }
         if CACHE_URL
         else {
@@ -162,8 +164,16 @@ CACHES = {
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
-    if REDIS_URL or not CELERY_BROKER_URL.startswith("filesystem")
+    {
+        # Publishing a job after a user's write waits at most this long on a hung Redis
+        # (tracker/redis_guard.py); a message of a worker that died comes back after the
+        # longest task's hard time limit, not after an hour.
+        **redis_guard.broker_transport_options(),
+        "visibility_timeout": jobspec.VISIBILITY_TIMEOUT,
+    }
+    if CELERY_BROKER_URL.startswith(("redis", "rediss"))
+    else {}
+    if not CELERY_BROKER_URL.startswith("filesystem")
     else {
         "data_folder_in": str(VAR_DIR / "broker"),
         "data_folder_out": str(VAR_DIR / "broker"),
@@ -179,15 +189,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = redis_guard.SOCKET_TIMEOUT
+# No retry loop when publishing: a user may be waiting (tracker/jobs.py; the sweeps catch up).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_REDIS_SOCKET_TIMEOUT = redis_guard.SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = redis_guard.SOCKET_TIMEOUT
+# Queues by purpose, each with workers of its own; time limits on every task (tracker/jobspec.py).
+CELERY_TASK_DEFAULT_QUEUE = jobspec.PERIODIC_QUEUE
+CELERY_TASK_QUEUES = jobspec.queues()
+CELERY_TASK_ROUTES = jobspec.routes()
+CELERY_TASK_ANNOTATIONS = jobspec.annotations()
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="early-warning@localhost")
 
-# --- Alerts: links in e-mails, webhook delivery (retries with exponential backoff) ---
+# --- Alerts: links in e-mails, webhook delivery (retries with capped exponential backoff) ---
 TRACKER_BASE_URL = env.str("TRACKER_BASE_URL", default="http://127.0.0.1:8000")
-ALERTS_DELIVERY_MAX_ATTEMPTS = env.int("ALERTS_DELIVERY_MAX_ATTEMPTS", default=6)
+# Failing deliveries are retried for DeliverySettings.retry_hours (admin, default 24 h); this caps
+# the attempts of a series besides (0: no cap).
+ALERTS_DELIVERY_MAX_ATTEMPTS = env.int("ALERTS_DELIVERY_MAX_ATTEMPTS", default=0)
 ALERTS_DELIVERY_BACKOFF_SECONDS = env.float("ALERTS_DELIVERY_BACKOFF_SECONDS", default=30)
 ALERTS_DELIVERY_TIMEOUT_SECONDS = env.float("ALERTS_DELIVERY_TIMEOUT_SECONDS", default=5)
 

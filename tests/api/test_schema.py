@@ -56,6 +56,7 @@ def test_schema_covers_every_endpoint_and_method(schema):
             expected[f"/api/v1/{prefix}/"] = {"get", "post"}
             expected[f"/api/v1/{prefix}/{lookup}/"] = {"get", "patch", "delete"}
             expected[f"/api/v1/{prefix}/{lookup}/rotate-secret/"] = {"post"}
+            expected[f"/api/v1/{prefix}/{lookup}/replay/"] = {"post"}  # dead letters (issue 16)
             continue
         expected[f"/api/v1/{prefix}/"] = {"get"} if prefix in READ_ONLY else {"get", "post"}
         expected[f"/api/v1/{prefix}/{lookup}/"] = (
