@@ -7,6 +7,7 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("home/", views.HomeView.as_view(), name="home"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("situations/", views.SituationListView.as_view(), name="situations"),
     path("situations/<slug:slug>/", views.SituationView.as_view(), name="situation"),

@@ -36,6 +36,19 @@ class LoginView(auth_views.LoginView):
         return reverse("dashboards:overview")
 
 
+class HomeView(LoginRequiredMixin, View):
+    """Where a login lands when it names no safe page to go back to (``LOGIN_REDIRECT_URL``):
+    the admin for those who write there (desk officers), the dashboards for everyone else
+    (review teams, the people of partner organisations)."""
+
+    login_url = LOGIN_URL
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_staff and request.user.has_perm("cases.change_situation"):
+            return HttpResponseRedirect(reverse("admin:index"))
+        return HttpResponseRedirect(reverse("dashboards:overview"))
+
+
 class LogoutView(auth_views.LogoutView):
     next_page = LOGIN_URL
 
