@@ -39,6 +39,7 @@ from tracker import jobs
 from .. import signing
 from ..choices import ACTIVE_STATUSES, AlertStatus, Channel, DeliveryStatus
 from ..models import Alert, DeliveryAttempt, Notification, WebhookSubscription
+from ..webhook_urls import private_destination
 from .sql import insert_from_queryset
 
 logger = logging.getLogger(__name__)
@@ -303,6 +304,9 @@ class DeliveryOutcome:
 
 def _post_webhook(notification: Notification, now: dt.datetime) -> tuple[int | None, str]:
     subscription = notification.subscription
+    refused = private_destination(subscription.url)
+    if refused:
+        return None, refused
     body = json.dumps(webhook_payload(notification, now), sort_keys=True).encode()
     timestamp = int(now.timestamp())
     request = urllib.request.Request(

@@ -4,7 +4,9 @@ webhook may not point at this machine or a private network unless a setting allo
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,10 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import override_settings
 from django.urls import reverse
 
+from alerts.choices import Channel, DeliveryStatus
 from alerts.models import WebhookSubscription
+from alerts.services import deliver
+from cases.choices import SharingLevel
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     ActorFactory,
@@ -22,6 +27,9 @@ from tests.factories import (
     ReviewerFactory,
     WebhookSubscriptionFactory,
 )
+
+from .helpers import Receiver
+from .test_notifications import raise_critical_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +198,41 @@ def test_private_targets_are_refused_by_default_in_production():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def name_of_this_machine() -> str:
+    """A host name that resolves to this machine (not a literal address, not ``localhost``)."""
+    name = socket.gethostname()
+    try:
+        address = ipaddress.ip_address(socket.getaddrinfo(name, 80)[0][4][0])
+    except OSError:
+        pytest.skip(f"this machine's name {name} does not resolve")
+    if address.is_global:
+        pytest.skip(f"this machine's name {name} resolves to a public address")
+    return name
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_a_name_resolving_to_a_private_address_is_refused_at_delivery(settings, allowed):
+    """A name passes the URL check as written; what it resolves to is checked at each delivery
+    (and so is a private URL saved before the rule)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = allowed
+    name = name_of_this_machine()
+    with Receiver(secret="s3cret") as receiver:
+        port = receiver.server.server_port
+        subscription = WebhookSubscriptionFactory(
+            url=f"http://{name}:{port}/hooks/early-warning", secret=receiver.secret
+        )
+        alert, _ = raise_critical_alert(sharing=SharingLevel.CLEAR)
+        hook = alert.notifications.get(channel=Channel.WEBHOOK, subscription=subscription)
+        outcome = deliver(hook.pk)
+
+    if allowed:  # the name reaches the receiver: the refusal below is the rule, not the network
+        assert outcome.status == DeliveryStatus.DELIVERED
+        assert len(receiver.requests) == 1
+        return
+    assert outcome.status == DeliveryStatus.PENDING
+    assert receiver.requests == []
+    attempt = hook.delivery_attempts.get()
+    assert not attempt.succeeded
+    assert "not a public address" in attempt.error
