@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -131,6 +132,24 @@ def test_health_answers_quickly_when_redis_is_down(client):
         "seconds": body["checks"]["redis"]["seconds"],
     }
     assert body["checks"]["queues"]["status"] == "failing"
+    assert seconds < 5
+
+
+def test_health_answers_quickly_when_redis_hangs(client):
+    """A Redis that accepts connections and never answers (as under ``kill -STOP``)."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)  # the kernel completes the handshakes; nobody ever reads
+    try:
+        with override_settings(REDIS_URL=f"redis://127.0.0.1:{hung.getsockname()[1]}/0"):
+            response, seconds = health(client)
+    finally:
+        hung.close()
+    body = response.json()
+    assert response.status_code == 503
+    assert body["checks"]["redis"]["status"] == "failing"
+    assert body["checks"]["redis"]["reason"] == "Redis did not answer in time"
+    assert body["checks"]["database"]["status"] == "ok"
     assert seconds < 5
 
 
