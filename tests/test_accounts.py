@@ -14,6 +14,7 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -274,3 +275,24 @@ def test_the_lockout_page_names_no_account_detail(client):
     text = response.content.decode()
     assert response.status_code == 429
     assert not re.search(r"officer|wrong-", text)
+
+
+@override_settings(AXES_CLIENT_IP_CALLABLE="tracker.authentication.client_address_behind_proxy")
+def test_behind_the_tls_proxy_the_address_is_the_one_the_proxy_appended(client):
+    """``BEHIND_TLS_PROXY``: every request comes from the proxy; the client's address is the last
+    of ``X-Forwarded-For``, and what a client writes before it changes nothing."""
+    DeskOfficerFactory(username="officer", password=PASSWORD)
+
+    def login_from(forwarded: str, password: str):
+        return client.post(
+            reverse("admin:login"),
+            {"username": "officer", "password": password},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        login_from("203.0.113.5", f"wrong-{n}")
+    assert login_from("203.0.113.5", PASSWORD).status_code == 429
+    assert login_from("198.51.100.1, 203.0.113.5", PASSWORD).status_code == 429
+    assert login_from("203.0.113.9", PASSWORD).status_code == 302
