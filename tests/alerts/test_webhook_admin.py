@@ -236,3 +236,11 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_delivery(settings, 
     attempt = hook.delivery_attempts.get()
     assert not attempt.succeeded
     assert "not a public address" in attempt.error
+
+
+def test_the_change_page_has_a_rotate_button_for_desk_officers_only(client, subscription):
+    url = reverse("admin:alerts_webhooksubscription_change", args=[subscription.pk])
+    client.force_login(DeskOfficerFactory())
+    assert 'value="rotate_secret"' in client.get(url).content.decode()
+    client.force_login(ReviewerFactory())
+    assert 'value="rotate_secret"' not in client.get(url).content.decode()
