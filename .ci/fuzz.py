@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import re
 import secrets
@@ -37,10 +38,10 @@ ALL_PHASES = "examples,coverage,fuzzing,stateful"
 # The coverage phase (every boundary of every parameter, ~9,000 cases) runs once, as ECOWAS; the
 # African Union's run fuzzes and follows links (its own records, lists and refusals).
 PHASES = {"au": "examples,fuzzing,stateful"}
-# DESK: the desk officer signs in with a session cookie sent as a plain header, which schemathesis
-# cannot tell is the credential: its "ignored auth" check (ST401) strips the partner-token header
-# the schema declares, still sends the cookie, and reports the 200. Run it with --with-desk; it
-# needs the cookie given as the schema's cookieAuth scheme in schemathesis's auth settings.
+# The desk officer signs in with a session: its cookie is given to schemathesis as the schema's
+# cookieAuth scheme (a config file of the run's own: schemathesis.toml plus that setting), so the
+# "ignored auth" check (ST401) knows it is the credential and strips it to probe; the CSRF cookie
+# goes with every request (a hook, as a browser sends it) and the token in X-CSRFToken.
 SERVER_LOG = Path(tempfile.gettempdir()) / f"fuzz-gunicorn-{os.getpid()}.log"
 
 
@@ -49,11 +50,6 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=MAX_EXAMPLES)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--only", help="Run one identity: ecowas, au or desk")
-    parser.add_argument(
-        "--with-desk",
-        action="store_true",
-        help="Also run as a desk officer (session cookie): not yet green, see DESK below",
-    )
     parser.add_argument("--keep", action="store_true", help="Keep the database (to replay)")
     args = parser.parse_args()
 
@@ -90,13 +86,13 @@ def main() -> int:
         chosen = {
             identity: headers
             for identity, headers in identities.items()
-            if (identity == args.only) or (not args.only and (identity != "desk" or args.with_desk))
+            if identity == args.only or not args.only
         }
         runs = {
             identity: _start_schemathesis(
-                origin, headers, args.max_examples, args.seed, PHASES.get(identity, ALL_PHASES)
+                origin, identity_, args.max_examples, args.seed, PHASES.get(identity, ALL_PHASES)
             )
-            for identity, headers in chosen.items()
+            for identity, identity_ in chosen.items()
         }
         results = []
         for identity, (st, output) in runs.items():
@@ -166,8 +162,18 @@ def _drop(url: str, name: str) -> None:
         )
 
 
-def _set_up() -> dict[str, list[str]]:
-    """Migrate, import the report, load the seed; the headers of each identity."""
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """How one identity's run authenticates: headers for every request; for a session, its
+    cookie (the schema's cookieAuth scheme) and the CSRF cookie the hook adds."""
+
+    headers: list[str]
+    session: str = ""
+    csrf_cookie: str = ""
+
+
+def _set_up() -> dict[str, Identity]:
+    """Migrate, import the report, load the seed; how each identity authenticates."""
     import django
 
     django.setup()
@@ -201,15 +207,15 @@ def _set_up() -> dict[str, list[str]]:
     # SessionAuthentication checks CSRF on writes: the cookie and the header, as a page sends them.
     csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
     identities = {
-        "desk": [
-            f"Cookie: {settings.SESSION_COOKIE_NAME}={session.session_key}; "
-            f"{settings.CSRF_COOKIE_NAME}={csrf}",
-            f"X-CSRFToken: {csrf}",
-        ]
+        "desk": Identity(
+            headers=[f"X-CSRFToken: {csrf}"],
+            session=session.session_key,
+            csrf_cookie=f"{settings.CSRF_COOKIE_NAME}={csrf}",
+        )
     }
     for identity, partner, actor in (("ecowas", "ECOWAS", "ECOWAS"), ("au", "African Union", "AU")):
         _token, key, _created = issue_partner_token(partner, actor=actor, scopes="read,write")
-        identities[identity] = [f"Authorization: Token {key}"]
+        identities[identity] = Identity(headers=[f"Authorization: Token {key}"])
     from django.db import connections
 
     connections.close_all()
@@ -255,11 +261,20 @@ def _start_server(port: int) -> subprocess.Popen:
 
 
 def _start_schemathesis(
-    origin: str, headers: list[str], max_examples: int, seed: int, phases: str
+    origin: str, identity: Identity, max_examples: int, seed: int, phases: str
 ) -> tuple[subprocess.Popen, Path]:
     """Start ``st`` for one identity, its output to a file; (process, output file)."""
-    command = [
-        str(VENV_BIN / "st"),
+    command = [str(VENV_BIN / "st")]
+    env = dict(os.environ)
+    if identity.session:
+        config = Path(tempfile.mkstemp(prefix="schemathesis-", suffix=".toml")[1])
+        config.write_text(
+            (ROOT / "schemathesis.toml").read_text()
+            + f'\n[auth.openapi.cookieAuth]\napi_key = "{identity.session}"\n'
+        )
+        command += ["--config-file", str(config)]
+        env["FUZZ_CSRF_COOKIE"] = identity.csrf_cookie
+    command += [
         "run",
         f"{origin}/api/v1/schema/?format=json",
         "--url",
@@ -277,12 +292,17 @@ def _start_schemathesis(
         phases,
         "--no-color",
     ]
-    for header in headers:
+    for header in identity.headers:
         command += ["-H", header]
     handle, name = tempfile.mkstemp(prefix="schemathesis-", suffix=".log")
     with os.fdopen(handle, "w") as output:
         st = subprocess.Popen(
-            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     return st, Path(name)
 

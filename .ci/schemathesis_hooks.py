@@ -10,6 +10,7 @@ must say it.
 
 from __future__ import annotations
 
+import os
 import re
 
 import schemathesis
@@ -142,3 +143,18 @@ def positive_data_acceptance_but_business_rules(ctx, response, case):
         if is_documented_refusal(case, response):
             return None
         raise
+
+
+# The desk officer's run (``.ci/fuzz.py``): its session cookie is the schema's cookieAuth scheme,
+# and Django's CSRF check on writes wants the CSRF cookie beside the X-CSRFToken header, as a
+# browser sends both. Added to each request's cookies (a Cookie header would hide the session's).
+CSRF_COOKIE = os.environ.get("FUZZ_CSRF_COOKIE", "")
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if CSRF_COOKIE:
+        name, _, value = CSRF_COOKIE.partition("=")
+        if case.cookies is None:
+            case.cookies = {}
+        case.cookies.setdefault(name, value)

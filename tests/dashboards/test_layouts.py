@@ -147,15 +147,20 @@ def pages(situation: Situation) -> list[tuple[str, str]]:
     return found
 
 
+def log_in(page, base_url: str) -> None:
+    """Sign in as the desk officer through the admin's login form."""
+    page.goto(f"{base_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "desk")
+    page.fill("#id_password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base_url}/admin/")
+
+
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280", "390"])
 def test_every_page_fits_its_window(live_server, chromium, seeded, viewport):
     context = chromium.new_context(viewport=viewport)
     page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "desk")
-    page.fill("#id_password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    log_in(page, live_server.url)
     (SCREENSHOTS / "layouts").mkdir(parents=True, exist_ok=True)
     problems = {}
     for name, path in pages(seeded.situation):
