@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 RECOMPUTE_INTERVALS = "alerts.tasks.recompute_intervals"
 REFRESH_SITUATION = "alerts.tasks.refresh_situation"
+REFRESH_SITUATIONS = "alerts.tasks.refresh_situations"
 EVALUATE_ALERT_RULES = "alerts.tasks.evaluate_alert_rules"
 DELIVER_NOTIFICATION = "alerts.tasks.deliver_notification"
 DELIVER_NOTIFICATIONS = "alerts.tasks.deliver_notifications"
