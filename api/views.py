@@ -432,9 +432,16 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
             [f"{self.resource.model._meta.app_label}.add_{self.resource.model._meta.model_name}"]
         ):
             raise exceptions.PermissionDenied()
-        serializer = self.get_serializer(record, data=data, partial=partial)
         if self._batch is not None:
-            use_preloaded(serializer, self._batch.relations)
+            # One serializer for the whole batch: building one per item (its fields deep-copied,
+            # the country choices among them) cost more than everything else together.
+            serializer = self._batch.validator
+            for cached in ("_validated_data", "_errors", "_data"):
+                serializer.__dict__.pop(cached, None)
+            serializer.instance, serializer.initial_data = record, data
+            serializer.partial = partial
+        else:
+            serializer = self.get_serializer(record, data=data, partial=partial)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         relations = {name: values.pop(name) for name in M2M_FIELDS if name in values}
@@ -675,6 +682,9 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         asked = raw_situations | stored_situations
         accepting = self._accepting(asked) if partner_of(self.request) and asked else set()
         prototype = self.get_serializer(data={})
+        relations = preload(prototype, [item for _, _, item, _, _ in items])
+        validator = self.get_serializer(data={})
+        use_preloaded(validator, relations)
         return BatchLookups(
             stored=stored,
             visible=visible,
@@ -683,8 +693,9 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
             links=links,
             asked_accepting=asked,
             accepting=accepting,
-            relations=preload(prototype, [item for _, _, item, _, _ in items]),
+            relations=relations,
             prototype=prototype,
+            validator=validator,
         )
 
 
@@ -701,6 +712,7 @@ class BatchLookups:
     accepting: set
     relations: dict
     prototype: serializers.Serializer
+    validator: serializers.Serializer
 
 
 def _failure(index: int, raw_id, code: str, **extra) -> dict:

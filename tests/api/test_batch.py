@@ -66,7 +66,11 @@ def _records(kind: str, n: int, world: dict) -> list[dict]:
         ]
     if kind == "briefings":
         return [
-            {"situation": str(world["situation"].pk), "kind": "note-to-sg", "briefed_on": "2010-02-01"}
+            {
+                "situation": str(world["situation"].pk),
+                "kind": "note-to-sg",
+                "briefed_on": "2010-02-01",
+            }
             for _ in range(n)
         ]
     if kind == "assessments":
