@@ -683,6 +683,12 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         accepting = self._accepting(asked) if partner_of(self.request) and asked else set()
         prototype = self.get_serializer(data={})
         relations = preload(prototype, [item for _, _, item, _, _ in items])
+        for preloaded in relations.values():
+            if preloaded.model is model:
+                # A link to a record of the batch itself (an actor's parent sent beside it): its
+                # row is written in the same statement, the key checked at commit.
+                for pk in pks:
+                    preloaded.rows.setdefault(pk, stored.get(pk) or model(pk=pk))
         validator = self.get_serializer(data={})
         use_preloaded(validator, relations)
         return BatchLookups(

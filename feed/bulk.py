@@ -269,8 +269,8 @@ def record_upserts(
                 recorded_at=now,
             )
         )
-        if type_ == RecordType.SITUATION and before != after:
-            cascades.append((object_id, after))
+        if type_ == RecordType.SITUATION and before != after and object_id in existing:
+            cascades.append((object_id, after))  # a situation new to the feed has no children
     FeedRecord.objects.bulk_create(
         records,
         update_conflicts=True,

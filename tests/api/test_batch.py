@@ -11,6 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from alerts.models import SituationInterval
+from alerts.tasks import refresh_situations
 from cases.models import Actor, Engagement, Situation, WarningIndicator
 from feed.models import Change, FeedRecord
 from tests.factories import (
@@ -20,6 +22,7 @@ from tests.factories import (
     SituationFactory,
     success_element,
 )
+from tracker import jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +274,39 @@ def test_actors_of_a_batch_may_not_form_a_cycle(api, world):
         "parent": ["An actor cannot be its own parent or the parent of its ancestors."]
     }
     assert Actor.objects.get(pk=a).parent_id is None
+
+
+def test_an_actor_may_name_as_parent_an_actor_of_the_same_batch(api, world):
+    parent, child = str(uuid.uuid4()), str(uuid.uuid4())
+    records = [
+        {"id": child, "name": "Country team", "kind": "civil-society", "parent": parent},
+        {"id": parent, "name": "Regional office", "kind": "civil-society"},
+    ]
+    response = api.post("actors/batch/", {"records": records})
+    assert response.status_code == 200, response.json()
+    assert str(Actor.objects.get(pk=child).parent_id) == parent
+    unknown = {"name": "Orphan", "kind": "civil-society", "parent": str(uuid.uuid4())}
+    response = api.post("actors/batch/", {"records": [unknown]})
+    assert response.status_code == 400
+    assert "parent" in response.json()["error"]["records"][0]["fields"]
+
+
+def test_a_batch_queues_one_recompute_for_every_situation_it_touched(
+    api, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", lambda job, *args, **_: sent.append((job, args)) or True)
+    other = SituationFactory(sharing="green")
+    records = _records("indicators", 4, world)
+    records[3]["situation"] = str(other.pk)
+    FeedRecord.objects.filter(type="situation", object_id=other.pk).update(
+        created_by_id=api.partner.pk
+    )  # the partner's own situation too
+    connection.run_on_commit.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post("indicators/batch/", {"records": records}).status_code == 200
+    expected = sorted([str(world["situation"].pk), str(other.pk)])
+    assert sent == [(jobs.REFRESH_SITUATIONS, (expected,))]
+    # The job recomputes them together: each situation's interval is stored.
+    refresh_situations(expected)
+    assert SituationInterval.objects.filter(situation_id__in=expected).count() == 2
