@@ -25,7 +25,7 @@ def preload_key(model, name: str, value):
         return None
     try:
         return field.to_python(value)
-    except (ValidationError, TypeError, ValueError):
+    except (ValidationError, TypeError, ValueError, AttributeError):  # e.g. a number as a uuid
         return None
 
 

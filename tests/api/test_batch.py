@@ -310,3 +310,18 @@ def test_a_batch_queues_one_recompute_for_every_situation_it_touched(
     # The job recomputes them together: each situation's interval is stored.
     refresh_situations(expected)
     assert SituationInterval.objects.filter(situation_id__in=expected).count() == 2
+
+
+def test_links_of_any_json_type_answer_as_for_one_record(api, world):
+    """The batch reads every id its items name at once: a number, an object or a list where an
+    id goes is refused for its item as one record's write refuses it, never a 500."""
+    records = _records("indicators", 5, world)
+    for record, odd in zip(records, [3.5, 7, {"a": 1}, ["x"], True], strict=True):
+        record["situation"] = odd
+    response = api.post("indicators/batch/", {"records": records})
+    assert response.status_code == 400
+    failures = response.json()["error"]["records"]
+    assert [f["index"] for f in failures] == [0, 1, 2, 3, 4]
+    for failure, record in zip(failures, records, strict=True):
+        alone = api.post("indicators/", record).json()["error"]["fields"]
+        assert failure["fields"] == alone
