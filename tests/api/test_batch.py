@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from alerts.models import SituationInterval
 from alerts.tasks import refresh_situations
-from cases.models import Actor, Engagement, Situation, WarningIndicator
+from cases.models import Actor, Assessment, Engagement, Situation, WarningIndicator
 from feed.models import Change, FeedRecord
 from tests.factories import (
     ActorFactory,
@@ -325,3 +325,50 @@ def test_links_of_any_json_type_answer_as_for_one_record(api, world):
     for failure, record in zip(failures, records, strict=True):
         alone = api.post("indicators/", record).json()["error"]["fields"]
         assert failure["fields"] == alone
+
+
+def test_a_desk_officers_batch_is_theirs_in_the_history(internal_api, world):
+    user = internal_api.handler._force_user
+    records = _records("assessments", 2, world)
+    response = internal_api.post("/api/v1/assessments/batch/", {"records": records}, format="json")
+    assert response.status_code == 200, response.json()
+    for row in response.json()["results"]:
+        assessment = Assessment.objects.get(pk=row["id"])
+        assert assessment.assessed_by == user
+        history = assessment.history.get()
+        assert (history.history_user, history.history_change_reason) == (user, "API")
+        record = FeedRecord.objects.get(type="assessment", object_id=assessment.pk)
+        assert record.created_by_id is None and record.situation_id == world["situation"].pk
+
+
+def test_a_record_deleted_and_sent_again_continues_its_versions(api, world):
+    records = _records("situations", 1, world)
+    assert api.post("situations/batch/", {"records": records}).status_code == 200
+    assert api.delete(f"situations/{records[0]['id']}/").status_code == 204
+    again = api.post("situations/batch/", {"records": records}).json()["results"]
+    assert again[0]["status"] == "created" and again[0]["version"] == 3  # 1, its delete 2
+    assert api.get(f"situations/{records[0]['id']}/")["ETag"] == '"3"'
+
+
+def test_tlp_on_writes_holds_in_a_batch(api, world):
+    """Checked from what the batch read for all its items: a partner on an AMBER list edits the
+    content of the desk's situation, never its sharing list."""
+    desk = SituationFactory(sharing="amber", shared_with=[world["partner_actor"]], slug="desk")
+    record = {
+        "id": str(desk.pk),
+        "title": "Edited by a partner",
+        "slug": "desk",
+        "region": desk.region,
+        "crisis_type": desk.crisis_type,
+        "sharing": "amber",
+        "shared_with": [str(world["partner_actor"].pk)],
+    }
+    response = api.post("situations/batch/", {"records": [record]})
+    assert response.status_code == 200, response.json()
+    assert response.json()["results"][0]["status"] == "updated"
+    widened = {**record, "shared_with": [str(world["partner_actor"].pk), str(world["other"].pk)]}
+    response = api.post("situations/batch/", {"records": [record, widened][1:]})
+    assert response.status_code == 400
+    (refused,) = response.json()["error"]["records"]
+    assert refused["code"] == "permission_denied" and "shared_with" in refused["fields"]
+    assert list(Situation.objects.get(pk=desk.pk).shared_with.all()) == [world["partner_actor"]]
