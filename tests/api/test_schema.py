@@ -18,7 +18,15 @@ from tests.factories import AssessmentFactory, EngagementPartnerFactory, Warning
 pytestmark = pytest.mark.django_db
 
 # Early action reviews are written in the admin; partners read them.
-READ_ONLY = {"success-elements", "documents", "alerts", "reviews", "review-findings", "follow-ups"}
+READ_ONLY = {
+    "success-elements",
+    "documents",
+    "alerts",
+    "reviews",
+    "review-findings",
+    "follow-ups",
+    "intervals",
+}
 OWN = {"webhooks"}  # a partner's own subscriptions: no PUT, no batch
 
 
