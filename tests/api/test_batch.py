@@ -227,6 +227,10 @@ def test_engagement_roles_and_answers_in_a_batch(api, world):
         (world["other"].pk, "supporting")
     ]
     assert list(engagement.responds_to.all()) == [world["sign"]]
+    # The sign shows its new answers: one new version and one feed entry for the whole batch.
+    sign = WarningIndicator.objects.get(pk=world["sign"].pk)
+    assert sign.version == world["sign"].version + 1
+    assert FeedRecord.objects.get(type="indicator", object_id=sign.pk).version == sign.version
     assert engagement.history.get().responds_to.count() == 1
     records[0]["partners"] = [{"actor": str(world["partner_actor"].pk), "role": "lead"}]
     results = api.post("engagements/batch/", {"records": records}).json()["results"]
