@@ -13,7 +13,10 @@ from cases.admin import partial_date_filter
 from cases.choices import CrisisType, Region
 from cases.dates import format_period
 
-from . import services
+from . import (
+    admin_people,  # noqa: F401 (registers the Users with their role)
+    services,
+)
 from .choices import DeliveryStatus
 from .models import (
     Alert,
@@ -291,6 +294,10 @@ class AlertAdmin(admin.ModelAdmin):
         "resolution",
     ]
     fields = readonly_fields
+
+    def view_on_site(self, obj: Alert) -> str:
+        """The alert on its situation's page on the dashboards."""
+        return f"{obj.situation_url}#alert-{obj.pk}"
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from . import alerts, me, views, webhooks
 from .errors import not_found_view
+from .root import api_root_view
 
 app_name = "api"
 
@@ -25,6 +26,7 @@ router.register("alerts", alerts.AlertViewSet, basename="alert")
 router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
+    path("", api_root_view(router.registry), name="root"),
     path("changes/", views.ChangesView.as_view(), name="changes"),
     path("me/", me.MeView.as_view(), name="me"),
     path(

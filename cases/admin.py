@@ -6,13 +6,16 @@ kept by django-simple-history and can be read and reverted from the record's His
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
+    CharField,
     Count,
     F,
     IntegerField,
@@ -21,12 +24,25 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
 )
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, ModelMultipleChoiceField
+from django.forms import (
+    BaseInlineFormSet,
+    BaseModelFormSet,
+    Media,
+    ModelForm,
+    ModelMultipleChoiceField,
+    Select,
+    SelectMultiple,
+    Textarea,
+    TextInput,
+)
 from django.http import HttpRequest
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django_countries import countries as all_countries
+from django_countries.fields import CountryField
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -53,6 +69,8 @@ from .models import (
 admin.site.site_header = "Early-warning case tracker"
 admin.site.site_title = "Early-warning case tracker"
 admin.site.index_title = "Situations, warning signs and engagements"
+# "View site" opens the dashboards, the other half of the tracker.
+admin.site.site_url = reverse_lazy("dashboards:overview")
 
 RECORD_FIELDS = ("version", "created_at", "updated_at")
 
@@ -118,11 +136,38 @@ class LabelledChanges(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+def situation_page(situation: Situation, anchor: str = "") -> str:
+    """The situation's page on the dashboards, at ``anchor`` (a fragment id) if given."""
+    url = reverse("dashboards:situation", args=[situation.slug])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def dashboard_url(record: TrackedModel) -> str | None:
+    """Where the dashboards show ``record`` (its situation's page, at the record), or None."""
+    if isinstance(record, Situation):
+        return situation_page(record)
+    if isinstance(record, WarningIndicator | Engagement):
+        return situation_page(record.situation, f"fact-{record.pk}")
+    if isinstance(record, Briefing):
+        return situation_page(record.situation, "milestones")
+    if isinstance(record, Assessment):
+        return situation_page(record.engagement.situation, "assessment-heading")
+    if isinstance(record, EarlyActionReview):
+        return situation_page(record.situation, f"review-{record.pk}")
+    if isinstance(record, ReviewFinding | FollowUpAction):
+        return situation_page(record.review.situation, f"review-{record.review_id}")
+    return None  # actors have no page of their own on the dashboards
+
+
 class TrackedAdmin(SimpleHistoryAdmin):
     """Admin for a tracked record: saves through services, shows and reverts its history."""
 
     readonly_fields = RECORD_FIELDS
     history_list_display = ["version"]
+
+    def view_on_site(self, obj: TrackedModel) -> str | None:
+        """The change form's "View on dashboard" (none for a record the dashboards do not show)."""
+        return dashboard_url(obj)
 
     def save_model(self, request: HttpRequest, obj: TrackedModel, form, change: bool) -> None:
         _save_through_service(obj, request.user, form)
@@ -142,6 +187,11 @@ class TrackedAdmin(SimpleHistoryAdmin):
         for obj in queryset:
             services.delete_record(obj, by=request.user)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, CountryField):
+            kwargs["widget"] = country_widget(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.related_model is Paragraph:
             # Citations print as "S/2011/552, para. 47": fetch the document with the paragraph.
@@ -156,6 +206,56 @@ class TrackedAdmin(SimpleHistoryAdmin):
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CountryAutocompleteMixin:
+    """A country field picked by typing, with the admin's Select2 and the theme of its own
+    autocompletes (``data-theme``): the 249 countries are in the page, filtered as one types
+    (``cases/admin/country-autocomplete.js``), where a plain select listed them all."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["class"] = " ".join(filter(None, [attrs.get("class", ""), "country-autocomplete"]))
+        attrs.update(
+            {
+                "data-theme": "admin-autocomplete",
+                "data-allow-clear": json.dumps(not self.is_required),
+                "data-placeholder": "Type a country's name",
+                "data-width": "resolve",
+            }
+        )
+        return attrs
+
+    @property
+    def media(self) -> Media:
+        extra = "" if settings.DEBUG else ".min"
+        return Media(
+            js=(
+                f"admin/js/vendor/jquery/jquery{extra}.js",
+                f"admin/js/vendor/select2/select2.full{extra}.js",
+                "admin/js/jquery.init.js",
+                "cases/admin/country-autocomplete.js",
+            ),
+            css={
+                "screen": (
+                    f"admin/css/vendor/select2/select2{extra}.css",
+                    "admin/css/autocomplete.css",
+                )
+            },
+        )
+
+
+class CountryAutocomplete(CountryAutocompleteMixin, Select):
+    pass
+
+
+class CountryAutocompleteMultiple(CountryAutocompleteMixin, SelectMultiple):
+    pass
+
+
+def country_widget(db_field) -> Select:
+    """The autocomplete for a ``CountryField`` (one country, or several)."""
+    return CountryAutocompleteMultiple() if db_field.multiple else CountryAutocomplete()
 
 
 class RowAutocompleteSelect(AutocompleteSelect):
@@ -189,6 +289,14 @@ class RowPreloadingFormSet(BaseInlineFormSet):
                     if getattr(form.instance, widget.field.attname) is not None:
                         widget.row_object = getattr(form.instance, name)
         return form
+
+
+# A tabular row's text is one column among several: a box of 40 columns by 10 lines (the
+# admin's default) made a new engagement's assessment row wider than a 1,280-pixel window.
+NARROW_ROW_WIDGETS = {
+    TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 24})},
+    CharField: {"widget": TextInput(attrs={"size": 14})},
+}
 
 
 class TrackedInlineMixin:
@@ -357,8 +465,10 @@ class EngagementInline(TrackedInlineMixin, admin.StackedInline):
     autocomplete_fields = ("lead_actor",)
 
 
-class BriefingInline(TrackedInlineMixin, admin.TabularInline):
-    """Decision makers alerted: the notification milestone (S/2011/552, para. 12)."""
+class BriefingInline(TrackedInlineMixin, admin.StackedInline):
+    """Decision makers alerted: the notification milestone (S/2011/552, para. 12). Stacked: its
+    five fields (an autocomplete and a summary among them) made a row wider than a 1,280-pixel
+    window beside the admin's navigation."""
 
     model = Briefing
     fields = ("kind", "briefed_on", "briefed_precision", "recipient", "summary")
@@ -562,6 +672,7 @@ class ActorAdmin(TrackedAdmin):
 
 
 class EngagementPartnerInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = EngagementPartner
     fields = ("actor", "role")
     autocomplete_fields = ("actor",)
@@ -569,6 +680,7 @@ class EngagementPartnerInline(TrackedInlineMixin, admin.TabularInline):
 
 
 class AssessmentInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = Assessment
     fields = ("element", "rating", "evidence", "assessed_by")
     readonly_fields = ("assessed_by",)
@@ -713,13 +825,16 @@ class BriefingAdmin(TrackedAdmin):
 
 
 class ReviewFindingInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = ReviewFinding
     fields = ("kind", "element", "text")
     cached_choice_fields = ("element",)
     show_change_link = False
 
 
-class FollowUpActionInline(TrackedInlineMixin, admin.TabularInline):
+class FollowUpActionInline(TrackedInlineMixin, admin.StackedInline):
+    """Stacked: six fields, two of them dates with their calendar, do not fit a row."""
+
     model = FollowUpAction
     fields = ("action", "owner", "owner_name", "due_on", "status", "done_on")
     autocomplete_fields = ("owner",)
@@ -946,6 +1061,10 @@ class ParagraphAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("citation", "section", "excerpt")
     list_select_related = ("document",)
+
+    def view_on_site(self, obj: Paragraph) -> str:
+        return reverse("dashboards:paragraph", args=[obj.pk])
+
     list_filter = ("kind", "document")
     search_fields = ("number__exact", "text", "document__symbol", "section")
 

@@ -1,4 +1,4 @@
-"""The two working groups of the tracker and the permissions each holds.
+"""The working groups of the tracker and the permissions each holds.
 
 Used by data migrations (here and in other apps) so a group's rights are declared once.
 """
@@ -9,6 +9,10 @@ from django.contrib.auth.management import create_permissions
 
 DESK_OFFICER = "Desk officer"
 REVIEWER = "Reviewer"
+# Adds people and gives them a role (``alerts`` migration 00xx): no right on the cases.
+USER_MANAGER = "User manager"
+# The working groups, in the order the site's header names them.
+ROLES = (DESK_OFFICER, REVIEWER, USER_MANAGER)
 
 ROLE_ACTIONS = {
     DESK_OFFICER: ("add", "change", "view"),

@@ -91,8 +91,17 @@ class SituationFilters(forms.Form):
         return shown
 
 
+ASSESSED = "assessed"
+
+
 class ElementFilters(SituationFilters):
     instrument = forms.ChoiceField(choices=_choices(Instrument, "All instruments"), required=False)
+    # The heat map's rows: most engagements are not assessed yet (9 ratings for 48 in the seed).
+    engagements = forms.ChoiceField(
+        choices=[(ALL, "All engagements"), (ASSESSED, "Assessed only")],
+        required=False,
+        label="Engagements",
+    )
 
 
 class AlertFilters(SituationFilters):

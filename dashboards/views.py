@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -21,7 +22,7 @@ from alerts.models import Alert
 from alerts.services import acknowledge
 from cases.models import Paragraph
 from cases.sharing import restrict_to_clearance
-from partners.clearance import clearance_for_user
+from partners.clearance import clearance_for_user, works_in_admin_only
 
 from . import brief, pages
 from .filters import AlertFilters, ElementFilters, SituationFilters, bind, querystring
@@ -36,7 +37,21 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        return reverse("dashboards:overview")
+        # Through the root, which lands each role where it works.
+        return reverse("home")
+
+
+class HomeView(View):
+    """The site's root: desk officers, reviewers and partners' staff work on the dashboards; an
+    administrator or a user manager with no other role in the admin; anyone else logs in first."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), LOGIN_URL)
+        if user.is_staff and (user.is_superuser or works_in_admin_only(user)):
+            return HttpResponseRedirect(reverse("admin:index"))
+        return HttpResponseRedirect(reverse("dashboards:overview"))
 
 
 class LogoutView(auth_views.LogoutView):
@@ -102,9 +117,15 @@ class SituationView(DashboardView):
     section = "situations"
 
     def build(self, request, clearance, filters, slug):
+        page = pages.situation_page(clearance, slug)
+        user = request.user
+        may_edit = user.is_staff and user.has_perm("cases.change_situation")
         return {
-            **pages.situation_page(clearance, slug),
-            "can_acknowledge": request.user.has_perm("alerts.change_alert"),
+            **page,
+            "can_acknowledge": user.has_perm("alerts.change_alert"),
+            "edit_url": reverse("admin:cases_situation_change", args=[page["situation"].pk])
+            if may_edit
+            else "",
         }
 
 

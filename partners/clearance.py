@@ -4,7 +4,15 @@ or anyone else. Partner systems' tokens are cleared in ``partners.authentication
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
+
+from cases.roles import DESK_OFFICER, REVIEWER, ROLES, USER_MANAGER
 from cases.sharing import Clearance
 
 from .models import PartnerMember
@@ -34,3 +42,56 @@ def partner_actor_ids(user) -> list[uuid.UUID]:
         )
         user._partner_actor_ids = cached
     return cached
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a logged-in person is to the tracker, as the site's header says it."""
+
+    role: str
+    clearance: str
+    organisation: str = ""
+
+
+def describe_person(user) -> Person | None:
+    """The role(s) and the clearance of ``user`` in words (None for an anonymous visitor).
+
+    One query: the names of the user's groups and their active partner organisation."""
+    if user is None or not user.is_authenticated:
+        return None
+    memberships = PartnerMember.objects.filter(user_id=OuterRef("pk"), partner__is_active=True)
+    actor_label = Coalesce(NullIf("partner__actor__acronym", Value("")), "partner__actor__name")
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(
+            group_names=ArraySubquery(Group.objects.filter(user=OuterRef("pk")).values("name")),
+            organisation=Subquery(memberships.values("partner__name")[:1]),
+            cleared_as=Subquery(memberships.annotate(label=actor_label).values("label")[:1]),
+        )
+        .get()
+    )
+    if user.is_superuser:
+        roles = ["Administrator"]
+    else:
+        roles = [role for role in ROLES if role in row["group_names"]]
+    if row["organisation"]:
+        roles.append("Partner staff")
+    clearance = clearance_for_user(user)
+    if clearance.unrestricted:
+        cleared = "All levels"
+    elif clearance.actor_ids and row["cleared_as"]:
+        cleared = f"Cleared as {row['cleared_as']}"
+    else:
+        cleared = "TLP:CLEAR and GREEN"
+    return Person(
+        role=", ".join(roles) or "No role",
+        clearance=cleared,
+        organisation=row["organisation"] or "",
+    )
+
+
+def works_in_admin_only(user) -> bool:
+    """A user manager with no working role of the cases: people are managed in the admin."""
+    names = set(user.groups.values_list("name", flat=True))
+    return USER_MANAGER in names and not names & {DESK_OFFICER, REVIEWER}

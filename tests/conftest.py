@@ -19,8 +19,9 @@ def local_http():
     """The suite talks plain http to ``testserver``, as a desk's browser talks to the tracker on
     loopback (``start_tracker`` sets ``TRACKER_LOCAL_HTTP``; the settings are read before any
     conftest, so the same settings are given here): no https redirect, cookies over http, no HSTS;
-    static files by their plain names (no ``collectstatic`` manifest in a fresh clone); webhooks
-    to the tests' own loopback receivers."""
+    static files by their plain names from the apps' folders (a fresh clone has run no
+    ``collectstatic``); webhooks to the tests' own loopback receivers: what the suite ran with
+    when ``DEBUG`` was on by default."""
     from django.test import override_settings
 
     static = "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -34,6 +35,9 @@ def local_http():
             "staticfiles": {"BACKEND": static},
         },
         WEBHOOK_ALLOW_PRIVATE_ADDRESSES=True,
+        # The apps' static folders, read as they are (a fresh clone ran no collectstatic).
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
     ):
         yield
 

@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The role and clearance the one header of the dashboards and the admin shows.
+                "dashboards.context_processors.site",
             ],
         },
     },
@@ -143,6 +145,12 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Development (and the tests: tests/conftest.py) serve static files from the apps' folders, read again on each
+# request, so a tree that never ran collectstatic needs no var/static/ (WhiteNoise warned of its
+# absence once per request handler). Production serves the collected, hashed files only.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
 

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Each role lands where it works: the dashboards for desk officers, reviewers and partners'
+    # staff, the admin for administrators, the login for anyone else.
+    path("", include("dashboards.home_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("dashboard/", include("dashboards.urls")),

@@ -295,28 +295,38 @@ class Alert(VersionedModel):
         return reverse("admin:cases_warningindicator_change", args=[self.indicator_id])
 
     @property
+    def is_past(self) -> bool:
+        """Resolved, or its condition cleared: what it says is over."""
+        return self.status == AlertStatus.RESOLVED or not self.condition_active
+
+    @property
     def message(self) -> str:
-        """What happened, in one sentence."""
+        """What happened, in one sentence: in the present while it lasts, in the past once the
+        alert is resolved or its condition cleared."""
+        past = self.is_past
+        had = "had" if past else "has had"
         rule = self.rule
         if self.indicator_id and rule.kind in SIGN_RULE_KINDS:
             what = "Threshold moment" if self.indicator.threshold_moment else "Warning sign"
             return (
-                f"{what} {self.sign_display} has had no action for {self.measure} days "
+                f"{what} {self.sign_display} {had} no action for {self.measure} days "
                 f"(threshold {rule.days})."
             )
         if rule.kind == RuleKind.NO_ACTION:
             return (
                 f"A warning sign of {Severity(rule.min_severity).label.lower()} severity or above "
-                f"has had no action for {self.measure} days (threshold {rule.days})."
+                f"{had} no action for {self.measure} days (threshold {rule.days})."
             )
         if rule.kind == RuleKind.ESCALATION:
             return f"{self.measure} warning signs observed within {rule.days} days."
         if rule.kind == RuleKind.STALE:
-            return f"Not updated for {self.measure} days (threshold {rule.days})."
+            was = "Was not" if past else "Not"
+            return f"{was} updated for {self.measure} days (threshold {rule.days})."
         if rule.kind == RuleKind.OVERDUE_FOLLOW_UP:
+            is_ = "was" if past else "is"
             follow_up = self.follow_up
             if follow_up is None:
-                return f"A follow-up action is {self.measure} days overdue."
+                return f"A follow-up action {is_} {self.measure} days overdue."
             due = format_partial_date(follow_up.due_on, DatePrecision.DAY)
             return (
                 f"Follow-up “{follow_up.action}”, owned by {follow_up.owner_display}, was due on "

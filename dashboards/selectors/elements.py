@@ -13,7 +13,7 @@ from cases.choices import AssessmentRating, Instrument, Region
 from cases.models import Assessment, Engagement, Situation, SuccessElement
 from cases.sharing import Clearance
 
-from ..filters import ElementFilters, SituationFilters
+from ..filters import ASSESSED, ElementFilters, SituationFilters
 from ..stats import ranked
 from ..tables import NUMBER, RATING, Column, Table
 from .common import label, visible
@@ -34,6 +34,12 @@ def _instrument(filters: SituationFilters) -> str:
     if isinstance(filters, ElementFilters) and filters.is_valid():
         return filters.cleaned_data.get("instrument") or ""
     return ""
+
+
+def _assessed_only(filters: SituationFilters | None) -> bool:
+    if isinstance(filters, ElementFilters) and filters.is_valid():
+        return filters.cleaned_data.get("engagements") == ASSESSED
+    return False
 
 
 def engagements(
@@ -90,6 +96,8 @@ def heatmap(
         )
         .order_by("situation__title", F("started_on").asc(nulls_last=True), "title", "pk")
     )
+    if _assessed_only(filters):
+        queryset = queryset.filter(assessed__gt=0)
     more = 0
     if page_size is not None:
         start = (max(page, 1) - 1) * page_size
@@ -182,6 +190,9 @@ def ratings_by_element(
     )
 
 
+TIED = "none: rated alike"
+
+
 def weakest_by(
     clearance: Clearance,
     filters: SituationFilters,
@@ -191,7 +202,8 @@ def weakest_by(
     """Mean rating of each element per region or instrument; the lowest is the weakest.
 
     One query: the means per (group, element) with their rank inside the group (``RANK`` over
-    the mean, so tied elements are both weakest); the page only lays them out side by side.
+    the mean, so tied elements are both weakest); the page only lays them out side by side. A
+    group whose rated elements all tie has no weakest element (``TIED``).
     """
     heading, path, enum = GROUPINGS[grouping]
     means = ranked(
@@ -223,6 +235,12 @@ def weakest_by(
             entry["weakest_mean"] = row["mean"]
     rows = list(grouped.values())
     for entry in rows:
+        rated = [e.code for e in element_list if entry.get(e.code) is not None]
+        if len(entry["weakest_codes"]) == len(rated):
+            # Every element rated in the group has the same mean: none is weaker than another,
+            # and a strong row would otherwise be framed "weakest".
+            entry["weakest"], entry["weakest_codes"] = [TIED], []
+            entry.pop("weakest_mean", None)
         entry["weakest"] = ", ".join(entry["weakest"])
     return Table(
         key=f"weakest-by-{grouping}",

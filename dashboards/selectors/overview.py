@@ -469,7 +469,7 @@ def unanswered_warnings(
         f"engagement started since; waits counted to {today:%-d %B %Y}, or to the day the "
         "situation's clock stopped (closed, de-escalated, or measured as of the report it is "
         "drawn from).",
-        extra={"threshold": threshold},
+        extra={"threshold": threshold, "situations": rows[0]["situations"] if rows else 0},
     )
 
 
@@ -497,7 +497,9 @@ def _joined_to_situations(per_situation: QuerySet, today: dt.date, limit: int | 
         status_end=period_end_sql(f"s.{quote('status_on')}", f"s.{quote('status_precision')}"),
     )
     sql = (
-        "SELECT u.*, greatest(least(coalesce(u.stopped_from, %s::date), %s::date) "
+        # ``situations``: every row's count before the LIMIT (the page shows the first ones).
+        f"SELECT u.*, count(*) OVER () AS {quote('situations')}, "
+        "greatest(least(coalesce(u.stopped_from, %s::date), %s::date) "
         f"- u.{quote('since_until')}, 0) AS {quote('days_low')}, "
         "greatest(least(coalesce(u.stopped_until, %s::date), %s::date) "
         f"- u.{quote('since')}, 0) AS {quote('days_high')} FROM ("

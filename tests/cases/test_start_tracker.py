@@ -293,3 +293,13 @@ def test_setting_up_twice_leaves_the_same_rows(settings, tmp_path: Path):
     assert "Demo login (created" in first_output
     assert "Demo login (updated" in second_output
     assert (tmp_path / "static" / "admin" / "css" / "base.css").exists()
+    # The demo desk officer is assigned every seeded region: the first run's alert e-mails reach
+    # it (they went to nobody: "No desk officer is assigned to Africa").
+    from alerts.models import DeskAssignment
+
+    seeded = set(Situation.objects.values_list("region", flat=True))
+    assigned = set(
+        DeskAssignment.objects.filter(user__username="desk").values_list("region", flat=True)
+    )
+    assert seeded and assigned == seeded
+    assert "Alert e-mails for: Africa" in first_output
