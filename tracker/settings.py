@@ -146,9 +146,10 @@ STORAGES = {
     },
 }
 
-# Development (and the tests: tests/conftest.py) serve static files from the apps' folders, read again on each
-# request, so a tree that never ran collectstatic needs no var/static/ (WhiteNoise warned of its
-# absence once per request handler). Production serves the collected, hashed files only.
+# Development (and the tests: tests/conftest.py) serve static files from the apps' folders,
+# read again on each request, so a tree that never ran collectstatic needs no var/static/
+# (WhiteNoise warned of its absence once per request handler). Production, and a desk's
+# start_tracker (it runs collectstatic), serve the collected, hashed files only.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
