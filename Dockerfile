@@ -20,4 +20,12 @@ RUN pip install . \
 USER tracker
 
 EXPOSE 8000
-CMD ["gunicorn", "tracker.wsgi:application", "--bind", "0.0.0.0:8000"]
+# The slowest documented requests: a batch of 1,000 records (POST …/batch/, target 2 s, about
+# 1 s measured at every scale: `python -m bench --only batch`), a 5,000-change page of the feed
+# and a situation brief's PDF. A 60 s timeout leaves a slow or busy host 30 times the batch's
+# target before a worker is killed (the default 30 s killed 1,000-record batches as a 500 when
+# they were written one by one); threaded workers keep serving other requests meanwhile; a
+# restart lets running requests finish (30 s).
+CMD ["gunicorn", "tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--worker-class", "gthread", "--threads", "4", "--timeout", "60", \
+     "--graceful-timeout", "30", "--keep-alive", "5"]

@@ -44,6 +44,9 @@ BUSINESS_RULE_MESSAGES = [
     # A partner's webhook goes to a public address (not this machine or a private network): the
     # schema says "a URL", it cannot say where a name or an address points.
     re.compile(r"^Webhooks go to a public address, not .*\.$"),
+    # A batch names each record once (written set-based, all at once): the schema says it in
+    # words, a JSON schema cannot say it of one property of the items.
+    re.compile(r"^This id is already in the batch: send a record once\.$"),
     # TLP 2.0: a write may not leave the writer unable to see the record it wrote.
     re.compile(r"^You would no longer be cleared to see this record\.$"),
 ]

@@ -40,6 +40,15 @@ def refresh_situation(situation_id: str) -> str:
     return f"{intervals!r} {evaluation.transitions!r}"
 
 
+@shared_task(name=jobs.REFRESH_SITUATIONS, ignore_result=True, **DATABASE_RETRY)
+def refresh_situations(situation_ids: list[str]) -> str:
+    """After a batch: recompute these situations' intervals and evaluate the rules on them, in
+    one run (set-based) rather than one job each."""
+    intervals = services.recompute_intervals(situation_ids)
+    evaluation = services.evaluate_rules(situation_ids)
+    return f"{intervals!r} {evaluation.transitions!r}"
+
+
 @shared_task(name=jobs.EVALUATE_ALERT_RULES, ignore_result=True, **DATABASE_RETRY)
 def evaluate_alert_rules() -> str:
     """Periodic: raise, keep, resolve and reopen alerts on every situation — after bringing the

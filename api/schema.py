@@ -101,11 +101,17 @@ def forbid_nul_in_search(result: dict, generator, request, public) -> dict:
 
 
 def bound_batches(result: dict, generator, request, public) -> dict:
-    """A batch holds 1 to ``MAX_BATCH`` records (the server refuses an empty or larger one)."""
+    """A batch holds 1 to ``MAX_BATCH`` records (the server refuses an empty or larger one),
+    each id at most once (a JSON schema cannot say it of one property: said in words)."""
     for name, component in result.get("components", {}).get("schemas", {}).items():
         records = component.get("properties", {}).get("records")
         if name.endswith("BatchRequest") and records is not None:
-            records.update(minItems=1, maxItems=MAX_BATCH)
+            records.update(
+                minItems=1,
+                maxItems=MAX_BATCH,
+                description=f"1 to {MAX_BATCH} records, written all or nothing; a record's `id` "
+                "at most once in a batch",
+            )
     return result
 
 

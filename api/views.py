@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -37,6 +39,7 @@ from cases.choices import LISTED_SHARING_LEVELS
 from cases.models import Document, Situation, SuccessElement
 from cases.sharing import Clearance, accepting_contributions, restrict_to_clearance
 from feed import log as feed
+from feed.models import FeedRecord
 from partners.authentication import clearance_for_request, partner_of
 
 from . import changes, resources
@@ -57,6 +60,7 @@ from .filters import (
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, KeysetPagination, parse_limit
 from .parameters import KnownParametersMixin
 from .permissions import ApiPermission
+from .preload import preload, preload_key, unique_failures, use_preloaded
 
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 MAX_BATCH = 1000
@@ -70,6 +74,7 @@ class HiddenRecord(exceptions.NotFound):
 # What only a record's source (or a desk officer) may change (TLP 2.0): its label and list, the
 # switch letting others contribute, and, for a child record, the situation it belongs to.
 SOURCE_ONLY_FIELDS = ("sharing", "accepts_contributions", "situation")
+LOST_SIGHT = "You would no longer be cleared to see this record."
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Invalid input (per-field messages)"),
@@ -241,6 +246,8 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
     """Read, create (POST), upsert (PUT), patch, delete and batch-upsert one record type."""
 
     write_actions = {"batch": ("add", "change")}
+    #: Read with a batch's stored records (what ``situation_id_of`` follows), not locked.
+    lock_related: tuple[str, ...] = ()
 
     @property
     def write_model(self):
@@ -276,18 +283,33 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
 
     def _is_source(self, record) -> bool:
         partner = partner_of(self.request)
-        return partner is not None and feed.created_by(self.resource.type, record.pk) == partner.pk
+        return partner is not None and self._created_by(self.resource.type, record.pk) == partner.pk
+
+    def _created_by(self, type_: str, pk) -> int | None:
+        """The partner that created the record (a batch reads them all at once: ``_preload``)."""
+        batch = self._batch
+        if batch is not None and (type_, pk) in batch.creators:
+            return batch.creators[(type_, pk)]
+        return feed.created_by(type_, pk)
+
+    def _accepting(self, situation_ids) -> set:
+        """Those of ``situation_ids`` on the caller's list whose source accepts contributions."""
+        return set(
+            restrict_to_clearance(
+                Situation.objects.filter(
+                    pk__in=situation_ids, sharing__in=LISTED_SHARING_LEVELS
+                ).filter(accepting_contributions()),
+                self.clearance,
+            ).values_list("pk", flat=True)
+        )
 
     def _contributions_accepted(self, situation_id) -> bool:
-        return (
-            situation_id is not None
-            and restrict_to_clearance(
-                Situation.objects.filter(pk=situation_id, sharing__in=LISTED_SHARING_LEVELS).filter(
-                    accepting_contributions()
-                ),
-                self.clearance,
-            ).exists()
-        )
+        if situation_id is None:
+            return False
+        batch = self._batch
+        if batch is not None and situation_id in batch.asked_accepting:
+            return situation_id in batch.accepting
+        return bool(self._accepting([situation_id]))
 
     def _may_add_to(self, situation) -> None:
         """A partner adds a child record (a sign, an engagement…) to a situation it created, or
@@ -295,7 +317,7 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         partner = partner_of(self.request)
         if partner is None or situation is None:
             return
-        if feed.created_by(resources.SITUATIONS.type, situation.pk) == partner.pk:
+        if self._created_by(resources.SITUATIONS.type, situation.pk) == partner.pk:
             return
         if not self._contributions_accepted(situation.pk):
             raise ApiError(
@@ -316,7 +338,7 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
             if name in values and values[name] != getattr(record, name)
         ]
         if "shared_with" in relations and {a.pk for a in relations["shared_with"]} != set(
-            record.shared_with.values_list("pk", flat=True)
+            self._stored_links(record, "shared_with")
         ):
             changed.append("shared_with")
         if changed:
@@ -328,8 +350,20 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                 fields={name: ["Only the record's source may change it."] for name in changed},
             )
 
+    def _stored_links(self, record, name: str) -> set:
+        batch = self._batch
+        if batch is not None and record.pk in batch.links.get(name, {}):
+            return batch.links[name][record.pk]
+        return set(getattr(record, name).values_list("pk", flat=True))
+
     def _locked(self, pk):
         """The stored record under a row lock, or None; 404 when the caller may not see it."""
+        batch = self._batch
+        if batch is not None:  # locked with the whole batch (``_preload``)
+            record = batch.stored.get(pk)
+            if record is not None and pk not in batch.visible:
+                raise HiddenRecord()
+            return record
         model = self.resource.model
         record = model._default_manager.select_for_update().filter(pk=pk).first()
         if record is not None and not self.get_queryset().filter(pk=pk).exists():
@@ -362,6 +396,37 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
     def _save(self, data, *, pk, record, partial: bool, dry_run: bool = False):
         """Validate and write ``data``. ``dry_run``: only the checks a write to a new record
         makes before writing, for an id the caller may not see (it then answers as unknown)."""
+        plan = self._plan(data, pk=pk, record=record, partial=partial)
+        if dry_run:
+            return None
+        first_version = feed.last_version(self.resource.type, pk) + 1 if record is None else 1
+        result = services.upsert_record(
+            self.resource.model,
+            plan.values,
+            instance=record,
+            pk=pk,
+            relations=plan.relations,
+            partner_roles=plan.roles,
+            by=self._by(),
+            reason=self._reason(),
+            first_version=first_version,
+        )
+        if result.status == "created":
+            partner = partner_of(self.request)
+            if partner is not None:
+                feed.set_created_by(self.resource.type, [result.record.pk], partner.pk)
+        if not self.get_queryset().filter(pk=result.record.pk).exists():
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={"sharing": [LOST_SIGHT]},
+            )
+        return result
+
+    def _plan(self, data, *, pk, record, partial: bool) -> services.BatchItem:
+        """Every check of a write (shape, permissions, the serializer, TLP 2.0 on writes) and
+        the values to write: no write. In a batch, without a query of its own (``_preload``)."""
         if not isinstance(data, dict):
             raise exceptions.ValidationError({"non_field_errors": ["Expected a JSON object."]})
         if "id" in data and pk is not None and str(data["id"]).replace("-", "").lower() != (pk.hex):
@@ -372,7 +437,16 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
             [f"{self.resource.model._meta.app_label}.add_{self.resource.model._meta.model_name}"]
         ):
             raise exceptions.PermissionDenied()
-        serializer = self.get_serializer(record, data=data, partial=partial)
+        if self._batch is not None:
+            # One serializer for the whole batch: building one per item (its fields deep-copied,
+            # the country choices among them) cost more than everything else together.
+            serializer = self._batch.validator
+            for cached in ("_validated_data", "_errors", "_data"):
+                serializer.__dict__.pop(cached, None)
+            serializer.instance, serializer.initial_data = record, data
+            serializer.partial = partial
+        else:
+            serializer = self.get_serializer(record, data=data, partial=partial)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         relations = {name: values.pop(name) for name in M2M_FIELDS if name in values}
@@ -390,32 +464,13 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         self._check_label_kept(record, values, relations)
         if record is None:
             self._may_add_to(values.get("situation"))
-        if dry_run:
-            return None
-        first_version = feed.last_version(self.resource.type, pk) + 1 if record is None else 1
-        result = services.upsert_record(
-            self.resource.model,
-            values,
-            instance=record,
+        return services.BatchItem(
             pk=pk,
+            values=values,
+            instance=record,
             relations=relations,
-            partner_roles=None if roles is None else [(r["actor"], r["role"]) for r in roles],
-            by=self._by(),
-            reason=self._reason(),
-            first_version=first_version,
+            roles=None if roles is None else [(r["actor"], r["role"]) for r in roles],
         )
-        if result.status == "created":
-            partner = partner_of(self.request)
-            if partner is not None:
-                feed.set_created_by(self.resource.type, [result.record.pk], partner.pk)
-        if not self.get_queryset().filter(pk=result.record.pk).exists():
-            raise ApiError(
-                400,
-                "validation_error",
-                "The request is not valid; see fields.",
-                fields={"sharing": ["You would no longer be cleared to see this record."]},
-            )
-        return result
 
     def _write_response(self, result: services.Upsert, created: bool) -> Response:
         row = self._row(result.record.pk)
@@ -473,6 +528,11 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
 
     @action(detail=False, methods=["post"])
     def batch(self, request, *args, **kwargs):
+        """Upsert up to ``MAX_BATCH`` records, all or nothing, in a constant number of queries:
+        the stored records, the records they name and what the checks need are read for the
+        whole batch (``_preload``), each item is checked as one record's write is (``_plan``),
+        then all are written set-based (``services.upsert_records``). Every failing item is
+        named by its index."""
         data = request.data
         records = data.get("records") if isinstance(data, dict) else None
         if not isinstance(data, dict) or set(data) != {"records"} or not isinstance(records, list):
@@ -486,60 +546,86 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                 f"A batch holds 1 to {MAX_BATCH} records.",
                 fields={"records": [f"Send 1 to {MAX_BATCH} records."]},
             )
-        results, failures = [], []
+        failures: dict[int, dict] = {}
         with transaction.atomic():
+            items = []  # (index, raw id, item, pk, the id was given)
+            given: set[uuid.UUID] = set()
             for index, item in enumerate(records):
                 raw_id = item.get("id") if isinstance(item, dict) else None
                 try:
-                    with transaction.atomic():
-                        pk = uuid.UUID(str(raw_id)) if raw_id is not None else uuid.uuid4()
-                        record = self._put_target(pk, item) if raw_id is not None else None
-                        result = self._save(item, pk=pk, record=record, partial=False)
+                    pk = uuid.UUID(str(raw_id)) if raw_id is not None else uuid.uuid4()
+                except ValueError:
+                    failures[index] = _failure(
+                        index, raw_id, "validation_error", fields={"id": ["Must be a valid UUID."]}
+                    )
+                    continue
+                if raw_id is not None and pk in given:
+                    failures[index] = _failure(
+                        index,
+                        raw_id,
+                        "validation_error",
+                        fields={"id": ["This id is already in the batch: send a record once."]},
+                    )
+                    continue
+                if raw_id is not None:
+                    given.add(pk)
+                items.append((index, raw_id, item, pk, raw_id is not None))
+            self._batch = self._preload(items)
+            plans, indices = [], []
+            for index, raw_id, item, pk, has_id in items:
+                try:
+                    record = self._put_target(pk, item) if has_id else None
+                    plan = self._plan(item, pk=pk, record=record, partial=False)
+                except Exception as error:
+                    failures[index] = _item_failure(index, raw_id, error)
+                    continue
+                if record is None:
+                    plan.first_version = self._batch.last_versions.get(pk, 0) + 1
+                plans.append(plan)
+                indices.append((index, raw_id))
+            if plans:  # every item the unique values of the others may refuse, named too
+                validated = {
+                    index: (plan.pk, {**plan.values, **plan.relations})
+                    for (index, _), plan in zip(indices, plans, strict=True)
+                }
+                raw_ids = dict(indices)
+                for index, fields in unique_failures(self._batch.prototype, validated).items():
+                    failures[index] = _failure(
+                        index, raw_ids[index], "validation_error", fields=fields
+                    )
+            results = []
+            if not failures:
+                partner = partner_of(request)
+                try:
+                    written = services.upsert_records(
+                        self.resource.model,
+                        plans,
+                        by=self._by(),
+                        reason=self._reason(),
+                        created_by_id=partner.pk if partner is not None else None,
+                    )
+                except services.BatchInvalid as invalid:
+                    for position, error in invalid.errors.items():
+                        index, raw_id = indices[position]
+                        failures[index] = _item_failure(index, raw_id, error)
+                    written = []
+            if not failures:
+                visible = set(
+                    self.get_queryset()
+                    .filter(pk__in=[result.record.pk for result in written])
+                    .values_list("pk", flat=True)
+                )
+                for (index, raw_id), result in zip(indices, written, strict=True):
+                    if result.record.pk not in visible:
+                        failures[index] = _failure(
+                            index, raw_id, "validation_error", fields={"sharing": [LOST_SIGHT]}
+                        )
                     results.append(
                         {
                             "index": index,
                             "id": result.record.pk,
                             "status": result.status,
                             "version": result.record.version,
-                        }
-                    )
-                except ValueError:
-                    failures.append(
-                        {
-                            "index": index,
-                            "id": raw_id,
-                            "code": "validation_error",
-                            "fields": {"id": ["Must be a valid UUID."]},
-                        }
-                    )
-                except exceptions.ValidationError as error:
-                    failures.append(
-                        {
-                            "index": index,
-                            "id": raw_id,
-                            "code": "validation_error",
-                            "fields": validation_fields(error.detail),
-                        }
-                    )
-                except exceptions.NotFound:
-                    failures.append({"index": index, "id": raw_id, "code": "not_found"})
-                except ApiError as error:
-                    failures.append(
-                        {"index": index, "id": raw_id, "code": error.error_code, **error.extra}
-                    )
-                except exceptions.PermissionDenied:
-                    failures.append({"index": index, "id": raw_id, "code": "permission_denied"})
-                except DjangoValidationError as error:
-                    failures.append(
-                        {
-                            "index": index,
-                            "id": raw_id,
-                            "code": "validation_error",
-                            "fields": validation_fields(
-                                error.message_dict
-                                if hasattr(error, "error_dict")
-                                else {"non_field_errors": error.messages}
-                            ),
                         }
                     )
             if failures:
@@ -549,9 +635,123 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                 400,
                 "batch_rejected",
                 f"{len(failures)} of {len(records)} records are not valid; nothing was written.",
-                records=failures,
+                records=[failures[index] for index in sorted(failures)],
             )
         return Response({"results": results})
+
+    _batch: BatchLookups | None = None
+
+    def _preload(self, items) -> BatchLookups:
+        """What checking and writing the whole batch reads, in a constant number of queries:
+        the stored records under a row lock (in key order), which of them the caller sees, who
+        created each and the version a deleted one had (the feed), their sharing lists, the
+        situations accepting the caller's contributions, and every record the items link to."""
+        model = self.resource.model
+        pks = [pk for _, _, _, pk, has_id in items if has_id]
+        locked = model._default_manager.select_for_update(of=("self",))
+        stored = {
+            r.pk: r
+            for r in locked.select_related(*self.lock_related).filter(pk__in=pks).order_by("pk")
+        }
+        visible = set(self.get_queryset().filter(pk__in=list(stored)).values_list("pk", flat=True))
+        raw_situations = {
+            key
+            for _, _, item, _, _ in items
+            if isinstance(item, dict)
+            and (key := preload_key(Situation, "pk", item.get("situation"))) is not None
+        }
+        stored_situations = {self.situation_id_of(r) for r in stored.values()} - {None}
+        feed_rows = FeedRecord.objects.filter(
+            Q(type=self.resource.type, object_id__in=pks)
+            | Q(type=resources.SITUATIONS.type, object_id__in=raw_situations | stored_situations)
+        ).values_list("type", "object_id", "created_by_id", "version")
+        creators, last_versions = {}, {}
+        for type_, object_id, created_by_id, version in feed_rows:
+            creators[(type_, object_id)] = created_by_id
+            if type_ == self.resource.type:
+                last_versions[object_id] = version
+        for pk in pks:
+            creators.setdefault((self.resource.type, pk), None)
+        for pk in raw_situations | stored_situations:
+            creators.setdefault((resources.SITUATIONS.type, pk), None)
+        links = {}
+        if partner_of(self.request) is not None and "shared_with" in {
+            f.name for f in model._meta.many_to_many
+        }:
+            through = model.shared_with.through
+            links["shared_with"] = {pk: set() for pk in stored}
+            for owner, actor in through.objects.filter(situation_id__in=list(stored)).values_list(
+                "situation_id", "actor_id"
+            ):
+                links["shared_with"][owner].add(actor)
+        asked = raw_situations | stored_situations
+        accepting = self._accepting(asked) if partner_of(self.request) and asked else set()
+        prototype = self.get_serializer(data={})
+        relations = preload(prototype, [item for _, _, item, _, _ in items])
+        for preloaded in relations.values():
+            if preloaded.model is model:
+                # A link to a record of the batch itself (an actor's parent sent beside it): its
+                # row is written in the same statement, the key checked at commit.
+                for pk in pks:
+                    preloaded.rows.setdefault(pk, stored.get(pk) or model(pk=pk))
+        validator = self.get_serializer(data={})
+        use_preloaded(validator, relations)
+        return BatchLookups(
+            stored=stored,
+            visible=visible,
+            creators=creators,
+            last_versions=last_versions,
+            links=links,
+            asked_accepting=asked,
+            accepting=accepting,
+            relations=relations,
+            prototype=prototype,
+            validator=validator,
+        )
+
+
+@dataclass
+class BatchLookups:
+    """What a batch read up front for all its items (``ResourceViewSet._preload``)."""
+
+    stored: dict
+    visible: set
+    creators: dict
+    last_versions: dict
+    links: dict
+    asked_accepting: set
+    accepting: set
+    relations: dict
+    prototype: serializers.Serializer
+    validator: serializers.Serializer
+
+
+def _failure(index: int, raw_id, code: str, **extra) -> dict:
+    return {"index": index, "id": raw_id, "code": code, **extra}
+
+
+def _item_failure(index: int, raw_id, error: Exception) -> dict:
+    """One item's failure in the batch error's ``records``, as its own write would answer."""
+    if isinstance(error, exceptions.ValidationError):
+        return _failure(index, raw_id, "validation_error", fields=validation_fields(error.detail))
+    if isinstance(error, exceptions.NotFound):
+        return _failure(index, raw_id, "not_found")
+    if isinstance(error, ApiError):
+        return _failure(index, raw_id, error.error_code, **error.extra)
+    if isinstance(error, exceptions.PermissionDenied):
+        return _failure(index, raw_id, "permission_denied")
+    if isinstance(error, DjangoValidationError):
+        return _failure(
+            index,
+            raw_id,
+            "validation_error",
+            fields=validation_fields(
+                error.message_dict
+                if hasattr(error, "error_dict")
+                else {"non_field_errors": error.messages}
+            ),
+        )
+    raise error
 
 
 def _schema(serializer_class, name: str):
@@ -684,6 +884,7 @@ class AssessmentViewSet(ResourceViewSet):
     filterset_class = AssessmentFilter
     search_fields = ("evidence",)
     ordering_fields = {**ReadOnlyResourceViewSet.ordering_fields, "rating": int}
+    lock_related = ("engagement",)
 
     def situation_id_of(self, record):
         return record.engagement.situation_id

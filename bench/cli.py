@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench"
-MEASURES = ("intervals", "rules", "dashboard", "api", "feed")
+MEASURES = ("intervals", "rules", "dashboard", "api", "feed", "batch")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,7 +81,7 @@ def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = 
 
     from partners.services import issue_partner_token
 
-    from . import api, dashboard, feeds, intervals, report, rules
+    from . import api, batch, dashboard, feeds, intervals, report, rules
     from .figures import STATEMENTS
     from .generate import PARTNER_ACTOR, ensure_dataset
     from .scales import SCALES
@@ -107,7 +107,7 @@ def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = 
     if "dashboard" in only:
         log("measuring the dashboard overview …")
         figures += dashboard.measure(scale.repeats)
-    if "api" in only or "feed" in only:
+    if "api" in only or "feed" in only or "batch" in only:
         _, token, _ = issue_partner_token(
             "Bench partner", actor=f"BA{PARTNER_ACTOR}", scopes="read", label="benchmark"
         )
@@ -118,6 +118,15 @@ def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = 
             if "feed" in only:
                 log("measuring a full sync of the change feed …")
                 figures += feeds.measure(server, token)
+            if "batch" in only:
+                log(f"measuring batches of {batch.SIZE:,} records …")
+                _, writer, _ = issue_partner_token(
+                    "Bench batch writer",
+                    actor=f"BA{PARTNER_ACTOR + 1}",
+                    scopes="read,write",
+                    label="benchmark",
+                )
+                figures += batch.measure(server.port, writer)
     values = {f.key: f.value for f in figures}
     result = {
         "scale": scale.name,

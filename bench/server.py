@@ -100,6 +100,9 @@ class Server:
             "--worker-class", "gthread",
             "--threads", str(THREADS),
             "--keep-alive", "30",
+            # A slow request is measured, not killed at gunicorn's default 30 s (the batch
+            # measure times requests that took a minute before they were set-based).
+            "--timeout", "300",
         ]  # fmt: skip
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(

@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import router, transaction
+from django.db import connection, models, router, transaction
 from django.db.models import F, Q
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
+from feed import bulk as feed_bulk
 from feed import log as feed
 from feed.choices import RecordType
 from tracker import jobs
@@ -247,8 +248,10 @@ def _answers_changed(indicator_ids: Iterable[Any]) -> None:
     signs = WarningIndicator.objects.filter(pk__in=ids).order_by("pk")
     list(signs.select_for_update().values_list("pk", flat=True))  # in key order
     signs.update(version=F("version") + 1, updated_at=timezone.now())
-    for pk, version, situation_id in signs.values_list("pk", "version", "situation_id"):
-        feed.record_change(RecordType.INDICATOR, pk, version=version, situation_id=situation_id)
+    # Set-based: a batch of engagements may change the answers of a thousand signs.
+    feed_bulk.record_upserts(
+        RecordType.INDICATOR, list(signs.values_list("pk", "version", "situation_id"))
+    )
 
 
 def _record_engagement(engagement_id: Any) -> None:
@@ -476,6 +479,367 @@ def _set_partner_roles(engagement: Engagement, roles: set, *, by: Any | None) ->
         save_engagement_partner(
             EngagementPartner(engagement=engagement, actor_id=actor_id, role=role), by=by
         )
+
+
+# --- API batches: the same writes for many records, set-based ---------------------------------
+
+
+@dataclass
+class BatchItem:
+    """One record of a batch: its id, the values and links to write (every link field given:
+    a batch replaces), the stored record it replaces (None: create) and, for an engagement, its
+    partner roles ``(actor, role)``."""
+
+    pk: Any
+    values: dict[str, Any]
+    instance: TrackedModel | None = None
+    relations: dict[str, list] = field(default_factory=dict)
+    roles: list[tuple[Actor, str]] | None = None
+    first_version: int = 1
+
+
+class BatchInvalid(Exception):
+    """Records of a batch the model refuses: ``errors`` by position in the batch (a Django
+    ``ValidationError`` each, as ``full_clean`` raises it for one record). Nothing is written."""
+
+    def __init__(self, errors: dict[int, ValidationError]):
+        super().__init__(f"{len(errors)} records are not valid")
+        self.errors = errors
+
+
+# Checked for the whole batch here, not per record in ``full_clean``: links (the API read and
+# checked them), uniqueness (``api.preload.unique_failures``), check constraints (each mirrors
+# its field's choices, which ``clean_fields`` checks) and an actor's ancestry (one query).
+def _batch_clean(record: TrackedModel) -> None:
+    links = [f.name for f in record._meta.concrete_fields if f.is_relation]
+    record._ancestry_checked = True  # Actor.clean: ``_actors_in_cycles`` for the whole batch
+    record.full_clean(exclude=links, validate_unique=False, validate_constraints=False)
+
+
+def _actors_in_cycles(actors: list[Actor]) -> set:
+    """The actors of ``actors`` that would be their own ancestor once all are written (the
+    stored tree with their parents replaced): one recursive query."""
+    pairs = [(a.pk, a.parent_id) for a in actors if a.parent_id is not None]
+    if not pairs:
+        return set()
+    table = connection.ops.quote_name(Actor._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE given(id, parent_id) AS ("
+            "  SELECT * FROM unnest(%s::uuid[], %s::uuid[])),"
+            f" tree(id, parent_id) AS (SELECT id, parent_id FROM {table} a"
+            "  WHERE parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM given g WHERE g.id = a.id)"
+            "  UNION ALL SELECT id, parent_id FROM given),"
+            " chain(start, node) AS (SELECT id, parent_id FROM given"
+            "  UNION SELECT c.start, t.parent_id FROM chain c JOIN tree t ON t.id = c.node)"
+            " SELECT DISTINCT start FROM chain WHERE node = start",
+            [[str(a) for a, _ in pairs], [str(p) for _, p in pairs]],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _links(model, name: str, owners: list) -> dict[Any, set]:
+    """The stored links ``name`` of the records ``owners``: one query."""
+    field = model._meta.get_field(name)
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    links: dict[Any, set] = {pk: set() for pk in owners}
+    rows = through.objects.filter(**{f"{source}_id__in": owners}).values_list(
+        f"{source}_id", f"{target}_id"
+    )
+    for owner, linked in rows:
+        links[owner].add(linked)
+    return links
+
+
+def _history(model, records: list, kind: str, *, by: Any | None, reason: str, at) -> list:
+    """One history row per record (simple_history's ``+``, ``~`` or ``-``), with its author and
+    reason, and the links it tracks as they now stand: what its receivers record for one save,
+    in two statements per model whatever the number of records."""
+    historical = model.history.model
+    user = by if by is not None and getattr(by, "is_authenticated", False) else None
+    rows = [
+        historical(
+            history_date=at,
+            history_type=kind,
+            history_user=user,
+            history_change_reason=reason or None,
+            **{f.attname: getattr(record, f.attname) for f in historical.tracked_fields},
+        )
+        for record in records
+    ]
+    return historical.objects.bulk_create(rows)
+
+
+def _history_links(model, history_rows: list, owners_links: dict[str, dict]) -> None:
+    """The tracked links (a situation's sharing list, an engagement's answers) of each history
+    row, as simple_history stores them beside it."""
+    historical = model.history.model
+    for link_field in getattr(historical, "_history_m2m_fields", []):
+        links = owners_links.get(link_field.name)
+        if links is None:
+            continue
+        m2m_history = getattr(historical, link_field.name).model
+        source = link_field.m2m_field_name()
+        target = link_field.m2m_reverse_field_name()
+        rows = []
+        for history in history_rows:
+            for row_id, linked in links.get(history.id, ()):
+                rows.append(
+                    m2m_history(
+                        history=history,
+                        id=row_id,
+                        **{f"{source}_id": history.id, f"{target}_id": linked},
+                    )
+                )
+        m2m_history.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def upsert_records(
+    model: type[TrackedModel],
+    items: list[BatchItem],
+    *,
+    by: Any | None = None,
+    reason: str = "",
+    created_by_id: int | None = None,
+) -> list[Upsert]:
+    """``upsert_record`` for a whole batch of one model, all or nothing, in a constant number
+    of queries whatever its size: validate every record (raising ``BatchInvalid`` with each
+    refused record's position), then, for the records that differ from what is stored, save
+    (``bulk_create``, one upsert statement for the updates; the version one more than the
+    stored one, read under the lock the caller took), their links and partner roles, their
+    history (``_history``), the change feed (``feed.bulk.record_upserts``, a situation's
+    audience from its new sharing list) and one recompute of every situation touched, queued
+    after commit. A record equal to the stored one is ``unchanged`` and keeps its version.
+
+    ``created_by_id``: the partner creating the new records (their source, in the feed).
+    """
+    now = timezone.now()
+    updated_pks = [item.instance.pk for item in items if item.instance is not None]
+    names = sorted({name for item in items for name in item.relations})
+    stored_links = {name: _links(model, name, updated_pks) for name in names}
+    stored_roles: dict[Any, dict] = {}
+    if model is Engagement and any(item.roles is not None for item in items):
+        for role in EngagementPartner.objects.filter(engagement_id__in=updated_pks):
+            stored_roles.setdefault(role.engagement_id, {})[role.actor_id] = role
+    results: list[Upsert | None] = []
+    errors: dict[int, ValidationError] = {}
+    moved_from: dict[Any, Any] = {}
+    for position, item in enumerate(items):
+        if item.instance is None:
+            record = model(pk=item.pk, **item.values)
+            record.version = item.first_version
+            before = None
+        else:
+            record = item.instance
+            fields = [f.attname for f in model._meta.concrete_fields]
+            before = {name: getattr(record, name) for name in fields}
+            for name, value in item.values.items():
+                setattr(record, name, value)
+        try:
+            _batch_clean(record)
+        except ValidationError as error:
+            errors[position] = error
+            results.append(None)
+            continue
+        status = "created"
+        if before is not None:
+            wanted_roles = None if item.roles is None else {(a.pk, r) for a, r in item.roles}
+            stored = {(a, p.role) for a, p in stored_roles.get(record.pk, {}).items()}
+            changed = (
+                any(getattr(record, name) != value for name, value in before.items())
+                or any(
+                    stored_links[name][record.pk] != _link_ids(links)
+                    for name, links in item.relations.items()
+                )
+                or (wanted_roles is not None and wanted_roles != stored)
+            )
+            status = "updated" if changed else "unchanged"
+            if "situation_id" in before and before["situation_id"] != record.situation_id:
+                moved_from[record.pk] = before["situation_id"]
+        answers = item.relations.get("responds_to", []) if model is Engagement else []
+        if status != "unchanged" and any(s.situation_id != record.situation_id for s in answers):
+            errors[position] = ValidationError(
+                {"responds_to": "An engagement answers warning signs of its own situation only."}
+            )
+        results.append(Upsert(record, status))
+    if model is Actor:
+        cycles = _actors_in_cycles([r.record for r in results if r and r.status != "unchanged"])
+        for position, result in enumerate(results):
+            if result is not None and result.record.pk in cycles:
+                errors[position] = ValidationError(
+                    {"parent": "An actor cannot be its own parent or the parent of its ancestors."}
+                )
+    if errors:
+        raise BatchInvalid(errors)
+    written = [(item, r.record, r.status) for item, r in zip(items, results, strict=True)]
+    written = [w for w in written if w[2] != "unchanged"]
+    if not written:
+        return results
+    new = [record for _, record, status in written if status == "created"]
+    changed = [record for _, record, status in written if status == "updated"]
+    if model is Assessment and by is not None and getattr(by, "is_authenticated", False):
+        for _, record, _ in written:
+            record.assessed_by = by
+    for record in changed:
+        record.version += 1  # the stored version, read under the caller's row lock
+        record.updated_at = now
+    model.objects.bulk_create(new)
+    if changed:
+        kept = {record.pk: record.created_at for record in changed}
+        columns = [
+            f.name
+            for f in model._meta.concrete_fields
+            if not f.primary_key and f.name != "created_at"
+        ]
+        model.objects.bulk_create(
+            changed, update_conflicts=True, unique_fields=["id"], update_fields=columns
+        )
+        for record in changed:  # bulk_create stamped the instances as new
+            record.created_at = kept[record.pk]
+            record._state.adding = False
+    for record in new:
+        record._state.adding = False
+    # Links: every link field of a written record replaced, two statements per field.
+    link_rows: dict[str, dict] = {}
+    for name in names:
+        link_field = model._meta.get_field(name)
+        through = link_field.remote_field.through
+        source, target = link_field.m2m_field_name(), link_field.m2m_reverse_field_name()
+        owners = [(item, record) for item, record, _ in written if name in item.relations]
+        through.objects.filter(**{f"{source}_id__in": [r.pk for _, r in owners]}).delete()
+        rows = through.objects.bulk_create(
+            [
+                through(**{f"{source}_id": record.pk, f"{target}_id": linked})
+                for item, record in owners
+                for linked in sorted(_link_ids(item.relations[name]))
+            ]
+        )
+        link_rows[name] = {}
+        for row in rows:
+            link_rows[name].setdefault(getattr(row, f"{source}_id"), []).append(
+                (row.pk, getattr(row, f"{target}_id"))
+            )
+    history = _history(model, new, "+", by=by, reason=reason, at=now)
+    history += _history(model, changed, "~", by=by, reason=reason, at=now)
+    _history_links(model, history, link_rows)
+    if model is Engagement:
+        _write_roles(written, stored_roles, by=by, reason=reason, at=now)
+        # The signs whose answering engagements changed show it (``answered_by``): a new
+        # version and a feed entry each, as ``save_engagement`` gives them.
+        _answers_changed(
+            {
+                sign
+                for item, record, _ in written
+                if "responds_to" in item.relations
+                for sign in stored_links["responds_to"].get(record.pk, set())
+                ^ _link_ids(item.relations["responds_to"])
+            }
+        )
+    _record_batch(model, written, created_by_id=created_by_id)
+    if model is WarningIndicator and moved_from:
+        _unlink_moved_signs(list(moved_from), by=by)
+    situations = [_batch_situation(model, record) for _, record, _ in written]
+    _queue_refresh_many([*situations, *moved_from.values()])
+    return results
+
+
+def _unlink_moved_signs(indicator_ids: list, *, by: Any | None) -> None:
+    """Signs a batch moved to another situation keep no answer from the one they left (as
+    ``save_indicator``): each engagement concerned is saved through ``save_engagement``. Moves
+    are rare; one query finds the engagements, none when there are none."""
+    through = Engagement.responds_to.through
+    stale = through.objects.filter(warningindicator_id__in=indicator_ids).exclude(
+        engagement__situation_id=models.F("warningindicator__situation_id")
+    )
+    dropped: dict[Any, set] = {}
+    for engagement_id, indicator_id in stale.values_list("engagement_id", "warningindicator_id"):
+        dropped.setdefault(engagement_id, set()).add(indicator_id)
+    engagements = Engagement.objects.filter(pk__in=list(dropped)).order_by("pk")
+    for engagement in engagements.select_for_update():
+        links = _link_ids(engagement.responds_to.all()) - dropped[engagement.pk]
+        save_engagement(engagement, by=by, responds_to=links)
+
+
+def _write_roles(written, stored_roles: dict, *, by: Any | None, reason: str, at) -> None:
+    """The partner roles of the engagements written: removed, changed and added set-based,
+    each with its history row (``_set_partner_roles`` for many engagements)."""
+    gone, changed, new = [], [], []
+    for item, record, _ in written:
+        if item.roles is None:
+            continue
+        wanted = {actor.pk: role for actor, role in item.roles}
+        stored = stored_roles.get(record.pk, {})
+        for actor_id, partner in stored.items():
+            if actor_id not in wanted:
+                gone.append(partner)
+            elif partner.role != wanted[actor_id]:
+                partner.role = wanted[actor_id]
+                partner.version += 1
+                partner.updated_at = at
+                changed.append(partner)
+        new += [
+            EngagementPartner(engagement_id=record.pk, actor_id=actor_id, role=role, version=1)
+            for actor_id, role in wanted.items()
+            if actor_id not in stored
+        ]
+    _history(EngagementPartner, gone, "-", by=by, reason=reason, at=at)
+    EngagementPartner.objects.filter(pk__in=[p.pk for p in gone])._raw_delete(
+        router.db_for_write(EngagementPartner)
+    )
+    EngagementPartner.objects.bulk_update(changed, ["role", "version", "updated_at"])
+    EngagementPartner.objects.bulk_create(new)
+    _history(EngagementPartner, new, "+", by=by, reason=reason, at=at)
+    _history(EngagementPartner, changed, "~", by=by, reason=reason, at=at)
+
+
+_BATCH_TYPES = {
+    Situation: RecordType.SITUATION,
+    WarningIndicator: RecordType.INDICATOR,
+    Actor: RecordType.ACTOR,
+    Engagement: RecordType.ENGAGEMENT,
+    Assessment: RecordType.ASSESSMENT,
+    Briefing: RecordType.BRIEFING,
+}
+
+
+def _batch_situation(model, record) -> uuid.UUID | None:
+    """The situation a record of a batch belongs to (None: a situation itself, an actor)."""
+    if model is Assessment:
+        return record.engagement.situation_id  # the engagement the API read and checked
+    return getattr(record, "situation_id", None)
+
+
+def _record_batch(model, written, *, created_by_id: int | None) -> None:
+    """The change feed for the records of a batch: ``record_change`` for each, set-based."""
+    audiences = None
+    if model is Situation:
+        audiences = {
+            record.pk: situation_audience(
+                record.sharing,
+                _link_ids(item.relations["shared_with"])
+                if "shared_with" in item.relations
+                else listed_actor_ids(record.pk),
+            )
+            for item, record, _ in written
+        }
+    feed_bulk.record_upserts(
+        _BATCH_TYPES[model],
+        [(record.pk, record.version, _batch_situation(model, record)) for _, record, _ in written],
+        audiences=audiences,
+        created={record.pk for _, record, status in written if status == "created"}
+        if created_by_id is not None
+        else (),
+        created_by_id=created_by_id,
+    )
+
+
+def _queue_refresh_many(situation_ids: Iterable[uuid.UUID | None]) -> None:
+    """Recompute these situations after commit, in one job (a batch may touch a thousand)."""
+    ids = sorted({str(s) for s in situation_ids if s})
+    if ids:
+        jobs.enqueue_once_on_commit(jobs.REFRESH_SITUATIONS, ids)
 
 
 # --- Source reports: one import for both renderings --------------------------------------------

@@ -14,6 +14,34 @@ def url_of_database(name: str) -> str:
     return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def local_http():
+    """The suite talks plain http to ``testserver``, as a desk's browser talks to the tracker on
+    loopback (``start_tracker`` sets ``TRACKER_LOCAL_HTTP``; the settings are read before any
+    conftest, so the same settings are given here): no https redirect, cookies over http, no HSTS;
+    static files by their plain names from the apps' folders (a fresh clone has run no
+    ``collectstatic``); webhooks to the tests' own loopback receivers: what the suite ran with
+    when ``DEBUG`` was on by default."""
+    from django.test import override_settings
+
+    static = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        SECURE_HSTS_SECONDS=0,
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": static},
+        },
+        WEBHOOK_ALLOW_PRIVATE_ADDRESSES=True,
+        # The apps' static folders, read as they are (a fresh clone ran no collectstatic).
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
+    ):
+        yield
+
+
 @pytest.fixture
 def fresh_database_url():
     """The URL of a new, empty database on the tests' PostgreSQL server, dropped afterwards: for a

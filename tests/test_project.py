@@ -46,6 +46,31 @@ def test_migrations_match_the_models():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_debug_is_off_unless_set():
+    result = run_manage(
+        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_on_loopback_the_key_is_kept_in_var_and_the_deploy_check_is_clean():
+    """No variable set (a desk on its own machine): a key made once and kept in var/, the same
+    on the next start, and ``check --deploy`` has nothing to say (https-only by default)."""
+    key = "from django.conf import settings; print(settings.SECRET_KEY)"
+    first, second = (
+        run_manage("shell", "--no-imports", "-c", key),
+        run_manage("shell", "--no-imports", "-c", key),
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert first.stdout.strip() == (ROOT / "var" / "secret_key").read_text().strip()
+    assert "dev-only" not in first.stdout and len(first.stdout.strip()) >= 50
+    assert (ROOT / "var" / "secret_key").stat().st_mode & 0o077 == 0
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_serving_a_page_warns_of_no_missing_static_directory(db, settings, tmp_path):
     """The static files of a tree that never ran collectstatic are found where they live (the
     apps' static folders) in development: WhiteNoise warned "No directory at var/static/" once per

@@ -28,6 +28,7 @@ from .jobspec import (  # noqa: F401 (the names, re-exported: callers say jobs.R
     EVALUATE_ALERT_RULES,
     RECOMPUTE_INTERVALS,
     REFRESH_SITUATION,
+    REFRESH_SITUATIONS,
 )
 
 logger = logging.getLogger(__name__)

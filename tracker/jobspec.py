@@ -17,6 +17,7 @@ from kombu import Queue
 
 RECOMPUTE_INTERVALS = "alerts.tasks.recompute_intervals"
 REFRESH_SITUATION = "alerts.tasks.refresh_situation"
+REFRESH_SITUATIONS = "alerts.tasks.refresh_situations"
 EVALUATE_ALERT_RULES = "alerts.tasks.evaluate_alert_rules"
 DELIVER_NOTIFICATION = "alerts.tasks.deliver_notification"
 DELIVER_NOTIFICATIONS = "alerts.tasks.deliver_notifications"
@@ -33,6 +34,8 @@ QUEUES = (REFRESH_QUEUE, PERIODIC_QUEUE, DELIVERIES_QUEUE)
 # at most 50 × the delivery timeout.
 JOBS = {
     REFRESH_SITUATION: (REFRESH_QUEUE, 120, 150),
+    # After a batch of up to 1,000 records: their situations in one run.
+    REFRESH_SITUATIONS: (REFRESH_QUEUE, 300, 360),
     RECOMPUTE_INTERVALS: (PERIODIC_QUEUE, 900, 960),
     EVALUATE_ALERT_RULES: (PERIODIC_QUEUE, 1200, 1260),
     DELIVER_PENDING_NOTIFICATIONS: (PERIODIC_QUEUE, 240, 300),

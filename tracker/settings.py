@@ -1,15 +1,19 @@
 """Settings, all read from the environment (12-factor).
 
-Development needs nothing: PostgreSQL from a wheel with its data under ``var/postgres/``
-(``tracker/database.py``) and a throw-away secret. Production sets ``DEBUG=false`` and must then
-provide ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
+``DEBUG`` is off unless set. A desk's own machine needs nothing: PostgreSQL from a wheel with its
+data under ``var/postgres/`` (``tracker/database.py``), loopback host names, a secret key made once
+and kept in ``var/secret_key``, and plain http on loopback when ``start_tracker`` asks for it
+(``TRACKER_LOCAL_HTTP``). A deployment names its hosts in ``ALLOWED_HOSTS`` and must then provide
+``SECRET_KEY`` (and ``DATABASE_URL``); it gets https only, secure cookies and HSTS.
 """
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 
 from tracker import database, jobspec, redis_guard
 
@@ -20,12 +24,37 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless set: production is secure by default. A desk running the tracker on its own machine
+# needs nothing either (``start_tracker``: loopback only, plain http, a key kept in var/).
+DEBUG = env.bool("DEBUG", default=False)
 
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else environ.Env.NOTSET)
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=LOOPBACK_HOSTS)
+# Serving only this machine: no host name another machine could reach it by.
+SERVES_LOOPBACK_ONLY = set(ALLOWED_HOSTS) <= {*LOOPBACK_HOSTS, "testserver"}
+
+
+def _local_secret_key() -> str:
+    """The key of a tracker that serves only this machine, made once and kept in
+    ``var/secret_key`` (readable by its owner only), so sessions survive a restart."""
+    path = VAR_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = get_random_secret_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of the tracker made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
+
+
+# A deployment (a host name in ALLOWED_HOSTS) must give its key; on loopback one is kept in var/.
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    _local_secret_key() if DEBUG or SERVES_LOOPBACK_ONLY else env.str("SECRET_KEY")
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -124,9 +153,10 @@ STORAGES = {
     },
 }
 
-# Development (and the tests) serve static files from the apps' folders, read again on each
-# request, so a tree that never ran collectstatic needs no var/static/ (WhiteNoise warned of its
-# absence once per request handler). Production serves the collected, hashed files only.
+# Development (and the tests: tests/conftest.py) serve static files from the apps' folders,
+# read again on each request, so a tree that never ran collectstatic needs no var/static/
+# (WhiteNoise warned of its absence once per request handler). Production, and a desk's
+# start_tracker (it runs collectstatic), serve the collected, hashed files only.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -158,15 +188,21 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 # by activity (``tracker.sessions``); SESSION_COOKIE_AGE bounds a session that has none.
 SESSION_COOKIE_AGE = 8 * 3600
 
-# --- Security: strict by default outside development (``check --deploy`` clean) ---
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# --- Security: strict by default (``check --deploy`` clean) ---
+# ``TRACKER_LOCAL_HTTP``: plain http on this machine. ``start_tracker`` sets it for the processes
+# it starts when it listens on a loopback address (a browser on the desk's machine reaches it at
+# http://127.0.0.1:8000, with no certificate): no redirect to https, cookies sent over http, no
+# HSTS pinning https on localhost. Never set in production (docker-compose does not).
+LOCAL_HTTP = env.bool("TRACKER_LOCAL_HTTP", default=False)
+_HTTPS_ONLY = not (DEBUG or LOCAL_HTTP)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS_ONLY)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS_ONLY)
 # A monitor or load balancer may ask for /health/ over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS_ONLY
+SECURE_HSTS_PRELOAD = _HTTPS_ONLY
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

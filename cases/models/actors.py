@@ -32,7 +32,14 @@ class Actor(TrackedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.parent_id is not None and self.pk is not None and self._is_ancestor_of_parent():
+        # A batch checks every actor's ancestry in one query (``services._actors_in_cycles``).
+        checked = getattr(self, "_ancestry_checked", False)
+        if (
+            not checked
+            and self.parent_id is not None
+            and self.pk is not None
+            and self._is_ancestor_of_parent()
+        ):
             raise ValidationError(
                 {"parent": "An actor cannot be its own parent or the parent of its ancestors."}
             )

@@ -54,6 +54,7 @@ def test_celery_acknowledges_late_and_requeues_work_of_a_dead_worker():
     for name in (
         "alerts.tasks.recompute_intervals",
         "alerts.tasks.refresh_situation",
+        "alerts.tasks.refresh_situations",
         "alerts.tasks.evaluate_alert_rules",
         "alerts.tasks.deliver_notification",
         "alerts.tasks.deliver_notifications",
@@ -293,5 +294,5 @@ def test_every_named_job_is_registered_in_a_process_that_never_imported_the_task
         text=True,
         timeout=120,
     )
-    assert len(names) == 6
+    assert len(names) == 7
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,6 +10,7 @@ import math
 import pytest
 
 from bench import cli, report
+from bench.batch import KINDS
 from tests.conftest import url_of_database
 
 # The server and the feed client are other processes: the data must be committed. The migrations'
@@ -58,6 +59,7 @@ EXPECTED = {
     "feed.client_peak_rss_mb",
     "feed.server_peak_rss_mb",
     "feed.memory_flat",
+    *(f"batch.{kind}.seconds" for kind, _ in KINDS),
 }
 
 
@@ -73,6 +75,7 @@ def test_a_tiny_run_writes_every_figure(tmp_path, capsys):
     assert result["situations"] == 50 and result["indicators"] == 500
     assert figures["rules.alerts"] > 0 and figures["rules.second.new"] == 0
     assert figures["feed.changes"] > 0 and figures["api.rps"] > 0
+    assert figures["batch.size"] == 1000
     assert {row["key"] for row in result["targets"]} == {t.key for t in report.TARGETS}
     printed = capsys.readouterr().out
     assert "MET" in printed and "recompute" in printed

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cases.management.commands.start_tracker import Command as StartTracker
-from cases.management.commands.start_tracker import base_url_for
+from cases.management.commands.start_tracker import base_url_for, local_environment
 from cases.roles import DESK_OFFICER
 from tracker.supervisor import ProcessSpec, Supervisor
 
@@ -86,6 +86,17 @@ def test_login_url_follows_the_address_the_server_listens_on():
     assert base_url_for("127.0.0.1:8000") == "http://127.0.0.1:8000"
     assert base_url_for("8080") == "http://127.0.0.1:8080"
     assert base_url_for("0.0.0.0:9000") == "http://127.0.0.1:9000"
+
+
+def test_plain_http_is_for_loopback_addresses_only():
+    assert local_environment("127.0.0.1:8000") == {"TRACKER_LOCAL_HTTP": "1"}
+    assert local_environment("8000") == {"TRACKER_LOCAL_HTTP": "1"}
+    assert local_environment("[::1]:8000") == {"TRACKER_LOCAL_HTTP": "1"}
+    assert local_environment("localhost:8000") == {"TRACKER_LOCAL_HTTP": "1"}
+    assert local_environment("0.0.0.0:8000") == {}
+    assert local_environment("192.0.2.7:8000") == {}
+    web = next(s for s in StartTracker().process_specs("127.0.0.1:8765") if s.name == "web")
+    assert web.env == {"TRACKER_LOCAL_HTTP": "1"}
 
 
 def test_a_missing_step_stops_start_tracker_with_a_one_line_reason():
@@ -194,8 +205,12 @@ def test_start_tracker_sets_up_a_fresh_database_and_serves_the_login(
     tmp_path: Path, fresh_database_url: str
 ):
     port = _free_port()
+    # A fresh clone's environment: no DEBUG (off by default), no SECRET_KEY (kept in var/), no
+    # ALLOWED_HOSTS; the login below works over plain http on loopback (no https redirect, the
+    # session cookie sent over http).
+    unset = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "TRACKER_LOCAL_HTTP", "SECURE_SSL_REDIRECT"}
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in unset},
         "DATABASE_URL": fresh_database_url,
         "STATIC_ROOT": str(tmp_path / "static"),
         "PYTHONUNBUFFERED": "1",

@@ -5,6 +5,7 @@ Every step is idempotent, so the command is also how the tracker is started agai
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from io import StringIO
 
@@ -45,6 +46,26 @@ def base_url_for(addrport: str) -> str:
     return f"http://{host}:{port}"
 
 
+def is_loopback(addrport: str) -> bool:
+    """Whether ``addrport`` listens on this machine only (127.0.0.0/8, ::1, localhost)."""
+    host = addrport.rpartition(":")[0].strip("[]") or "127.0.0.1"
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def local_environment(addrport: str) -> dict[str, str]:
+    """What the web server is started with. On a loopback address the desk's browser speaks
+    plain http to it (no certificate on 127.0.0.1): ``TRACKER_LOCAL_HTTP`` turns off the https
+    redirect, secure-only cookies and HSTS there (``tracker.settings``). Listening on a network
+    address keeps them on: put it behind TLS (``BEHIND_TLS_PROXY``) and name it in
+    ``ALLOWED_HOSTS``."""
+    return {"TRACKER_LOCAL_HTTP": "1"} if is_loopback(addrport) else {}
+
+
 class Command(BaseCommand):
     help = (
         "Migrate, import the report, load the seed data, create the demo desk-officer login, "
@@ -79,6 +100,7 @@ class Command(BaseCommand):
                 name="web",
                 # No autoreloader: one process per spec, so stopping it stops the server.
                 argv=[sys.executable, manage, "runserver", addrport, "--noreload"],
+                env=local_environment(addrport),
                 cwd=str(settings.BASE_DIR),
             ),
             # One worker per queue (tracker/jobspec.py): a burst of deliveries never delays the
