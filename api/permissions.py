@@ -37,8 +37,11 @@ class ApiPermission(BasePermission):
             return True
         if not writing:
             return True
+        if not hasattr(view, request.method.lower()):
+            return True  # a method the view does not serve: its answer is a 405, not a 403
         model = getattr(view, "write_model", None)
-        actions = getattr(view, "write_actions", {}).get(view.action) or METHOD_ACTIONS.get(
+        action = getattr(view, "action", None)  # a plain API view has none
+        actions = getattr(view, "write_actions", {}).get(action) or METHOD_ACTIONS.get(
             request.method, ()
         )
         return model is not None and user.has_perms(model_perms(model, actions))

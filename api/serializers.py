@@ -72,6 +72,22 @@ class JsonCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class JsonSlugField(serializers.SlugField):
+    """A slug, sent as a string (``0`` was taken for the slug ``"0"``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonURLField(serializers.URLField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictMixin:
     """Reject fields the resource does not have; links to records are ids, never ``""``; a
     boolean is ``true`` or ``false``, a text a string."""
@@ -82,6 +98,8 @@ class StrictMixin:
         models.BooleanField: JsonBooleanField,
         models.CharField: JsonCharField,
         models.TextField: JsonCharField,
+        models.SlugField: JsonSlugField,
+        models.URLField: JsonURLField,
     }
 
     def to_internal_value(self, data):

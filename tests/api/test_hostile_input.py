@@ -138,3 +138,29 @@ def test_an_actor_cannot_be_its_own_parent_or_ancestor(internal_api):
         assert "parent" in response.json()["error"]["fields"]
     top.refresh_from_db()
     assert top.parent is None
+
+
+# Found by the fuzzer signed in as a desk officer (issue 14: the desk officer's run in CI).
+
+
+@pytest.mark.parametrize("path", ["/api/v1/changes/", "/api/v1/situations/", "/api/v1/me/"])
+def test_a_method_no_endpoint_serves_is_a_405_for_a_person_too(internal_api, path):
+    # TRACE reached the permission check, which read a view set's action on a plain view: 500.
+    response = internal_api.generic("TRACE", path)
+    assert response.status_code == 405
+
+
+def test_a_slug_is_a_string_not_a_number(internal_api):
+    body = {
+        "title": "Zero",
+        "slug": 0,
+        "region": "africa",
+        "crisis_type": "political-crisis",
+        "sharing": "red",
+    }
+    response = internal_api.post("/api/v1/situations/", body, format="json")
+    assert response.status_code == 400
+    assert "slug" in response.json()["error"]["fields"]
+    body["slug"] = "zero"
+    created = internal_api.post("/api/v1/situations/", body, format="json")
+    assert created.status_code == 201, created.json()
