@@ -41,6 +41,7 @@ from django.forms import (
 from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.text import capfirst
 from django_countries import countries as all_countries
 from django_countries.fields import CountryField
 from simple_history.admin import SimpleHistoryAdmin
@@ -314,6 +315,13 @@ class TrackedInlineMixin:
     def get_extra(self, request, obj=None, **kwargs) -> int:
         # One blank row on a new parent, none when editing: "Add another" adds rows on demand.
         return 1 if obj is None else 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(self, admin.TabularInline):
+            # A table row's fields have a column heading, not a label: named for screen readers.
+            field.widget.attrs.setdefault("aria-label", capfirst(str(db_field.verbose_name)))
+        return field
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related(*self.autocomplete_fields)

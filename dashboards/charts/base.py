@@ -83,11 +83,13 @@ def _pct(value: float) -> str:
 
 
 def _fluid_svg(height: float, label: str, body: Iterable[str], css: str) -> str:
+    content = "".join(body)
+    # A picture is one image to a screen reader, but one holding links (the timeline's facts link
+    # to their rows) is a group: an image's content may not be interactive.
+    role = "group" if "<a " in content else "img"
     return (
-        f'<svg class="chart-fluid {escape(css)}" width="100%" height="{_n(height)}" role="img" '
-        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
-        + "".join(body)
-        + "</svg>"
+        f'<svg class="chart-fluid {escape(css)}" width="100%" height="{_n(height)}" role="{role}" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">' + content + "</svg>"
     )
 
 
