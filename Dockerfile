@@ -5,6 +5,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 
+# Pango and a font for WeasyPrint, which lays out the situation brief's PDF (dashboards/brief.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 # The whole project (see .dockerignore): every app in INSTALLED_APPS, the report in fixtures/.
 COPY . .

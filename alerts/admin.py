@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -23,6 +24,7 @@ from .models import (
     AlertEvent,
     AlertRule,
     DeliveryAttempt,
+    DeliverySettings,
     DeskAssignment,
     MeasureSettings,
     Notification,
@@ -30,6 +32,7 @@ from .models import (
     UnansweredWarning,
     WebhookSubscription,
 )
+from .services import configuration
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -76,6 +79,23 @@ class MeasureSettingsAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         services.save_measure_settings(obj, by=request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DeliverySettings)
+class DeliverySettingsAdmin(SimpleHistoryAdmin):
+    """How long failing webhooks and e-mails are retried before they become dead letters."""
+
+    list_display = ["__str__", "retry_hours", "max_backoff_minutes", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return not DeliverySettings.objects.exists()
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.save_delivery_settings(obj, by=request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -369,9 +389,47 @@ class DeskAssignmentAdmin(SimpleHistoryAdmin):
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
+    """The signing secret is write-only: the tracker makes it, shows it once — on the page that
+    answers the creation or a rotation, never cached — and no page shows it again, to anyone
+    (whoever reads it can sign alerts in the partner's name)."""
+
     list_display = ["name", "actor", "url", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "url", "actor__name"]
+    fields = ["name", "actor", "url", "is_active", "created_at"]
+    readonly_fields = ["created_at"]
+    actions = ["rotate_secret"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        configuration.save_webhook_subscription(obj, by=request.user, reason="admin")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._show_secrets(request, [obj], "Webhook subscription created")
+
+    @admin.action(
+        description="Rotate the signing secret of the selected subscriptions (shown once)",
+        permissions=["change"],
+    )
+    def rotate_secret(self, request, queryset):
+        rotated = [
+            configuration.rotate_webhook_secret(subscription, by=request.user, reason="admin")
+            for subscription in queryset.order_by("name", "pk")
+        ]
+        return self._show_secrets(request, rotated, "New signing secrets")
+
+    def _show_secrets(self, request, subscriptions, title: str) -> TemplateResponse:
+        response = TemplateResponse(
+            request,
+            "admin/alerts/webhooksubscription/secrets.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": title,
+                "subscriptions": subscriptions,
+            },
+        )
+        add_never_cache_headers(response)  # no-store: no copy in a cache or the history
+        return response
 
 
 class DeliveryAttemptInline(ReadOnlyInline):

@@ -44,6 +44,8 @@ class Channel(models.TextChoices):
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed after every retry"
+    # The dead letter: retried for the whole window (DeliverySettings.retry_hours), kept to be
+    # replayed by the partner (API) or a desk officer (admin).
+    FAILED = "failed", "Dead letter: failed after retrying for the whole window"
     WITHHELD = "withheld", "Withheld: the recipient may not see the situation"
     NO_RECIPIENT = "no-recipient", "Nobody to send to"

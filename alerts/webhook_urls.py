@@ -4,6 +4,7 @@ network (a subscription would otherwise let its author make the tracker call int
 from __future__ import annotations
 
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,7 +17,7 @@ def validate_webhook_url(url: str) -> None:
     """Refuse a URL that is not http(s), or whose host is a loopback, private, link-local or
     otherwise non-public address or a local name — unless ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES``
     (on in development and tests, off by default in production). Names are checked as written;
-    the address a name resolves to at delivery is checked there (issue 16)."""
+    the addresses a name resolves to are checked at each delivery (``private_destination``)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("Use an http:// or https:// address.", code="invalid")
@@ -34,3 +35,30 @@ def validate_webhook_url(url: str) -> None:
             "Webhooks go to a public address, not a loopback, private or link-local one.",
             code="private",
         )
+
+
+def private_destination(url: str) -> str | None:
+    """Why a delivery to ``url`` is refused, or None: at delivery, the addresses its host resolves
+    to now must all be public (a name saved as public may resolve to 127.0.0.1 or a private
+    network; a URL saved before the rule may name one) — unless
+    ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES``. A name that does not resolve is left to the connection
+    to report."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        return "Refused: the webhook URL names no host."
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError):
+        return None
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0].split("%", 1)[0])
+        if not ip.is_global:
+            return (
+                f"Refused: {host} resolves to {ip}, not a public address "
+                f"(WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)."
+            )
+    return None

@@ -37,7 +37,8 @@ def _source(type_: str, clearance: Clearance) -> tuple[Shape, str, QuerySet] | N
     resource = SYNCED.get(type_)
     if resource is None:
         return None
-    return resource.shape, "id", resource.base_queryset(clearance)
+    # Named by the primary key, whatever the model calls it (an interval by its situation).
+    return resource.shape, "pk", resource.base_queryset(clearance)
 
 
 def json_rows(type_: str, ids: list[str], clearance: Clearance) -> list[tuple] | None:

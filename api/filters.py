@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django_countries import countries
 from django_filters.fields import IsoDateTimeField
 
+from alerts.models import SituationInterval
 from cases import choices
 from cases.models import (
     Actor,
@@ -271,3 +272,20 @@ FollowUpFilter = _filterset(
         "due_before": filters.DateFilter(field_name="due_on", lookup_expr="lt"),
     },
 )
+
+
+class IntervalFilter(filters.FilterSet):
+    """The warning-to-action figures: by situation, open or not, changed since."""
+
+    region = situation_filters("situation")["region"]
+    country = situation_filters("situation")["country"]
+    situation = filters.UUIDFilter(field_name="situation_id")
+    is_open = StrictBooleanFilter(field_name="is_open")
+    is_stopped = StrictBooleanFilter(field_name="is_stopped")
+    changed_after = OffsetCheckedIsoDateTimeFilter(
+        field_name="changed_at", lookup_expr="gte", label="Changed at or after (ISO 8601)"
+    )
+
+    class Meta:
+        model = SituationInterval
+        fields: list[str] = []

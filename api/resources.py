@@ -66,6 +66,18 @@ WARNING_FIGURES = Shape(
     Column("notified_until"),
 )
 
+# The figures as a record of their own (``/api/v1/intervals/``, feed type ``interval``): they
+# change when the recompute says so, not when the situation is written, so they carry their own
+# version (an ETag and a feed entry per change) and are named by their situation's id.
+INTERVAL = Shape(
+    SituationInterval,
+    Column("id", source="situation_id", read_only=True),
+    Column("version", read_only=True),
+    Column("changed_at", read_only=True),
+    Column("situation", source="situation_id", read_only=True),
+    *WARNING_FIGURES.fields,
+)
+
 SITUATION = Shape(
     Situation,
     *TRACKED,
@@ -89,7 +101,6 @@ SITUATION = Shape(
     Column("accepts_contributions"),
     Column("summary"),
     Links("citations"),
-    Nested("warning_to_action", read_only=True, shape=WARNING_FIGURES, via="situation"),
 )
 
 INDICATOR = Shape(
@@ -292,6 +303,7 @@ FINDINGS = Resource(
     "review-findings", "review-finding", FINDING, situation_path="review__situation"
 )
 FOLLOW_UPS = Resource("follow-ups", "follow-up", FOLLOW_UP, situation_path="review__situation")
+INTERVALS = Resource("intervals", "interval", INTERVAL, situation_path="situation")
 
 
 SYNCED = {
@@ -306,6 +318,7 @@ SYNCED = {
         REVIEWS,
         FINDINGS,
         FOLLOW_UPS,
+        INTERVALS,
     )
 }
 

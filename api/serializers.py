@@ -143,12 +143,17 @@ class CountriesField(serializers.ListField):
     child = serializers.ChoiceField(choices=list(countries))
 
 
-class WarningFiguresSerializer(serializers.ModelSerializer):
-    """The stored warning-to-action interval (alerts app): bounds in days, open if unanswered."""
+class IntervalSerializer(serializers.ModelSerializer):
+    """A situation's warning-to-action figures, as the recompute stored them (alerts app): bounds
+    in days, open if unanswered, the milestones between. Named by the situation's id; a new
+    version whenever a figure changes."""
+
+    id = serializers.UUIDField(read_only=True, help_text="The situation's id")
+    situation = serializers.UUIDField(read_only=True)
 
     class Meta:
         model = SituationInterval
-        fields = resources.WARNING_FIGURES.names
+        fields = resources.INTERVAL.names
         read_only_fields = fields
 
 
@@ -171,7 +176,6 @@ class SituationSerializer(TrackedSerializer):
         allow_null=True,
         help_text="Issue date of that report (null when not recorded)",
     )
-    warning_to_action = WarningFiguresSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Situation

@@ -21,6 +21,7 @@ router.register("review-findings", views.FindingViewSet, basename="review-findin
 router.register("follow-ups", views.FollowUpViewSet, basename="follow-up")
 router.register("success-elements", views.SuccessElementViewSet, basename="success-element")
 router.register("documents", views.DocumentViewSet, basename="document")
+router.register("intervals", views.IntervalViewSet, basename="interval")
 router.register("alerts", alerts.AlertViewSet, basename="alert")
 router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
 

@@ -50,6 +50,7 @@ from .filters import (
     FindingFilter,
     FollowUpFilter,
     IndicatorFilter,
+    IntervalFilter,
     ReviewFilter,
     SituationFilter,
 )
@@ -191,6 +192,8 @@ class ReadOnlyResourceViewSet(KnownParametersMixin, ClearanceMixin, viewsets.Gen
         "created_at": dt.datetime,
     }
     default_ordering = "-updated_at"
+    # The model field a page's cursor carries as ``id`` (``pk`` where the model has no ``id``).
+    pager_id_field = "id"
 
     def get_queryset(self):
         return self.resource.base_queryset(self.clearance)
@@ -213,7 +216,9 @@ class ReadOnlyResourceViewSet(KnownParametersMixin, ClearanceMixin, viewsets.Gen
     def list(self, request, *args, **kwargs):
         self.reject_unknown_parameters()
         queryset = self.filter_queryset(self.get_queryset())
-        pager = KeysetPagination(request, self.ordering(), self.ordering_fields)
+        pager = KeysetPagination(
+            request, self.ordering(), self.ordering_fields, id_field=self.pager_id_field
+        )
         return pager.response(self.resource.rows(pager.paginate(queryset)))
 
     def _row(self, pk) -> dict | None:
@@ -733,6 +738,23 @@ class FollowUpViewSet(ReadOnlyResourceViewSet):
     filterset_class = FollowUpFilter
     search_fields = ("action", "owner_name")
     ordering_fields = {**ReadOnlyResourceViewSet.ordering_fields, "due_on": dt.date}
+
+
+@_read_schema(s.IntervalSerializer, "warning-to-action figures of situations")
+class IntervalViewSet(ReadOnlyResourceViewSet):
+    """Each situation's warning-to-action interval and milestones (S/2011/552, para. 47), as the
+    recompute stored them, under the situation's sharing level. Read-only: derived from the signs
+    and engagements; its own version, ETag and feed entries (type ``interval``) follow each change
+    of a figure, a day's growth of an open interval included."""
+
+    resource = resources.INTERVALS
+    serializer_class = s.IntervalSerializer
+    filterset_class = IntervalFilter
+    search_fields: tuple[str, ...] = ()
+    filter_backends = [DjangoFilterBackend]
+    ordering_fields = {"changed_at": dt.datetime, "days_max": int}
+    default_ordering = "-changed_at"
+    pager_id_field = "pk"
 
 
 @extend_schema_view(

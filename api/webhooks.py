@@ -4,18 +4,24 @@ A partner sees and changes only its organisation's active subscriptions; desk of
 all. The signing secret is shown once, when the subscription is created or its secret rotated.
 DELETE unsubscribes: the subscription is kept, inactive, with its deliveries' history, and leaves
 the API (a desk officer may switch it on again in the admin).
+
+A delivery that kept failing for the whole retry window (24 hours by default) is a dead letter:
+each subscription tells how many it holds (``dead_letters``), and ``POST …/replay/`` sends them
+again, in the order they were raised, each with a fresh window (issue 16).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from alerts.choices import DeliveryStatus
 from alerts.models import WebhookSubscription
-from alerts.services import configuration
+from alerts.services import configuration, replay_dead_letters
 from alerts.webhook_urls import validate_webhook_url
 from partners.authentication import partner_of
 
@@ -28,11 +34,19 @@ class WebhookSerializer(StrictMixin, serializers.ModelSerializer):
     # 253: a host name's longest (RFC 1035), so a URL the schema allows is never refused for its
     # host's length alone; a partner's endpoint fits.
     url = serializers.URLField(max_length=253)
+    dead_letters = serializers.SerializerMethodField(
+        help_text="Deliveries that failed for the whole retry window; POST …/replay/ sends "
+        "them again"
+    )
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "name", "url", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = ["id", "name", "url", "created_at", "dead_letters"]
+        read_only_fields = ["id", "created_at", "dead_letters"]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_dead_letters(self, subscription: WebhookSubscription) -> int:
+        return subscription.notifications.filter(status=DeliveryStatus.FAILED).count()
 
     def validate_url(self, value: str) -> str:
         try:
@@ -40,6 +54,10 @@ class WebhookSerializer(StrictMixin, serializers.ModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from error
         return value
+
+
+class ReplaySerializer(serializers.Serializer):
+    replayed = serializers.IntegerField(help_text="Dead letters queued again, in order")
 
 
 class WebhookWithSecretSerializer(WebhookSerializer):
@@ -75,6 +93,11 @@ class WebhookWithSecretSerializer(WebhookSerializer):
         request=None,
         responses={200: WebhookWithSecretSerializer, **ERRORS},
     ),
+    replay=extend_schema(
+        summary="Send the dead letters again (in order, each with a fresh retry window)",
+        request=None,
+        responses={202: ReplaySerializer, **ERRORS},
+    ),
 )
 class WebhookViewSet(
     mixins.ListModelMixin,
@@ -84,7 +107,7 @@ class WebhookViewSet(
     permission_classes = [ApiPermission]
     serializer_class = WebhookSerializer
     write_model = WebhookSubscription
-    write_actions = {"rotate_secret": ("change",)}
+    write_actions = {"rotate_secret": ("change",), "replay": ("change",)}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     pagination_class = None
 
@@ -146,3 +169,9 @@ class WebhookViewSet(
             self.get_object(), by=self._by(), reason=self._reason()
         )
         return Response(WebhookWithSecretSerializer(subscription).data)
+
+    @action(detail=True, methods=["post"])
+    def replay(self, request, *args, **kwargs):
+        self._partner_or_refuse()
+        replayed = replay_dead_letters(self.get_object())
+        return Response({"replayed": replayed}, status=status.HTTP_202_ACCEPTED)

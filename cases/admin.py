@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
+    CharField,
     Count,
     F,
     IntegerField,
@@ -23,6 +24,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
 )
 from django.db.models.functions import Coalesce
 from django.forms import (
@@ -33,6 +35,8 @@ from django.forms import (
     ModelMultipleChoiceField,
     Select,
     SelectMultiple,
+    Textarea,
+    TextInput,
 )
 from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
@@ -287,6 +291,14 @@ class RowPreloadingFormSet(BaseInlineFormSet):
         return form
 
 
+# A tabular row's text is one column among several: a box of 40 columns by 10 lines (the
+# admin's default) made a new engagement's assessment row wider than a 1,280-pixel window.
+NARROW_ROW_WIDGETS = {
+    TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 24})},
+    CharField: {"widget": TextInput(attrs={"size": 14})},
+}
+
+
 class TrackedInlineMixin:
     """Inline rows saved through the same services (see ``TrackedAdmin.save_formset``).
 
@@ -453,8 +465,10 @@ class EngagementInline(TrackedInlineMixin, admin.StackedInline):
     autocomplete_fields = ("lead_actor",)
 
 
-class BriefingInline(TrackedInlineMixin, admin.TabularInline):
-    """Decision makers alerted: the notification milestone (S/2011/552, para. 12)."""
+class BriefingInline(TrackedInlineMixin, admin.StackedInline):
+    """Decision makers alerted: the notification milestone (S/2011/552, para. 12). Stacked: its
+    five fields (an autocomplete and a summary among them) made a row wider than a 1,280-pixel
+    window beside the admin's navigation."""
 
     model = Briefing
     fields = ("kind", "briefed_on", "briefed_precision", "recipient", "summary")
@@ -658,6 +672,7 @@ class ActorAdmin(TrackedAdmin):
 
 
 class EngagementPartnerInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = EngagementPartner
     fields = ("actor", "role")
     autocomplete_fields = ("actor",)
@@ -665,6 +680,7 @@ class EngagementPartnerInline(TrackedInlineMixin, admin.TabularInline):
 
 
 class AssessmentInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = Assessment
     fields = ("element", "rating", "evidence", "assessed_by")
     readonly_fields = ("assessed_by",)
@@ -809,13 +825,16 @@ class BriefingAdmin(TrackedAdmin):
 
 
 class ReviewFindingInline(TrackedInlineMixin, admin.TabularInline):
+    formfield_overrides = NARROW_ROW_WIDGETS
     model = ReviewFinding
     fields = ("kind", "element", "text")
     cached_choice_fields = ("element",)
     show_change_link = False
 
 
-class FollowUpActionInline(TrackedInlineMixin, admin.TabularInline):
+class FollowUpActionInline(TrackedInlineMixin, admin.StackedInline):
+    """Stacked: six fields, two of them dates with their calendar, do not fit a row."""
+
     model = FollowUpAction
     fields = ("action", "owner", "owner_name", "due_on", "status", "done_on")
     autocomplete_fields = ("owner",)

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
@@ -210,6 +210,7 @@ def save_engagement(
     of the situation it left (its history keeps them); given with such links, the move is refused
     (``responds_to``: signs of its own situation only).
     """
+    answered_before = _answered_signs(engagement)
     if responds_to is not None:
         responds_to = list(responds_to)
         _check_answers(engagement, responds_to)
@@ -218,6 +219,7 @@ def save_engagement(
         left_behind = engagement.responds_to.exclude(situation_id=engagement.situation_id)
         if left_behind.exists():
             engagement.responds_to.remove(*left_behind)  # a history entry of its own
+    _answers_changed(answered_before ^ _answered_signs(engagement))
     feed.record_change(
         RecordType.ENGAGEMENT,
         engagement.pk,
@@ -226,6 +228,27 @@ def save_engagement(
     )
     _queue_refresh(engagement.situation_id, engagement.stored_before_save.get("situation_id"))
     return engagement
+
+
+def _answered_signs(engagement: Engagement) -> set:
+    """The signs an engagement is linked to as their answer (none before its first save)."""
+    if engagement._state.adding:
+        return set()
+    return set(engagement.responds_to.values_list("pk", flat=True))
+
+
+def _answers_changed(indicator_ids: Iterable[Any]) -> None:
+    """A sign shows the engagements linked to it (``answered_by``): when they change, so does the
+    sign as partners read it — a new version and a feed entry. The link itself is kept in the
+    engagement's history."""
+    ids = sorted(set(indicator_ids))
+    if not ids:
+        return
+    signs = WarningIndicator.objects.filter(pk__in=ids).order_by("pk")
+    list(signs.select_for_update().values_list("pk", flat=True))  # in key order
+    signs.update(version=F("version") + 1, updated_at=timezone.now())
+    for pk, version, situation_id in signs.values_list("pk", "version", "situation_id"):
+        feed.record_change(RecordType.INDICATOR, pk, version=version, situation_id=situation_id)
 
 
 def _record_engagement(engagement_id: Any) -> None:
@@ -349,6 +372,7 @@ def delete_record(record: TrackedModel, *, by: Any | None = None) -> None:
     tells partners of every published record gone."""
     _set_author(record, by)
     situation_id = _situation_of(record)
+    answered = _answered_signs(record) if isinstance(record, Engagement) else set()
     # What ``Model.delete()`` does, kept in hand to learn every row the delete takes with it.
     collector = Collector(using=router.db_for_write(type(record), instance=record), origin=record)
     collector.collect([record])
@@ -359,6 +383,7 @@ def delete_record(record: TrackedModel, *, by: Any | None = None) -> None:
     collector.delete()
     for model, rows in gone:
         feed.record_deleted(model, rows)
+    _answers_changed(answered)  # the signs it answered, if they stay
     if isinstance(record, EngagementPartner):
         _record_engagement(record.engagement_id)
     _queue_refresh(situation_id)

@@ -11,6 +11,11 @@ urlpatterns = [
     path("situations/", views.SituationListView.as_view(), name="situations"),
     path("situations/<slug:slug>/", views.SituationView.as_view(), name="situation"),
     path(
+        "situations/<slug:slug>/brief.pdf",
+        views.SituationBriefView.as_view(),
+        name="situation-brief",
+    ),
+    path(
         "situations/<slug:slug>/export/<slug:table>.csv",
         views.SituationExportView.as_view(),
         name="situation-export",

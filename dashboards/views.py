@@ -9,7 +9,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -21,7 +24,7 @@ from cases.models import Paragraph
 from cases.sharing import restrict_to_clearance
 from partners.clearance import clearance_for_user, works_in_admin_only
 
-from . import pages
+from . import brief, pages
 from .filters import AlertFilters, ElementFilters, SituationFilters, bind, querystring
 from .selectors import situation as situation_selectors
 from .tables import csv_response
@@ -124,6 +127,32 @@ class SituationView(DashboardView):
             if may_edit
             else "",
         }
+
+
+class SituationBriefView(LoginRequiredMixin, View):
+    """The situation page as a printable brief (PDF, A4), built from the same page context under
+    the same clearance: a situation the viewer may not see answers 404, like the page. Without
+    the renderer's system libraries it answers 503 saying what to install."""
+
+    login_url = LOGIN_URL
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        context = pages.situation_page(clearance_for_user(request.user), slug)
+        page_url = request.build_absolute_uri(reverse("dashboards:situation", args=[slug]))
+        html = render_to_string(
+            "dashboards/brief.html",
+            {**context, "generated_at": timezone.now(), "page_url": page_url},
+            request=request,
+        )
+        try:
+            pdf = brief.render_pdf(html, base_url=page_url)
+        except brief.RendererUnavailable as error:
+            return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{slug}-brief.pdf"'
+        # A labelled document (TLP): the reader's browser may keep it, no shared cache may.
+        patch_cache_control(response, private=True)
+        return response
 
 
 class ElementsView(DashboardView):

@@ -19,3 +19,5 @@ class RecordType(models.TextChoices):
     REVIEW = "review", "Early action review"
     FINDING = "review-finding", "Review finding"
     FOLLOW_UP = "follow-up", "Follow-up action"
+    # Derived by the jobs, not written by anyone: a situation's warning-to-action figures.
+    INTERVAL = "interval", "Warning-to-action interval"

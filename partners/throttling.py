@@ -8,7 +8,9 @@ double-counted, and a request costs one small round trip whatever the rate (DRF'
 rewrites a list of every request's time in the window). ``Retry-After`` is the time left in the
 window. A client may send up to twice the rate across a window boundary; the rate is a guard
 against floods, not a quota. If the cache cannot be reached the request is let through (and
-logged): the guard must not take the API down with it.
+logged): the guard must not take the API down with it. A hung cache is asked with a short
+timeout, and after a failure not asked again for a few seconds (``tracker.redis_guard.CACHE``, a
+circuit breaker), so a read costs no more than it would without the guard.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import math
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
+
+from tracker import redis_guard
 
 from .authentication import PartnerPrincipal
 
@@ -56,7 +60,9 @@ class ApiRateThrottle(SimpleRateThrottle):
         self.window_end = (window + 1) * self.duration
         key = f"{ident}:{window}"
         try:
-            count = self._count(key)
+            count = redis_guard.CACHE.call(self._count, key)
+        except redis_guard.Open:  # it failed moments ago: do not wait on it again yet
+            return True
         except Exception:  # the cache is down: serve rather than fail every request
             logger.warning("API throttle: the cache is unreachable; request let through")
             return True

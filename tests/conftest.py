@@ -43,3 +43,25 @@ def redis_url() -> str:
     except redis.RedisError as error:
         pytest.skip(f"{REDIS_HINT} (REDIS_URL={url} does not answer: {error})")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _redis_breakers_closed():
+    """Each test starts with Redis trusted again: a breaker one test opened (a hung or stopped
+    Redis, tracker/redis_guard.py) would otherwise skip the next test's publishes."""
+    from tracker import jobs, redis_guard
+
+    redis_guard.reset()
+    jobs._missed.clear()
+    yield
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own on a port of 6391–6399 (``tests/redis_server.py``), to
+    hang, stop or fill; stopped afterwards."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import task_prerun
+from django.db import connection
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
@@ -30,3 +32,28 @@ def create_broker_folders(sender: Celery, **kwargs) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+# Seconds between PostgreSQL's checks that the worker behind a running statement is still there.
+CLIENT_CHECK_SECONDS = 2
+
+
+def statement_limits_sql(time_limit: float | None) -> str:
+    """The session settings a task's connection runs under: no statement outlives the task's
+    hard time limit, and PostgreSQL cancels a statement whose worker died (a killed worker's
+    recompute held its locks 26 s after it; issue 16)."""
+    milliseconds = int((time_limit or 0) * 1000)  # 0: no limit
+    return (
+        f"SET statement_timeout = {milliseconds}; "
+        f"SET client_connection_check_interval = '{CLIENT_CHECK_SECONDS}s'"
+    )
+
+
+@task_prerun.connect
+def bound_the_task_statements(sender=None, task=None, **kwargs) -> None:
+    """Run by the worker before each task (never in eager mode: the caller's connection is not
+    the worker's)."""
+    if task is None or task.request.is_eager:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(statement_limits_sql(task.time_limit))

@@ -13,36 +13,70 @@ only strings, so ``tracker`` still knows no domain app.
 from __future__ import annotations
 
 import logging
+import threading
 from functools import partial
 
 from celery import current_app
 from django.db import transaction
 
+from . import redis_guard
+from .jobspec import (  # noqa: F401 (the names, re-exported: callers say jobs.REFRESH_SITUATION)
+    CATCH_UP,
+    DELIVER_NOTIFICATION,
+    DELIVER_NOTIFICATIONS,
+    DELIVER_PENDING_NOTIFICATIONS,
+    EVALUATE_ALERT_RULES,
+    RECOMPUTE_INTERVALS,
+    REFRESH_SITUATION,
+)
+
 logger = logging.getLogger(__name__)
 
-RECOMPUTE_INTERVALS = "alerts.tasks.recompute_intervals"
-REFRESH_SITUATION = "alerts.tasks.refresh_situation"
-EVALUATE_ALERT_RULES = "alerts.tasks.evaluate_alert_rules"
-DELIVER_NOTIFICATION = "alerts.tasks.deliver_notification"
-DELIVER_NOTIFICATIONS = "alerts.tasks.deliver_notifications"
-DELIVER_PENDING_NOTIFICATIONS = "alerts.tasks.deliver_pending_notifications"
+# Set when this process could not queue a job; the next successful publish queues the catch-up.
+_missed = threading.Event()
+_last_error = ["no error"]  # the broker's last failure in this process, told while skipping it
+
+
+def _publish(job: str, args: tuple, options: dict) -> None:
+    # No publish retries: a user is waiting on this request; the periodic job is the retry.
+    current_app.tasks[job].apply_async(args=args, retry=False, **options)
 
 
 def enqueue(job: str, *args, countdown: float | None = None) -> bool:
     """Send the job named ``job`` to the broker; if the broker is unreachable, log it and carry on.
 
-    The periodic jobs catch up with whatever was not queued (intervals are recomputed for
-    situations changed since the last run; pending notifications are swept up).
+    Bounded: the broker's sockets time out quickly (``tracker.redis_guard``), and after a failure
+    this process does not ask again for a few seconds (a circuit breaker) — a hung Redis costs a
+    write at most one short timeout. Nothing is lost: the periodic jobs catch up with whatever was
+    not queued (intervals are recomputed for situations changed since the last run, the rules
+    evaluated after them, pending notifications swept up), and the first job this process queues
+    once the broker answers again is followed by that catch-up (``CATCH_UP``).
     """
+    options = {"countdown": countdown} if countdown is not None else {}
     try:
-        # No publish retries: a user is waiting on this request; the periodic job is the retry.
-        options = {"countdown": countdown} if countdown is not None else {}
-        current_app.tasks[job].apply_async(args=args, retry=False, **options)
-    except Exception:  # kombu.OperationalError, OSError, redis errors… — whatever the transport
+        redis_guard.BROKER.call(_publish, job, args, options)
+    except redis_guard.Open:
+        _missed.set()
+        logger.warning(
+            "Could not queue %s%r: the broker failed moments ago (%s); the periodic job will "
+            "catch up.",
+            job,
+            args,
+            _last_error[0],
+        )
+        return False
+    except Exception as error:  # kombu.OperationalError, OSError, redis errors… — any transport
+        _missed.set()
+        _last_error[0] = f"{type(error).__name__}: {error}"
         logger.warning(
             "Could not queue %s%r; the periodic job will catch up.", job, args, exc_info=True
         )
         return False
+    if _missed.is_set():
+        _missed.clear()
+        for catch_up in CATCH_UP:
+            if catch_up != job:
+                enqueue(catch_up)
     return True
 
 

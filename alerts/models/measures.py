@@ -216,6 +216,9 @@ class SituationInterval(IntervalFields):
     changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the recompute last changed these figures"
     )
+    # The figures are shown over the API as a record of their own (``/api/v1/intervals/``):
+    # every change the recompute makes counts the version on and is told in the change feed.
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     class Meta:
         verbose_name = "warning-to-action interval"
@@ -223,7 +226,9 @@ class SituationInterval(IntervalFields):
         indexes = [
             models.Index(
                 fields=["measured_to"], condition=models.Q(is_open=True), name="situation_open_idx"
-            )
+            ),
+            # The rows a run changed, told in the change feed at its end.
+            models.Index(fields=["changed_at"], name="situation_interval_changed_idx"),
         ]
 
     def __str__(self) -> str:

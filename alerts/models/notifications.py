@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -67,6 +68,44 @@ class WebhookSubscription(models.Model):
         return f"{self.name} ({self.url})"
 
 
+class DeliverySettings(models.Model):
+    """The one row of settings for delivering notifications, editable in the admin."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    retry_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="A webhook or e-mail that keeps failing is retried for this many hours from "
+        "its first attempt, then kept as a dead letter (status Failed), which the partner "
+        "can replay over the API (POST /api/v1/webhooks/<id>/replay/) and a desk officer in "
+        "the admin.",
+    )
+    max_backoff_minutes = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="The wait between retries doubles from ALERTS_DELIVERY_BACKOFF_SECONDS up to "
+        "this many minutes.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "delivery settings"
+        verbose_name_plural = "delivery settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="delivery_settings_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return f"Retry failed deliveries for {self.retry_hours} hours"
+
+    @classmethod
+    def load(cls) -> DeliverySettings:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
 class Notification(models.Model):
     """One message about one episode of an alert to one target; created once, delivered by a
     task that retries with exponential backoff."""
@@ -99,6 +138,12 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     series_started_after = models.PositiveIntegerField(
         default=0, help_text="Attempts made before the current series of retries (admin retry)"
+    )
+    series_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the current series of retries began (a replay starts a new one); empty: "
+        "at the notification's creation",
     )
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,13 @@ from django.db import transaction
 
 from tracker import jobs
 
-from ..models import AlertRule, IntervalFigure, MeasureSettings, WebhookSubscription
+from ..models import (
+    AlertRule,
+    DeliverySettings,
+    IntervalFigure,
+    MeasureSettings,
+    WebhookSubscription,
+)
 from ..models.notifications import new_secret
 
 
@@ -34,6 +40,17 @@ def save_measure_settings(settings: MeasureSettings, *, by: Any | None = None) -
     IntervalFigure.objects.all().delete()
     jobs.enqueue_once_on_commit(jobs.RECOMPUTE_INTERVALS, True)
     jobs.enqueue_once_on_commit(jobs.EVALUATE_ALERT_RULES)
+    return settings
+
+
+@transaction.atomic
+def save_delivery_settings(
+    settings: DeliverySettings, *, by: Any | None = None
+) -> DeliverySettings:
+    """How long failing deliveries are retried: read by each attempt, nothing to recompute."""
+    settings.full_clean()
+    _with_author(settings, by)
+    settings.save()
     return settings
 
 

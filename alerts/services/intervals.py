@@ -73,6 +73,8 @@ from django.utils import timezone
 from cases.choices import CLOCK_STOPPING_STATUSES
 from cases.dates import PeriodEnd, period_end_sql
 from cases.models import Briefing, Document, Engagement, Situation, WarningIndicator
+from feed.bulk import record_children
+from feed.choices import RecordType
 
 from ..models import MeasureSettings, SituationInterval, UnansweredWarning
 from . import milestones, summary
@@ -81,7 +83,6 @@ from .sql import (
     IsDistinctFrom,
     compile_inner,
     quote,
-    upsert_from_sql,
     upsert_statement,
 )
 
@@ -290,25 +291,23 @@ def _sync_unanswered_warnings(scope) -> tuple[int, int]:
 # stops at the status date of a closed or de-escalated situation, or at the issue date of the
 # report it is measured as of (the earlier of the two); an open interval is measured to it.
 _SITUATION_ROWS_PG = """
-WITH signs AS MATERIALIZED (
-    SELECT w.id, w.situation_id, w.observed_on, {w_until} AS w_until,
-           EXISTS (SELECT 1 FROM {links} l WHERE l.warningindicator_id = w.id) AS linked,
-           w.reported_on, CASE WHEN w.reported_on IS NOT NULL THEN {r_until} END AS r_until,
-           (w.created_at AT TIME ZONE %(tz)s)::date AS logged_on
-    FROM {indicators} w
-    WHERE w.severity >= %(threshold)s {scope}
-), warned AS (
-    SELECT situation_id, min(observed_on) AS w_from, min(w_until) AS w_until,
-           min(observed_on) FILTER (WHERE NOT linked) AS unlinked_from,
+WITH warned AS (
+    SELECT w.situation_id, min(w.observed_on) AS w_from, min({w_until}) AS w_until,
+           min(w.observed_on) FILTER (WHERE NOT EXISTS (
+               SELECT 1 FROM {links} l WHERE l.warningindicator_id = w.id)) AS unlinked_from,
            -- Detection: a sign reached the desk on its report date, else (logged by a desk
            -- officer) the day it was logged. Seeded from a report, a sign without a report
            -- date reached it on a day not known, no earlier than the day it was observed.
-           min(coalesce(reported_on, logged_on)) AS d_from_logged,
-           min(coalesce(r_until, logged_on)) AS d_until_logged,
-           min(coalesce(reported_on, observed_on)) AS d_from_seeded,
-           min(r_until) AS d_until_seeded
-    FROM signs
-    GROUP BY situation_id
+           -- (The day of the earliest logging, taken once per situation rather than per sign.)
+           least(min(w.reported_on), (min(w.created_at) FILTER (WHERE w.reported_on IS NULL)
+                                      AT TIME ZONE %(tz)s)::date) AS d_from_logged,
+           least(min({r_until}), (min(w.created_at) FILTER (WHERE w.reported_on IS NULL)
+                                  AT TIME ZONE %(tz)s)::date) AS d_until_logged,
+           min(coalesce(w.reported_on, w.observed_on)) AS d_from_seeded,
+           min({r_until}) AS d_until_seeded
+    FROM {indicators} w
+    WHERE w.severity >= %(threshold)s {scope}
+    GROUP BY w.situation_id
 ), notified AS (
     -- Notification: the first briefing of a decision maker not over before the first warning.
     SELECT b.situation_id, min(b.briefed_on) AS n_from, min({b_until}) AS n_until
@@ -316,10 +315,13 @@ WITH signs AS MATERIALIZED (
     WHERE {b_until} >= warned.w_from
     GROUP BY b.situation_id
 ), answers AS (
-    SELECT signs.situation_id, e.started_on, {e_until} AS until
-    FROM signs JOIN {links} l ON l.warningindicator_id = signs.id
+    -- An engagement linked to a sign at the threshold (few: read from the links)...
+    SELECT w.situation_id, e.started_on, {e_until} AS until
+    FROM {links} l JOIN {indicators} w ON w.id = l.warningindicator_id
     JOIN {engagements} e ON e.id = l.engagement_id
+    WHERE w.severity >= %(threshold)s {scope}
     UNION ALL
+    -- ... or, for the signs without links, a dated one not ended before the earliest of them.
     SELECT warned.situation_id, e.started_on, {e_until}
     FROM warned JOIN {engagements} e ON e.situation_id = warned.situation_id
     WHERE e.started_on IS NOT NULL AND warned.unlinked_from IS NOT NULL
@@ -327,22 +329,24 @@ WITH signs AS MATERIALIZED (
 ), acted AS (
     SELECT situation_id, min(started_on) AS a_from, min(until) AS a_until
     FROM answers GROUP BY situation_id
-), clock AS (
+), measured AS (
+    -- The clock stops at a closing status's date or the issue date of the report the
+    -- situation is measured as of (the earlier); a running clock is measured to today.
     SELECT s.id AS situation_id, s.as_of_id IS NOT NULL AS seeded,
            (s.status = ANY(%(stopping)s) OR d.issued_on IS NOT NULL) AS stopped,
-           least(CASE WHEN s.status = ANY(%(stopping)s) THEN {status_until} END, d.issued_on)
-               AS stop_until,
-           least(CASE WHEN s.status = ANY(%(stopping)s) THEN s.status_on END, d.issued_on)
-               AS stop_from
+           c.stop_until, c.stop_from,
+           least(coalesce(c.stop_from, %(today)s::date), %(today)s::date) AS m_from,
+           least(coalesce(c.stop_until, %(today)s::date), %(today)s::date) AS m_until
     FROM {situations} s LEFT JOIN {documents} d ON d.id = s.as_of_id
+    CROSS JOIN LATERAL (
+        SELECT least(CASE WHEN s.status = ANY(%(stopping)s) THEN {status_until} END,
+                     d.issued_on) AS stop_until,
+               least(CASE WHEN s.status = ANY(%(stopping)s) THEN s.status_on END,
+                     d.issued_on) AS stop_from
+    ) c
     {situation_scope}
-), measured AS (
-    SELECT situation_id, seeded, stopped, stop_until, stop_from,
-           least(coalesce(stop_from, %(today)s::date), %(today)s::date) AS m_from,
-           least(coalesce(stop_until, %(today)s::date), %(today)s::date) AS m_until
-    FROM clock
 )
-SELECT s.id AS out_situation, %(threshold)s::smallint AS out_threshold_severity,
+SELECT m.situation_id AS out_situation, %(threshold)s::smallint AS out_threshold_severity,
        w.w_from AS out_warning_from, w.w_until AS out_warning_until,
        a.a_from AS out_action_from, a.a_until AS out_action_until,
        CASE WHEN w.w_from IS NULL THEN NULL
@@ -367,12 +371,10 @@ SELECT s.id AS out_situation, %(threshold)s::smallint AS out_threshold_severity,
        CASE WHEN m.seeded THEN w.d_until_seeded ELSE w.d_until_logged END AS out_detected_until,
        n.n_from AS out_notified_from, n.n_until AS out_notified_until,
        %(started)s::timestamptz AS out_changed_at
-FROM {situations} s
-JOIN measured m ON m.situation_id = s.id
-LEFT JOIN warned w ON w.situation_id = s.id
-LEFT JOIN acted a ON a.situation_id = s.id
-LEFT JOIN notified n ON n.situation_id = s.id
-{situation_scope}
+FROM measured m
+LEFT JOIN warned w ON w.situation_id = m.situation_id
+LEFT JOIN acted a ON a.situation_id = m.situation_id
+LEFT JOIN notified n ON n.situation_id = m.situation_id
 """
 
 SITUATION_COLUMNS = [
@@ -426,15 +428,18 @@ def _upsert_situation_intervals(scope, threshold: int, today: dt.date, started: 
         scope=scope_sql,
         situation_scope=situation_scope,
     )
-    return upsert_from_sql(
+    statement = upsert_statement(
         SituationInterval,
         sql,
-        params,
         SITUATION_COLUMNS,
         conflict=["situation"],
         stamp=["changed_at"],
         few=scope is not None,
+        versioned=True,
     )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
 
 
 # Past this many situation rows written by a full run, their links are found set-based over every
@@ -463,7 +468,8 @@ WITH warning AS (
     LEFT JOIN action ON action.situation_id = si.situation_id
 )
 UPDATE {intervals} si
-SET first_warning_id = link.first_warning_id, first_action_id = link.first_action_id
+SET first_warning_id = link.first_warning_id, first_action_id = link.first_action_id,
+    version = si.version + 1, changed_at = %(started)s
 FROM link
 WHERE si.situation_id = link.situation_id
   AND (si.first_warning_id IS DISTINCT FROM link.first_warning_id
@@ -471,7 +477,7 @@ WHERE si.situation_id = link.situation_id
 """
 
 
-def _link_all_pg(threshold: int) -> int:
+def _link_all_pg(threshold: int, started: dt.datetime) -> int:
     """Every situation row's links, set-based (PostgreSQL): for a run that wrote most rows."""
     sql = _LINK_ALL_PG.format(
         intervals=quote(SituationInterval._meta.db_table),
@@ -483,7 +489,7 @@ def _link_all_pg(threshold: int) -> int:
         links=quote(Links._meta.db_table),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"threshold": threshold})
+        cursor.execute(sql, {"threshold": threshold, "started": started})
         return cursor.rowcount
 
 
@@ -498,7 +504,7 @@ def _link_first_warning_and_action(
     than ``LINK_ALL_FROM`` rows (the first run), every row is looked at set-based instead.
     """
     if scope is None and written > LINK_ALL_FROM:
-        return _link_all_pg(threshold)
+        return _link_all_pg(threshold, started)
     first_warning = (
         WarningIndicator.objects.filter(
             situation_id=OuterRef("situation_id"),
@@ -537,18 +543,24 @@ def _link_first_warning_and_action(
         | IsDistinctFrom(F("first_action_id"), Subquery(first_action))
     )
     return rows.update(
-        first_warning_id=Subquery(first_warning), first_action_id=Subquery(first_action)
+        first_warning_id=Subquery(first_warning),
+        first_action_id=Subquery(first_action),
+        version=F("version") + 1,
+        changed_at=Value(started),
     )
 
 
-def _advance_open_intervals(today: dt.date) -> int:
+def _advance_open_intervals(today: dt.date, started: dt.datetime) -> int:
     """Open situation intervals grow by a day every day; only those rows are rewritten (not a
-    stopped clock's: measured to its stop; one stopped at an unknown date is measured to today)."""
+    stopped clock's: measured to its stop; one stopped at an unknown date is measured to today),
+    each a new version of the record partners read."""
     rows = SituationInterval.objects.filter(is_open=True, measured_to__lt=today)
     return rows.filter(stopped_on__isnull=True).update(
         days_min=Greatest(DaysBetween(_today_value(today), F("warning_until")), Value(0)),
         days_max=Greatest(DaysBetween(_today_value(today), F("warning_from")), Value(0)),
         measured_to=_today_value(today),
+        version=F("version") + 1,
+        changed_at=Value(started),
     )
 
 
@@ -633,20 +645,37 @@ def recompute_intervals(
             cursor.execute(
                 "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
                 + ("; SET LOCAL random_page_cost = 1.1" if scope is not None else "")
+                # Over every situation, the situation statement's joins are best hashed: the
+                # planner cannot count the rows of a CTE (it guesses 200) and would look up
+                # each situation's engagements by index, 100k lookups at the large scale. The
+                # statements after it plan well as they are (slower without nested loops).
+                + ("; SET LOCAL enable_nestloop = off" if scope is None else "")
                 # One run at a time: the next one reads what this one committed.
                 + f"; {summary.LOCK}"
             )
-        indicator_rows = situation_rows = 0
+        indicator_rows = situation_rows = linked = 0
         if scope is None or scope:  # an incremental run may find nothing changed
-            indicator_rows, deleted = _sync_unanswered_warnings(scope)
             situation_rows = _upsert_situation_intervals(scope, threshold, today, started)
+            if scope is None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL enable_nestloop = on")
+            indicator_rows, deleted = _sync_unanswered_warnings(scope)
             if mode == "full":
                 deleted += _delete_orphans(SituationInterval, Situation, pk="situation_id")
-            _link_first_warning_and_action(
+            linked = _link_first_warning_and_action(
                 scope if mode != "full" else None, threshold, started, situation_rows
             )
         if mode == "incremental":  # a full run measured every open interval to today already
-            advanced = _advance_open_intervals(today)
+            advanced = _advance_open_intervals(today, started)
+        if situation_rows or linked or advanced:
+            # Partners read the figures as a record: each row this run changed is a new
+            # version, told in the change feed (a few statements whatever their number).
+            record_children(
+                RecordType.INTERVAL,
+                SituationInterval.objects.filter(changed_at=started),
+                id_field="situation_id",
+                situation_field="situation_id",
+            )
         # The dashboard overview's figures, kept beside the intervals they are made of; in the
         # same statement, a periodic run's watermark (a plain UPDATE: bookkeeping, not a settings
         # change for history).

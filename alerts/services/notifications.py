@@ -5,6 +5,13 @@ transaction as the alert), messages second (a Celery task per row, after commit,
 exponential backoff). A dead webhook target therefore never loses or holds up an alert: the alert
 is committed before anyone is called, each target has its own row, and every attempt is logged.
 
+No webhook is lost to a long outage (issue 16): a failing delivery is retried with capped
+exponential backoff for ``DeliverySettings.retry_hours`` (24 by default, admin-editable) from its
+first attempt, then kept as a dead letter (``failed``) that the partner replays over the API
+(``replay_dead_letters``). A subscription's webhooks go out in the order they were raised: one
+waits while an earlier one of its subscription is pending, and each delivered or dead-lettered
+one queues the next.
+
 Traffic Light Protocol: a partner's webhook only carries alerts on situations its organisation may
 see (``cases.sharing.restrict_to_clearance``), checked when the row is created and again just before
 sending; e-mail goes only to the staff a situation is visible to.
@@ -19,13 +26,24 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import BooleanField, Case, DateTimeField, F, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +56,14 @@ from tracker import jobs
 
 from .. import signing
 from ..choices import ACTIVE_STATUSES, AlertStatus, Channel, DeliveryStatus
-from ..models import Alert, DeliveryAttempt, Notification, WebhookSubscription
+from ..models import (
+    Alert,
+    DeliveryAttempt,
+    DeliverySettings,
+    Notification,
+    WebhookSubscription,
+)
+from ..webhook_urls import private_destination
 from .sql import insert_from_queryset
 
 logger = logging.getLogger(__name__)
@@ -47,13 +72,17 @@ EMAIL_TARGET = "email"
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "ALERTS_DELIVERY_MAX_ATTEMPTS", 6))
+    """A cap on the attempts of a series besides the window; 0 (the default): none."""
+    return int(getattr(settings, "ALERTS_DELIVERY_MAX_ATTEMPTS", 0) or 0)
 
 
-def backoff_seconds(attempt: int) -> float:
-    """Wait before retry number ``attempt`` + 1: base · 2^(attempt − 1), capped at an hour."""
+def backoff_seconds(attempt: int, cap_seconds: float | None = None) -> float:
+    """Wait before retry number ``attempt`` + 1: base · 2^(attempt − 1), capped at
+    ``DeliverySettings.max_backoff_minutes`` (an hour by default)."""
     base = float(getattr(settings, "ALERTS_DELIVERY_BACKOFF_SECONDS", 30))
-    return min(base * 2 ** (attempt - 1), 3600.0)
+    if cap_seconds is None:
+        cap_seconds = DeliverySettings.load().max_backoff_minutes * 60.0
+    return min(base * 2 ** min(attempt - 1, 60), cap_seconds)
 
 
 def _webhook_target(subscription_id: int) -> str:
@@ -137,14 +166,37 @@ def send_after_commit(notification_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
+def _earlier_pending(notification: Notification) -> Q:
+    """Pending webhooks of ``notification``'s subscription raised before it."""
+    return Q(
+        subscription_id=notification.subscription_id,
+        status=DeliveryStatus.PENDING,
+    ) & (
+        Q(created_at__lt=notification.created_at)
+        | Q(created_at=notification.created_at, pk__lt=notification.pk)
+    )
+
+
 def due_notifications(now: dt.datetime | None = None, *, grace: dt.timedelta | None = None):
     """Pending notifications whose delivery task seems lost (the broker was down when it was
-    queued, or a retry never came): the periodic sweep queues them again."""
+    queued, or a retry never came, or a retry too far off to wait in the broker): the periodic
+    sweep queues them again. Of a subscription's webhooks only the first pending one: the others
+    follow it, in order."""
     now = now or timezone.now()
     late = now - (grace if grace is not None else dt.timedelta(minutes=5))
-    return Notification.objects.filter(
-        Q(next_attempt_at__isnull=True, created_at__lt=late) | Q(next_attempt_at__lt=late),
-        status=DeliveryStatus.PENDING,
+    earlier = Notification.objects.filter(
+        subscription_id=OuterRef("subscription_id"), status=DeliveryStatus.PENDING
+    ).filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    return (
+        Notification.objects.filter(
+            Q(next_attempt_at__isnull=True, created_at__lt=late) | Q(next_attempt_at__lt=late),
+            status=DeliveryStatus.PENDING,
+        )
+        .exclude(Q(channel=Channel.WEBHOOK) & Exists(earlier))
+        .order_by("created_at", "pk")
     )
 
 
@@ -299,10 +351,14 @@ _opener = urllib.request.build_opener(_NoRedirects)
 class DeliveryOutcome:
     status: str
     retry_in: float | None = None  # seconds until the next attempt, if one is due
+    subscription_id: int | None = None  # a webhook's subscription
 
 
 def _post_webhook(notification: Notification, now: dt.datetime) -> tuple[int | None, str]:
     subscription = notification.subscription
+    refused = private_destination(subscription.url)
+    if refused:
+        return None, refused
     body = json.dumps(webhook_payload(notification, now), sort_keys=True).encode()
     timestamp = int(now.timestamp())
     request = urllib.request.Request(
@@ -354,10 +410,40 @@ def _finish(notification: Notification, status: str, error: str = "") -> Deliver
     return DeliveryOutcome(status)
 
 
-def deliver(notification_id: int) -> DeliveryOutcome:
+def queue_next_webhook(subscription_id: int) -> None:
+    """Queue the first pending webhook of the subscription (the one after a delivered or dead
+    one), after commit — unless it waits for a retry of its own (its task will come)."""
+    head = (
+        Notification.objects.filter(subscription_id=subscription_id, status=DeliveryStatus.PENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", "next_attempt_at")
+        .first()
+    )
+    if head is not None and (head[1] is None or head[1] <= timezone.now()):
+        transaction.on_commit(partial(jobs.enqueue, jobs.DELIVER_NOTIFICATION, head[0]))
+
+
+# One sender per subscription at a time (a session advisory lock, two keys: this use, the id).
+_SUBSCRIPTION_LOCK = 0x5EB0
+
+
+def _try_lock_subscription(subscription_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_SUBSCRIPTION_LOCK, subscription_id])
+        return cursor.fetchone()[0]
+
+
+def _unlock_subscription(subscription_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_SUBSCRIPTION_LOCK, subscription_id])
+
+
+def deliver(notification_id: int, *, queue_next: bool = True) -> DeliveryOutcome:
     """Try once to deliver a pending notification; log the attempt; say whether to retry.
 
-    Idempotent: a notification already delivered, failed or withheld is left alone.
+    Idempotent: a notification already delivered, failed or withheld is left alone. A webhook
+    that is done (delivered, dead, withheld) queues the next of its subscription, unless
+    ``queue_next`` is off (a batch that sends the next itself, then queues what follows it).
     """
     notification = (
         Notification.objects.select_related(
@@ -373,6 +459,29 @@ def deliver(notification_id: int) -> DeliveryOutcome:
     )
     if notification is None or notification.status != DeliveryStatus.PENDING:
         return DeliveryOutcome(notification.status if notification else "missing")
+    if notification.channel != Channel.WEBHOOK:
+        return _deliver(notification)
+    # In order per subscription: an earlier pending webhook goes first (it queues this one when
+    # it is delivered or dead-lettered); one sender per subscription at a time.
+    subscription_id = notification.subscription_id
+    waiting = DeliveryOutcome(DeliveryStatus.PENDING, subscription_id=subscription_id)
+    if Notification.objects.filter(_earlier_pending(notification)).exists():
+        return waiting
+    if not _try_lock_subscription(subscription_id):
+        return waiting
+    try:
+        notification.refresh_from_db(fields=["status", "attempts", "series_started_after"])
+        if notification.status != DeliveryStatus.PENDING:  # another sender was first
+            return DeliveryOutcome(notification.status, subscription_id=subscription_id)
+        outcome = replace(_deliver(notification), subscription_id=subscription_id)
+        if queue_next and outcome.status != DeliveryStatus.PENDING:
+            queue_next_webhook(subscription_id)
+        return outcome
+    finally:
+        _unlock_subscription(subscription_id)
+
+
+def _deliver(notification: Notification) -> DeliveryOutcome:
     situation = notification.alert.situation
     now = timezone.now()
     started = time.monotonic()
@@ -417,6 +526,8 @@ def _record_attempt(
     elapsed_ms: int,
     recipients: list[str],
 ) -> DeliveryOutcome:
+    delivery = DeliverySettings.load()
+    window = dt.timedelta(hours=delivery.retry_hours)
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification_id)
         number = notification.attempts + 1
@@ -439,14 +550,17 @@ def _record_attempt(
             notification.status = DeliveryStatus.DELIVERED
             notification.delivered_at = now
             notification.next_attempt_at = None
-        elif in_series >= max_attempts():
+        elif (max_attempts() and in_series >= max_attempts()) or (
+            now - (notification.series_started_at or notification.created_at) >= window
+        ):
+            # The dead letter: kept, with every attempt, until the partner replays it.
             notification.status = DeliveryStatus.FAILED
             notification.next_attempt_at = None
             logger.warning(
                 "Notification %s failed after %s attempts: %s", notification_id, number, error
             )
         else:
-            retry_in = backoff_seconds(in_series)
+            retry_in = backoff_seconds(in_series, delivery.max_backoff_minutes * 60.0)
             notification.next_attempt_at = now + dt.timedelta(seconds=retry_in)
         notification.save()
     return DeliveryOutcome(notification.status, retry_in)
@@ -454,15 +568,27 @@ def _record_attempt(
 
 def retry_failed(notification_ids: list[int]) -> int:
     """Put failed notifications back in the queue (admin action): a fresh series of attempts."""
-    ids = list(
-        Notification.objects.filter(
-            pk__in=notification_ids, status=DeliveryStatus.FAILED
-        ).values_list("pk", flat=True)
-    )
+    return _replay(Notification.objects.filter(pk__in=notification_ids))
+
+
+def replay_dead_letters(subscription: WebhookSubscription) -> int:
+    """Every dead letter of ``subscription`` back in its queue, in the order they were raised,
+    each with a fresh series of retries (the partner's replay over the API)."""
+    return _replay(Notification.objects.filter(subscription=subscription))
+
+
+def _replay(notifications) -> int:
     with transaction.atomic():
+        ids = list(
+            notifications.filter(status=DeliveryStatus.FAILED)
+            .select_for_update()
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)
+        )
         Notification.objects.filter(pk__in=ids).update(
             status=DeliveryStatus.PENDING,
             series_started_after=F("attempts"),
+            series_started_at=timezone.now(),
             next_attempt_at=None,
         )
         send_after_commit(ids)

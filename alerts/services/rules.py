@@ -598,6 +598,21 @@ def _log_transitions(run: uuid.UUID, now: dt.datetime) -> int:
     )
 
 
+def _follow_sign_edits(ids: list | None, stamp: dt.datetime) -> int:
+    """An alert shows its sign (title, date, severity: ``api.resources.ALERT_SIGN``), so an edit
+    of the sign is a new version of the alert, told in the change feed with the others this run
+    wrote. Two set-based statements; an alert seeing its sign for the first time only notes it."""
+    alerts = Alert.objects.filter(indicator__isnull=False)
+    if ids is not None:
+        alerts = alerts.filter(situation_id__in=ids)
+    sign_version = Subquery(
+        WarningIndicator.objects.filter(pk=OuterRef("indicator_id")).values("version")[:1]
+    )
+    alerts.filter(sign_version__isnull=True).update(sign_version=sign_version)
+    edited = alerts.annotate(shown=sign_version).exclude(sign_version=F("shown"))
+    return edited.update(sign_version=sign_version, version=F("version") + 1, updated_at=stamp)
+
+
 def evaluate_rules(
     situation_ids: Iterable | None = None, *, now: dt.datetime | None = None
 ) -> EvaluationResult:
@@ -643,6 +658,7 @@ def evaluate_rules(
             result.written[SIGN_ALERTS] = _raise_signs(queryset, subject, now, run, stamp)
             candidates = queryset.values("indicator_id")
         changed += _clear_signs(candidates, now, run, ids, stamp)
+        changed += _follow_sign_edits(ids, stamp)
         changed += _log_escalations(run, now)
         changed += sum(result.written.values()) + _log_transitions(run, now)
         if changed > ANALYZE_AFTER_ROWS:

@@ -71,6 +71,7 @@ def upsert_from_sql(
     conflict: list[str],
     stamp: list[str] = (),
     few: bool = False,
+    versioned: bool = False,
 ) -> int:
     """Insert one row of ``model`` per row of ``select_sql``; on a key conflict update the row, but
     only when a value actually changed (unchanged rows are not rewritten). ``stamp`` columns are
@@ -84,8 +85,13 @@ def upsert_from_sql(
 
     ``few``: the SELECT yields a small part of the table (a run on some situations): each stored
     row is then looked up by its key (a lateral join) instead of the whole table being hashed.
+
+    ``versioned``: the model has a ``version`` (a record partners read): a changed row counts it
+    on; a new row takes its default.
     """
-    sql = upsert_statement(model, select_sql, columns, conflict=conflict, stamp=stamp, few=few)
+    sql = upsert_statement(
+        model, select_sql, columns, conflict=conflict, stamp=stamp, few=few, versioned=versioned
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -99,6 +105,7 @@ def upsert_statement(
     conflict: list[str],
     stamp: list[str] = (),
     few: bool = False,
+    versioned: bool = False,
 ) -> str:
     """The ``INSERT … SELECT … ON CONFLICT`` of ``upsert_from_sql``, to run or to embed in a
     larger statement (``select_sql`` may name a CTE of it)."""
@@ -112,6 +119,9 @@ def upsert_statement(
     compared = [n for n in columns if n not in conflict]
     updated = [column_of[n] for n in [*compared, *stamp]]
     assignments = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
+    if versioned:
+        version = quote(meta.get_field("version").column)
+        assignments += f", {version} = {table}.{version} + 1"
     changed = " OR ".join(
         f"{table}.{quote(column_of[n])} IS DISTINCT FROM excluded.{quote(column_of[n])}"
         for n in compared

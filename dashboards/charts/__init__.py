@@ -4,7 +4,17 @@ No JavaScript library and no CDN. See ``base`` for how the charts fit any width.
 """
 
 from .bars import Bar, Segment, bar_chart, column_chart, stacked_bar_chart
-from .base import ACCENT, INK, MUTED, RATING, SEVERITY, legend, nice_scale, rating_color
+from .base import (
+    ACCENT,
+    INK,
+    MUTED,
+    RATING,
+    SEVERITY,
+    fixed_width,
+    legend,
+    nice_scale,
+    rating_color,
+)
 from .heatmap import heatmap
 from .timeline import IntervalMark, Span, timeline
 
@@ -20,6 +30,7 @@ __all__ = [
     "Span",
     "bar_chart",
     "column_chart",
+    "fixed_width",
     "heatmap",
     "legend",
     "nice_scale",

@@ -84,8 +84,11 @@ def bar_chart(
     whisker_label: str = "",
     value_label: str = "median",
 ) -> SafeString:
-    """One horizontal bar per group; an optional whisker marks a second value (e.g. p90)."""
-    row, top = 42, 4
+    """One horizontal bar per group; an optional whisker marks a second value (e.g. p90).
+
+    Each group's label sits above its bar and its figures below it: side by side they overlapped
+    in a phone's width (390 pixels)."""
+    row, top = 58, 4
     values = [b.top or 0 for b in bars] + [b.whisker_top or 0 for b in bars]
     ticks = nice_scale(max(values, default=0), 4)
     top_value = ticks[-1]
@@ -109,7 +112,7 @@ def bar_chart(
             f"<title>{escape(bar.label)}: {escape(figures)}</title>"
         )
         body.append(_text(0, y + 13, _clip(bar.label, 28), size=13, weight="600"))
-        body.append(_text(_pct(PLOT_RIGHT), y + 13, figures, anchor="end", size=12, fill=MUTED))
+        body.append(_text(_pct(PLOT_RIGHT), y + 48, figures, anchor="end", size=12, fill=MUTED))
         if bar.value is not None:
             body.append(
                 f'<rect x="0" y="{_n(y + 19)}" width="{_pct(max(x(bar.value), 0.4))}" '

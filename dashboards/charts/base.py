@@ -10,9 +10,11 @@ chart's box is narrow. Every text is escaped. The SVG is an image for assistive 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 INK = "#1b2430"
 MUTED = "#5d6978"
@@ -86,6 +88,25 @@ def _fluid_svg(height: float, label: str, body: Iterable[str], css: str) -> str:
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
         + "".join(body)
         + "</svg>"
+    )
+
+
+_FLUID_HEAD = re.compile(r'^<svg class="chart-fluid ([^"]*)" width="100%" height="([0-9.]+)"')
+
+
+def fixed_width(svg: str, width: float) -> SafeString:
+    """A chart of ``_fluid_svg`` drawn as if ``width`` pixels wide, then scaled to its box with
+    its text (a viewBox of that width and the chart's height; its long labels only): for print,
+    where a page is narrower than a screen and the chart must not take half of it."""
+    match = _FLUID_HEAD.match(svg)
+    if match is None:
+        raise ValueError("not a chart drawn by _fluid_svg")
+    css, height = match.groups()
+    opening_end = svg.index(">", match.end()) + 1
+    attributes = svg[match.end() : opening_end - 1]  # role, label, namespace: escaped, no ">"
+    return mark_safe(
+        f'<svg class="chart-fluid {css}" width="100%" viewBox="0 0 {_n(width)} {height}"'
+        f"{attributes}><style>.narrow-only {{ display: none; }}</style>" + svg[opening_end:]
     )
 
 

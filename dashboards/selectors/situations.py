@@ -99,8 +99,9 @@ def situation_list(
             Column("sharing", "Sharing"),
             Column("first_warning", "First warning", DATE),
             Column("first_action", "First action", DATE),
-            Column("days_min", "Interval at least (days)", DAYS),
-            Column("days_max", "Interval at most (days)", DAYS),
+            # The page shows the bounds as one range ("Warning to action"); the CSV as numbers.
+            Column("days_min", "Interval at least (days)", DAYS, on_page=False),
+            Column("days_max", "Interval at most (days)", DAYS, on_page=False),
             Column("interval", "Warning to action"),
         ],
         rows=rows,

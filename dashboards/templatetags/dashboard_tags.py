@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from cases.choices import DatePrecision
 from cases.dates import format_partial_date
 
-from ..charts import RATING, rating_color
+from ..charts import RATING, fixed_width, rating_color
 from ..tables import DATE, DAYS, NUMBER, PERCENT, Column
 from ..tables import RATING as RATING_KIND
 
@@ -112,3 +112,10 @@ def page_url(query: str, page: int) -> str:
     data = QueryDict(query, mutable=True)
     data["page"] = str(page)
     return "?" + data.urlencode()
+
+
+@register.filter
+def print_width(svg, width: int = 1000) -> SafeString:
+    """A fluid chart scaled for print: drawn ``width`` pixels wide, shrunk to the page with its
+    text (``charts.fixed_width``)."""
+    return fixed_width(str(svg), width)

@@ -8,7 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from alerts.choices import AlertEventKind, AlertStatus, DeliveryStatus, RuleKind
-from alerts.models import Alert, AlertRule, MeasureSettings, Notification
+from alerts.models import Alert, AlertRule, DeliverySettings, MeasureSettings, Notification
 from alerts.services import evaluate_rules, recompute_intervals
 from cases.choices import Region, Severity
 from tests.admin_forms import admin_form_data
@@ -55,6 +55,7 @@ def raise_alerts(count: int = 2) -> list[Alert]:
         "deskassignment",
         "webhooksubscription",
         "measuresettings",
+        "deliverysettings",
     ],
 )
 def test_desk_officers_see_every_alerts_page(client, desk, name, django_assert_max_num_queries):
@@ -183,6 +184,20 @@ def test_known_within_n_days_is_edited_in_the_admin_and_refused_when_negative(cl
     data["known_within_days"] = "62"
     assert client.post(url, data).status_code == 302
     assert MeasureSettings.load().known_within_days == 62
+
+
+def test_the_retry_window_is_edited_in_the_admin_by_a_desk_officer(client, desk):
+    """Issue 16: how long failing webhooks are retried before they become dead letters."""
+    settings = DeliverySettings.load()
+    url = reverse("admin:alerts_deliverysettings_change", args=[settings.pk])
+    data = admin_form_data(client.get(url))
+    data["retry_hours"] = "0"
+    response = client.post(url, data)
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    data["retry_hours"] = "48"
+    assert client.post(url, data).status_code == 302
+    assert DeliverySettings.load().retry_hours == 48
+    assert DeliverySettings.history.first().history_user == desk
 
 
 def test_failed_deliveries_can_be_queued_again_from_the_admin(client, desk):

@@ -17,10 +17,12 @@ from django.conf import settings
 from django.core.management import get_commands
 from kombu.utils.imports import symbol_by_name
 
+from tracker import jobspec
 from tracker.celery import app as tracker_app
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("web", "worker", "beat")
+WORKERS = ("worker-refresh", "worker-periodic", "worker-deliveries")
+APP_SERVICES = ("web", *WORKERS, "beat")
 
 
 @pytest.fixture(scope="module")
@@ -86,15 +88,32 @@ def test_every_command_points_at_code_that_exists(compose):
     }
     assert ran == {
         "web": ["manage.py migrate", "manage.py collectstatic", "gunicorn"],
-        "worker": ["celery worker"],
+        **{name: ["celery worker"] for name in WORKERS},
         "beat": ["celery beat"],
     }
+
+
+def _queues(argv) -> str:
+    return argv[list(argv).index("-Q") + 1]
+
+
+def test_each_queue_has_workers_of_its_own_in_compose(compose):
+    """Queues by purpose (issue 16): every queue a job is routed to is consumed, each by its own
+    service, named apart (``-n``) so their health checks ping the right one."""
+    services = compose["services"]
+    queues = {name: _queues(command_lines(services[name])[0]) for name in WORKERS}
+    assert sorted(queues.values()) == sorted(jobspec.QUEUES)
+    assert {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} == set(jobspec.QUEUES)
+    for name, queue in queues.items():
+        argv = command_lines(services[name])[0]
+        assert argv[argv.index("-n") + 1] == f"{queue}@%h"
+        assert f"--destination {queue}@" in services[name]["healthcheck"]["test"][1]
 
 
 def test_the_app_services_share_one_image_and_one_environment(compose):
     services = compose["services"]
     environments = [services[name]["environment"] for name in APP_SERVICES]
-    assert environments[0] == environments[1] == environments[2]
+    assert all(environment == environments[0] for environment in environments)
     assert len({services[name]["image"] for name in APP_SERVICES}) == 1
     assert all(services[name]["build"] == "." for name in APP_SERVICES)
     env = environments[0]
@@ -116,8 +135,9 @@ def test_the_app_waits_for_healthy_database_and_broker_and_serves_static_files(c
     for name in APP_SERVICES:
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy"
-    # Worker and scheduler start once web has migrated the schema.
-    assert services["worker"]["depends_on"]["web"]["condition"] == "service_healthy"
+    # Workers and scheduler start once web has migrated the schema.
+    for name in WORKERS:
+        assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
     assert services["beat"]["depends_on"]["web"]["condition"] == "service_healthy"
     # collectstatic writes to the volume at STATIC_ROOT; WhiteNoise serves it from gunicorn.
     static_root = services["web"]["environment"]["STATIC_ROOT"]
@@ -135,11 +155,13 @@ def test_start_tracker_runs_the_web_server_the_worker_and_the_scheduler():
     from cases.management.commands.start_tracker import Command
 
     specs = {spec.name: spec for spec in Command().process_specs("127.0.0.1:8000")}
-    assert set(specs) == {"web", "worker", "beat"}
-    for name in ("worker", "beat"):
+    assert set(specs) == {"web", *WORKERS, "beat"}
+    for name in (*WORKERS, "beat"):
         argv = list(specs[name].argv)
         assert argv[1:3] == ["-m", "celery"]
-        assert check_command(["celery", *argv[3:]]) == f"celery {name}"
+        assert check_command(["celery", *argv[3:]]) == f"celery {name.partition('-')[0]}"
+    # One worker process per queue, each consuming its queue only (issue 16).
+    assert sorted(_queues(specs[name].argv) for name in WORKERS) == sorted(jobspec.QUEUES)
     # Without REDIS_URL the worker and the scheduler need no server: an embedded broker.
     if not settings.REDIS_URL:
         assert tracker_app.conf.broker_url == settings.CELERY_BROKER_URL == "filesystem://"

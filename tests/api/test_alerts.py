@@ -73,7 +73,7 @@ def test_desk_officer_acknowledges_by_session(client):
     assert Alert.objects.get(pk=alert.pk).acknowledged_by == officer
 
 
-def test_situations_carry_their_stored_warning_to_action_figures(api):
+def test_situations_warning_to_action_figures_are_read_from_their_own_resource(api):
     situation = SituationFactory(sharing=SharingLevel.GREEN)
     warning = WarningIndicatorFactory(situation=situation, observed_on=dt.date(2010, 6, 10))
     SituationInterval.objects.create(
@@ -90,13 +90,17 @@ def test_situations_carry_their_stored_warning_to_action_figures(api):
         is_exact=False,
     )
     bare = SituationFactory(sharing=SharingLevel.GREEN)
-    rows = {r["id"]: r for r in api.get("situations/").json()["results"]}
-    figures = rows[str(situation.pk)]["warning_to_action"]
+    rows = {r["id"]: r for r in api.get("intervals/").json()["results"]}
+    figures = rows[str(situation.pk)]
+    assert figures["situation"] == str(situation.pk)
     assert figures["days_min"] == -9 and figures["days_max"] == 20
     assert figures["first_warning"] == str(warning.pk)
     assert figures["is_exact"] is False
-    assert rows[str(bare.pk)]["warning_to_action"] is None
-    assert api.get(f"situations/{situation.pk}/").json()["warning_to_action"] == figures
+    assert str(bare.pk) not in rows  # no figures stored for it
+    assert api.get(f"intervals/{bare.pk}/").status_code == 404
+    assert api.get(f"intervals/{situation.pk}/").json() == figures
+    # The situation's own body no longer carries them: it changes only when it is written.
+    assert "warning_to_action" not in api.get(f"situations/{situation.pk}/").json()
 
 
 def test_alert_responses_have_exactly_the_documented_fields(api):

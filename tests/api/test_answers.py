@@ -87,7 +87,7 @@ def test_the_date_a_situation_was_closed_is_written_and_its_stopped_clock_read(i
         "month",
     )
     recompute_intervals()
-    figures = api.get(path).json()["warning_to_action"]
+    figures = api.get(f"intervals/{situation.pk}/").json()
     assert figures["is_open"] and figures["is_stopped"]
     assert figures["stopped_on"] == figures["measured_to"] == "2010-07-31"
     assert (figures["days_min"], figures["days_max"]) == (21, 51)

@@ -47,7 +47,7 @@ def test_a_briefing_is_created_read_and_counted_as_the_notification(
     briefing = Briefing.objects.get(pk=body["id"])
     assert briefing.history.count() == 1
     recompute_intervals()
-    figures = internal_api.get(f"/api/v1/situations/{situation.pk}/").json()["warning_to_action"]
+    figures = internal_api.get(f"/api/v1/intervals/{situation.pk}/").json()
     assert (figures["notified_from"], figures["notified_until"]) == ("2010-06-01", "2010-06-30")
     assert (figures["detected_from"], figures["detected_until"]) == ("2010-06-12", "2010-06-12")
     listed = internal_api.get("/api/v1/briefings/", {"situation": str(situation.pk)}).json()

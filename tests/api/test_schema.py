@@ -18,7 +18,15 @@ from tests.factories import AssessmentFactory, EngagementPartnerFactory, Warning
 pytestmark = pytest.mark.django_db
 
 # Early action reviews are written in the admin; partners read them.
-READ_ONLY = {"success-elements", "documents", "alerts", "reviews", "review-findings", "follow-ups"}
+READ_ONLY = {
+    "success-elements",
+    "documents",
+    "alerts",
+    "reviews",
+    "review-findings",
+    "follow-ups",
+    "intervals",
+}
 OWN = {"webhooks"}  # a partner's own subscriptions: no PUT, no batch
 
 
@@ -48,6 +56,7 @@ def test_schema_covers_every_endpoint_and_method(schema):
             expected[f"/api/v1/{prefix}/"] = {"get", "post"}
             expected[f"/api/v1/{prefix}/{lookup}/"] = {"get", "patch", "delete"}
             expected[f"/api/v1/{prefix}/{lookup}/rotate-secret/"] = {"post"}
+            expected[f"/api/v1/{prefix}/{lookup}/replay/"] = {"post"}  # dead letters (issue 16)
             continue
         expected[f"/api/v1/{prefix}/"] = {"get"} if prefix in READ_ONLY else {"get", "post"}
         expected[f"/api/v1/{prefix}/{lookup}/"] = (

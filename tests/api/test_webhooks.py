@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
-from alerts.models import WebhookSubscription
+from alerts.choices import DeliveryStatus
+from alerts.models import Notification, WebhookSubscription
+from alerts.services import deliver
+from tests.alerts.helpers import Receiver, closed_port
+from tests.alerts.test_dead_letters import hours_ago, raise_alerts
 from tests.factories import WebhookSubscriptionFactory
+from tracker.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +138,58 @@ def test_a_url_longer_than_a_host_name_may_be_is_refused_by_its_length(make_api)
     assert (
         schema["components"]["schemas"]["WebhookRequest"]["properties"]["url"]["maxLength"] == 253
     )
+
+
+@pytest.fixture
+def eager_deliveries():
+    """Queued deliveries run at once, in the test's thread."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+def test_a_partner_replays_its_dead_letters_in_order(
+    make_api, eager_deliveries, django_capture_on_commit_callbacks
+):
+    """Issue 16: a webhook that failed for the whole retry window is a dead letter the partner
+    sees on its subscription and sends again over the API."""
+    api = make_api()
+    other = make_api()
+    subscription = WebhookSubscriptionFactory(
+        actor=api.partner.actor, url=f"http://127.0.0.1:{closed_port()}/hook"
+    )
+    raise_alerts(2)
+    hooks = list(Notification.objects.filter(subscription=subscription).order_by("pk"))
+    for hook in hooks:
+        hours_ago(hook, 25)
+        Notification.objects.filter(pk=hook.pk).update(created_at=timezone.now())
+    for hook in reversed(hooks):  # the later one first: it waits, then dies in its turn
+        deliver(hook.pk)
+    for hook in hooks:
+        deliver(hook.pk)
+    assert set(
+        Notification.objects.filter(subscription=subscription).values_list("status", flat=True)
+    ) == {DeliveryStatus.FAILED}
+    assert api.get(f"webhooks/{subscription.pk}/").json()["dead_letters"] == 2
+
+    # Another partner can neither see nor replay them; a read-only token cannot replay.
+    assert other.post(f"webhooks/{subscription.pk}/replay/").status_code == 404
+    reader = make_api(partner=api.partner, scopes=("read",))
+    assert reader.post(f"webhooks/{subscription.pk}/replay/").status_code == 403
+
+    with Receiver(secret=subscription.secret) as receiver:
+        subscription.url = receiver.url
+        subscription.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            replayed = api.post(f"webhooks/{subscription.pk}/replay/")
+        assert replayed.status_code == 202, replayed.content
+        assert replayed.json() == {"replayed": 2}
+    assert [int(r["headers"]["X-Tracker-Delivery"]) for r in receiver.requests] == [
+        hook.pk for hook in hooks
+    ]
+    for hook in hooks:
+        hook.refresh_from_db()
+        assert hook.status == DeliveryStatus.DELIVERED
+        assert hook.series_started_at > timezone.now() - dt.timedelta(minutes=1)
+    assert api.get(f"webhooks/{subscription.pk}/").json()["dead_letters"] == 0

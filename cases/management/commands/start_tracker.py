@@ -13,10 +13,16 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from tracker import database
+from tracker import database, jobspec
 from tracker.supervisor import ProcessSpec, Supervisor
 
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
+# Worker processes per queue on one machine.
+WORKER_CONCURRENCY = {
+    jobspec.REFRESH_QUEUE: 1,
+    jobspec.PERIODIC_QUEUE: 1,
+    jobspec.DELIVERIES_QUEUE: 2,
+}
 
 
 def broker_description() -> str:
@@ -75,10 +81,24 @@ class Command(BaseCommand):
                 argv=[sys.executable, manage, "runserver", addrport, "--noreload"],
                 cwd=str(settings.BASE_DIR),
             ),
-            ProcessSpec(
-                name="worker",
-                argv=[*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
-                cwd=str(settings.BASE_DIR),
+            # One worker per queue (tracker/jobspec.py): a burst of deliveries never delays the
+            # refresh a save queued, nor a long sweep either.
+            *(
+                ProcessSpec(
+                    name=f"worker-{queue}",
+                    argv=[
+                        *celery,
+                        "worker",
+                        "--loglevel=INFO",
+                        "-Q",
+                        queue,
+                        "-n",
+                        f"{queue}@%h",
+                        f"--concurrency={concurrency}",
+                    ],
+                    cwd=str(settings.BASE_DIR),
+                )
+                for queue, concurrency in WORKER_CONCURRENCY.items()
             ),
             ProcessSpec(
                 # The schedule is read from the database (django-celery-beat), editable in the
@@ -124,7 +144,8 @@ class Command(BaseCommand):
 
         self.stdout.write(f"\nStarting the tracker on {base_url}/ — press Ctrl-C to stop.\n")
         self.stdout.write(
-            f"Background jobs: Celery worker and scheduler on {broker_description()}.\n"
+            f"Background jobs: Celery workers ({', '.join(WORKER_CONCURRENCY)} queues) and "
+            f"scheduler on {broker_description()}.\n"
         )
         # Children open their own connections; do not share this process's with them.
         connections.close_all()

@@ -35,7 +35,7 @@ def remove_group(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("alerts", "0015_rule_kinds_after_merge"),
+        ("alerts", "0017_alert_sign_version"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("partners", "0004_feed_moves_to_its_app"),
     ]
