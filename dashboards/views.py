@@ -123,6 +123,9 @@ class SituationView(DashboardView):
         return {
             **page,
             "can_acknowledge": user.has_perm("alerts.change_alert"),
+            # "Edit in admin" beside each alert and review, for those who may change them there.
+            "can_edit_alerts": user.is_staff and user.has_perm("alerts.change_alert"),
+            "can_edit_reviews": user.is_staff and user.has_perm("cases.change_earlyactionreview"),
             "edit_url": reverse("admin:cases_situation_change", args=[page["situation"].pk])
             if may_edit
             else "",

@@ -9,10 +9,12 @@ import pytest
 from django.test import Client
 
 from tests.factories import (
+    AlertFactory,
     DeskOfficerFactory,
     EngagementFactory,
     PartnerFactory,
     ReviewerFactory,
+    ReviewFactory,
     SituationFactory,
     UserFactory,
     WarningIndicatorFactory,
@@ -164,3 +166,14 @@ def test_the_change_form_of_a_sign_or_an_engagement_views_its_situation(kind):
     client = logged_in(DeskOfficerFactory())
     html = client.get(f"/admin/cases/{kind}/{record.pk}/change/").content.decode()
     assert view_on_dashboard(client, html) == f"/dashboard/situations/kyrgyzstan/#fact-{record.pk}"
+
+
+def test_a_situation_pages_alerts_and_reviews_offer_edit_in_admin_to_who_may_change_them():
+    situation = SituationFactory(slug="niger")
+    alert = AlertFactory(situation=situation)
+    review = ReviewFactory(situation=situation)
+    html = logged_in(DeskOfficerFactory()).get("/dashboard/situations/niger/").content.decode()
+    assert f'href="/admin/alerts/alert/{alert.pk}/change/"' in html
+    assert f'href="/admin/cases/earlyactionreview/{review.pk}/change/"' in html
+    html = logged_in(ReviewerFactory()).get("/dashboard/situations/niger/").content.decode()
+    assert "Edit in admin" not in html
