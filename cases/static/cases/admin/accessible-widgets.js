@@ -23,7 +23,8 @@
       const box = select.nextElementSibling;
       if (!box || !box.classList.contains('select2')) continue;
       const name = fieldName(select);
-      for (const part of box.querySelectorAll('.select2-selection, .select2-search__field')) {
+      const parts = '.select2-selection, .select2-search__field, .select2-selection__rendered[role="textbox"]';
+      for (const part of box.querySelectorAll(parts)) {
         part.setAttribute('aria-label', name);
       }
       // A multiple choice lists the chosen values and the search box: a list of its items only.
