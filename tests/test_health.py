@@ -94,7 +94,8 @@ def test_health_needs_no_login_and_says_what_fails_without_a_worker(client, no_l
     assert body["checks"]["redis"]["status"] == "ok"
     assert body["checks"]["worker"]["status"] == "failing"
     assert body["checks"]["worker"]["reason"]
-    assert body["queues"] == {"celery": 0}
+    # Every queue by purpose (tracker/jobspec.py), each counted.
+    assert body["queues"] == {"refresh": 0, "periodic": 0, "deliveries": 0}
     assert seconds < 5
 
 
@@ -116,8 +117,8 @@ def test_health_is_ok_with_a_worker_running(client, worker):
 
 def test_health_counts_the_messages_waiting_in_each_queue(client, no_leftover_messages):
     for n in range(3):
-        celery_app.send_task("tracker.tests.nothing", args=[n], queue="celery")
-    assert health(client)[0].json()["queues"] == {"celery": 3}
+        celery_app.send_task("tracker.tests.nothing", args=[n], queue="deliveries")
+    assert health(client)[0].json()["queues"] == {"refresh": 0, "periodic": 0, "deliveries": 3}
 
 
 def test_health_answers_quickly_when_redis_is_down(client):
