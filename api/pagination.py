@@ -26,8 +26,8 @@ MAX_LIMIT = 1000
 
 
 def parse_limit(raw: str | None, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
-    if raw in (None, ""):
-        return default
+    if raw is None:
+        return default  # an empty ``?limit=`` is not a number: refused like any other
     # Digits only: int() would also take " 5", "+5", "1_0" and other scripts' digits.
     limit = int(raw) if isinstance(raw, str) and _DIGITS.fullmatch(raw) else 0
     if not 1 <= limit <= maximum:

@@ -112,11 +112,36 @@ def fixed_width(svg: str, width: float) -> SafeString:
     )
 
 
+def _swatch_shape(kind: str, color: str) -> str:
+    c = escape(color)
+    if kind == "swatch-whisker":
+        return f'<rect y="5" width="12" height="2" fill="{c}"/><rect x="14" width="2" height="12" fill="{c}"/>'
+    if kind == "swatch-dash":
+        return (
+            f'<line x1="0" y1="6" x2="16" y2="6" stroke="{c}" stroke-width="2" '
+            'stroke-dasharray="4 2"/>'
+        )
+    if kind == "swatch-frame":
+        return (
+            f'<rect x="1.25" y="1.25" width="11.5" height="9.5" fill="none" stroke="{c}" '
+            'stroke-width="2.5"/>'
+        )
+    if kind == "swatch-missing":
+        return (
+            '<rect x="0.5" y="0.5" width="13" height="11" fill="#f3f5f8" stroke="#dfe3e8"/>'
+            '<path d="M0 9 L9 0 M4 12 L14 2" stroke="#dfe3e8" stroke-width="2"/>'
+        )
+    return f'<rect width="14" height="12" rx="2" fill="{c}"/>'
+
+
 def legend(items: Sequence[tuple[str, str]], css: str = "") -> str:
-    """A legend as an HTML list under the chart: it wraps on narrow screens."""
+    """A legend as an HTML list under the chart: it wraps on narrow screens. Each swatch is a
+    small SVG drawn with presentation attributes, no inline style (the Content-Security-Policy
+    allows none)."""
     entries = "".join(
-        f'<li><span class="swatch {escape(kind)}" style="--swatch:{escape(color)}" '
-        f'aria-hidden="true"></span>{escape(text)}</li>'
+        f'<li><svg class="swatch-svg {escape(kind)}" width="16" height="12" viewBox="0 0 16 12" '
+        f'aria-hidden="true" focusable="false">{_swatch_shape(kind, color)}</svg>'
+        f"{escape(text)}</li>"
         for text, color, kind in (
             (item[0], item[1], item[2] if len(item) > 2 else "") for item in items
         )

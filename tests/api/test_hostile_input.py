@@ -164,3 +164,11 @@ def test_a_slug_is_a_string_not_a_number(internal_api):
     body["slug"] = "zero"
     created = internal_api.post("/api/v1/situations/", body, format="json")
     assert created.status_code == 201, created.json()
+
+
+@pytest.mark.parametrize("path", ["changes/", "situations/"])
+def test_an_empty_limit_is_a_field_error(api, path):
+    # Found by the fuzzer: ``?limit=`` was read as the default page size.
+    response = api.get(path, {"limit": ""})
+    assert response.status_code == 400
+    assert "limit" in response.json()["error"]["fields"]
