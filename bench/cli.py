@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    # Measured on this machine, as start_tracker runs it: plain http on loopback, the test
+    # client's host among the loopback names (DEBUG is off unless set).
+    os.environ.setdefault("TRACKER_LOCAL_HTTP", "true")
+    # Development settings, as every earlier run was measured (static files from the apps).
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
     import django
 
     django.setup()
