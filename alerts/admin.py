@@ -341,8 +341,11 @@ class AlertAdmin(admin.ModelAdmin):
         if "apply" in request.POST:
             form = CommentForm(request.POST)
             if form.is_valid():
+                # Counted before the change: the list's filter (open alerts) may no longer
+                # match the alerts once changed.
+                selected = queryset.count()
                 changed = service(queryset, request.user, form.cleaned_data["comment"])
-                skipped = queryset.count() - changed
+                skipped = selected - changed
                 self.message_user(
                     request,
                     f"{changed} alert(s) {verb}"

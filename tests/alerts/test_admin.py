@@ -247,3 +247,36 @@ def test_a_threshold_moment_rule_takes_no_severity_in_the_admin(client, desk):
     assert client.post(url, data).status_code == 302
     rule.refresh_from_db()
     assert (rule.days, rule.min_severity) == (5, None)
+
+
+def test_acknowledging_from_the_open_alerts_list_counts_what_was_selected(client, desk):
+    # Found following the README's first five minutes: from the list filtered to open alerts, the
+    # message read "1 alert(s) acknowledged; -1 left as they were" (the selection was counted
+    # again after the change, through the filter that no longer matched it).
+    [alert, other] = raise_alerts(2)
+    changelist = reverse("admin:alerts_alert_changelist") + "?status__exact=open"
+    response = client.post(
+        changelist,
+        {
+            "action": "acknowledge_alerts",
+            ACTION_CHECKBOX_NAME: [str(alert.pk)],
+            "apply": "1",
+            "comment": "Envoy briefed",
+        },
+        follow=True,
+    )
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert text == "1 alert(s) acknowledged."
+    Alert.objects.filter(pk=other.pk).update(status=AlertStatus.ACKNOWLEDGED)
+    response = client.post(
+        changelist.split("?")[0],
+        {
+            "action": "acknowledge_alerts",
+            ACTION_CHECKBOX_NAME: [str(alert.pk), str(other.pk)],
+            "apply": "1",
+            "comment": "again",
+        },
+        follow=True,
+    )
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert text == "0 alert(s) acknowledged; 2 left as they were."
