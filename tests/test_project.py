@@ -9,7 +9,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    # The settings' own environment, none inherited from the test run (another test's command
+    # line, or a developer's shell, may have set any of them).
+    settings_environment = {
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "TRACKER_LOCAL_HTTP",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+    }
+    environment = {k: v for k, v in os.environ.items() if k not in settings_environment}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -63,7 +63,11 @@ EXPECTED = {
 }
 
 
-def test_a_tiny_run_writes_every_figure(tmp_path, capsys):
+def test_a_tiny_run_writes_every_figure(tmp_path, capsys, monkeypatch):
+    # The command line sets its loopback settings in the environment: this process's only for
+    # this test (later tests start subprocesses with the environment they expect).
+    for name in ("TRACKER_LOCAL_HTTP", "ALLOWED_HOSTS", "DEBUG"):
+        monkeypatch.delenv(name, raising=False)
     out = tmp_path / "tiny.json"
     assert cli.main(["--scale", "tiny", "--json", str(out)]) == 0
 
