@@ -128,7 +128,7 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
         ),
     ]
     interval_figures = []
-    for grouping, (heading, _) in overview.GROUPINGS.items():
+    for grouping, (heading, *_) in overview.GROUPINGS.items():
         table = by[grouping]
         if grouping == "year":
             svg = charts.column_chart(

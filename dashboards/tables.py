@@ -5,18 +5,24 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-from cases.dates import PartialDate, Period
+from cases.dates import PartialDate, Period, precision_of_period
 
 # How a column's values are shown on the page (the CSV keeps the raw value). A DATE column holds a
 # ``PartialDate`` or a ``Period`` (two bounds), printed at its precision on the page and in the CSV
 # alike ("12 April 2010", "April 2010", "2010"), or a text such as "date not given".
 TEXT, NUMBER, DAYS, PERCENT, DATE, RATING = "text", "number", "days", "percent", "date", "rating"
+# An ISO_DATE column (in the CSV only) gives a DATE column's value in ISO 8601 at its precision
+# ("2010-04-12", "2010-04", "2010": never a month as its first day), for machines and for HXL's
+# #date, whose every value must be a date; empty when the value is a span of several days,
+# months or years, or words ("date not given"): the DATE column beside it has those.
+ISO_DATE = "iso-date"
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,10 @@ class Column:
     on_page: bool = True
     # False: on the page only (a readable summary of columns the CSV has as numbers).
     in_csv: bool = True
+    # The column's HXL hashtag and attributes ("#country+code", "#indicator+num+days+min"): the
+    # row the HXL CSV adds under the header. Every column in the CSV declares one here, beside its
+    # label, so a new column cannot be left out of the HXL (tests/dashboards/test_hxl.py).
+    hxl: str = ""
 
     @property
     def numeric(self) -> bool:
@@ -61,6 +71,13 @@ class Table:
             yield row, [(column, row.get(column.key)) for column in columns]
 
 
+def hxl_attribute(text: str) -> str:
+    """A code as an HXL attribute (lower-case letters, digits and "_", a letter first):
+    "early-warning" -> "early_warning"."""
+    attribute = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return attribute if attribute[:1].isalpha() else f"x{attribute}"
+
+
 def format_days(value: float) -> str:
     """Days as the page prints them: whole days without decimals, else one decimal, grouped."""
     value = round(float(value), 1)  # interpolated percentiles carry float noise
@@ -87,6 +104,24 @@ def share_range(low: float | None, high: float | None) -> str:
     return f"{low_text}%" if low_text == high_text else f"{low_text}–{high_text}%"
 
 
+def iso_column(key: str, label: str, hxl: str) -> Column:
+    """The ISO 8601 twin of the DATE column ``key`` (``ISO_DATE``), in the CSV only."""
+    return Column(key, f"{label} (ISO 8601)", ISO_DATE, on_page=False, hxl=hxl)
+
+
+def iso_date(value: Any) -> str:
+    """A date at its precision in ISO 8601 ("2010-04" for April 2010); "" for a span that is not
+    one calendar day, month or year, or for words."""
+    if isinstance(value, PartialDate):
+        return value.iso()
+    if isinstance(value, Period):
+        precision = precision_of_period(value.start, value.until)
+        return PartialDate(value.start, precision).iso() if precision else ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return ""
+
+
 def csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -111,12 +146,22 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def csv_response(table: Table, filename_hint: str = "") -> HttpResponse:
+def _csv_cell(row: dict[str, Any], column: Column) -> Any:
+    value = row.get(column.key)
+    return iso_date(value) if column.kind == ISO_DATE else csv_value(value)
+
+
+def csv_response(table: Table, filename_hint: str = "", *, hxl: bool = False) -> HttpResponse:
+    """The table as CSV; with ``hxl`` as HXL: the same rows, with the columns' HXL hashtags in a
+    row under the header (https://hxlstandard.org/standard/1-1final/)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = slugify(filename_hint or table.key) or "table"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    suffix = ".hxl.csv" if hxl else ".csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}{suffix}"'
     columns = [column for column in table.columns if column.in_csv]
     writer = csv.writer(response)
     writer.writerow([column.label for column in columns])
-    writer.writerows([csv_value(row.get(column.key)) for column in columns] for row in table.rows)
+    if hxl:
+        writer.writerow([column.hxl for column in columns])
+    writer.writerows([_csv_cell(row, column) for column in columns] for row in table.rows)
     return response

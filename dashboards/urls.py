@@ -20,9 +20,16 @@ urlpatterns = [
         views.SituationExportView.as_view(),
         name="situation-export",
     ),
+    # The same tables as HXL: the CSV with a row of HXL hashtags under its header.
+    path(
+        "situations/<slug:slug>/export/<slug:table>.hxl.csv",
+        views.SituationExportView.as_view(hxl=True),
+        name="situation-export-hxl",
+    ),
     path("elements/", views.ElementsView.as_view(), name="elements"),
     path("alerts/", views.AlertsView.as_view(), name="alerts"),
     path("alerts/<int:pk>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"),
     path("paragraphs/<int:pk>/", views.ParagraphView.as_view(), name="paragraph"),
     path("export/<slug:table>.csv", views.ExportView.as_view(), name="export"),
+    path("export/<slug:table>.hxl.csv", views.ExportView.as_view(hxl=True), name="export-hxl"),
 ]

@@ -226,9 +226,11 @@ class ParagraphView(LoginRequiredMixin, View):
 
 
 class ExportView(LoginRequiredMixin, View):
-    """Any dashboard table as CSV, under the same filters and clearance as its page."""
+    """Any dashboard table as CSV (or HXL: ``hxl``), under the same filters and clearance as its
+    page."""
 
     login_url = LOGIN_URL
+    hxl = False
 
     def get(self, request: HttpRequest, table: str) -> HttpResponse:
         if table not in pages.EXPORTS:
@@ -242,15 +244,18 @@ class ExportView(LoginRequiredMixin, View):
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
-        return csv_response(build(clearance_for_user(request.user), filters))
+        return csv_response(build(clearance_for_user(request.user), filters), hxl=self.hxl)
 
 
 class SituationExportView(LoginRequiredMixin, View):
     login_url = LOGIN_URL
+    hxl = False
 
     def get(self, request: HttpRequest, slug: str, table: str) -> HttpResponse:
         if table not in pages.SITUATION_EXPORTS:
             raise Http404("No such table.")
         clearance = clearance_for_user(request.user)
         picture = situation_selectors.picture(clearance, slug)
-        return csv_response(pages.situation_tables(clearance, picture)[table], f"{slug}-{table}")
+        return csv_response(
+            pages.situation_tables(clearance, picture)[table], f"{slug}-{table}", hxl=self.hxl
+        )

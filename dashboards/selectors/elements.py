@@ -15,14 +15,15 @@ from cases.sharing import Clearance
 
 from ..filters import ASSESSED, ElementFilters, SituationFilters
 from ..stats import ranked
-from ..tables import NUMBER, RATING, Column, Table
+from ..tables import NUMBER, RATING, Column, Table, hxl_attribute
 from .common import label, visible
 from .reviews import findings_by_element
 
 HEATMAP_PAGE = 25
+# Per grouping: its heading, the path to its value, its choices and its column's HXL hashtag.
 GROUPINGS = {
-    "region": ("Region", "engagement__situation__region", Region),
-    "instrument": ("Instrument", "engagement__instrument", Instrument),
+    "region": ("Region", "engagement__situation__region", Region, "#region+name"),
+    "instrument": ("Instrument", "engagement__instrument", Instrument, "#activity+type"),
 }
 
 
@@ -113,15 +114,18 @@ def heatmap(
         row["region_label"] = label(Region, row["situation__region"])
     columns = []
     if situation is None:
-        columns.append(Column("situation", "Situation", link="url"))
+        columns.append(Column("situation", "Situation", link="url", hxl="#crisis+name"))
     columns += [
-        Column("title", "Engagement"),
-        Column("instrument_label", "Instrument"),
+        Column("title", "Engagement", hxl="#activity+name"),
+        Column("instrument_label", "Instrument", hxl="#activity+type"),
     ]
-    columns += [Column(e.code, e.name, RATING) for e in element_list]
     columns += [
-        Column("assessed", "Elements assessed", NUMBER),
-        Column("mean", "Mean rating", NUMBER),
+        Column(e.code, e.name, RATING, hxl=f"#indicator+num+rating+{hxl_attribute(e.code)}")
+        for e in element_list
+    ]
+    columns += [
+        Column("assessed", "Elements assessed", NUMBER, hxl="#indicator+num+assessed"),
+        Column("mean", "Mean rating", NUMBER, hxl="#indicator+num+rating+mean"),
     ]
     return Table(
         key="heatmap",
@@ -173,15 +177,20 @@ def ratings_by_element(
         key="ratings",
         caption="Ratings by element",
         columns=[
-            Column("element", "Element"),
+            Column("element", "Element", hxl="#indicator+name+element"),
             *[
-                Column(f"rating_{r.value}", r.label.split("– ")[-1].capitalize(), NUMBER)
+                Column(
+                    f"rating_{r.value}",
+                    r.label.split("– ")[-1].capitalize(),
+                    NUMBER,
+                    hxl=f"#indicator+num+rated_{r.value}",
+                )
                 for r in AssessmentRating
             ],
-            Column("assessed", "Assessments", NUMBER),
-            Column("mean", "Mean rating", NUMBER),
-            Column("bottlenecks", "Bottlenecks found", NUMBER),
-            Column("enablers", "Enablers found", NUMBER),
+            Column("assessed", "Assessments", NUMBER, hxl="#indicator+num+assessed"),
+            Column("mean", "Mean rating", NUMBER, hxl="#indicator+num+rating+mean"),
+            Column("bottlenecks", "Bottlenecks found", NUMBER, hxl="#indicator+num+bottlenecks"),
+            Column("enablers", "Enablers found", NUMBER, hxl="#indicator+num+enablers"),
         ],
         rows=rows,
         note="Bottlenecks and enablers are those early action reviews filed under each element, "
@@ -205,7 +214,7 @@ def weakest_by(
     the mean, so tied elements are both weakest); the page only lays them out side by side. A
     group whose rated elements all tie has no weakest element (``TIED``).
     """
-    heading, path, enum = GROUPINGS[grouping]
+    heading, path, enum, hxl = GROUPINGS[grouping]
     means = ranked(
         assessments(clearance, filters)
         .order_by()
@@ -246,9 +255,17 @@ def weakest_by(
         key=f"weakest-by-{grouping}",
         caption=f"Mean rating of each element by {heading.lower()}; the weakest first named",
         columns=[
-            Column("group_label", heading),
-            Column("weakest", "Weakest element"),
-            *[Column(e.code, e.name, NUMBER) for e in element_list],
+            Column("group_label", heading, hxl=hxl),
+            Column("weakest", "Weakest element", hxl="#indicator+name+element+weakest"),
+            *[
+                Column(
+                    e.code,
+                    e.name,
+                    NUMBER,
+                    hxl=f"#indicator+num+rating+mean+{hxl_attribute(e.code)}",
+                )
+                for e in element_list
+            ],
         ],
         rows=rows,
         extra={"grouping": grouping},

@@ -55,15 +55,26 @@ from cases.models import Situation
 from cases.sharing import Clearance, restrict_to_clearance
 
 from ..filters import SituationFilters
-from ..tables import DATE, DAYS, NUMBER, PERCENT, Column, Table, day_range, share_range
+from ..tables import (
+    DATE,
+    DAYS,
+    NUMBER,
+    PERCENT,
+    Column,
+    Table,
+    day_range,
+    iso_column,
+    share_range,
+)
 from .common import label, visible, visible_situations
 
 SHARE_DAYS = summary.SHARE_DAYS
+# Per grouping: its heading, its choices and the HXL hashtag of its column.
 GROUPINGS = {
-    "region": ("Region", Region),
-    "crisis_type": ("Crisis type", CrisisType),
-    "instrument": ("Instrument of first action", Instrument),
-    "year": ("Year of first warning", None),
+    "region": ("Region", Region, "#region+name"),
+    "crisis_type": ("Crisis type", CrisisType, "#crisis+type"),
+    "instrument": ("Instrument of first action", Instrument, "#activity+type+first_action"),
+    "year": ("Year of first warning", None, "#date+year+first_warning"),
 }
 
 
@@ -87,9 +98,17 @@ def open_situations_by_region(clearance: Clearance, filters: SituationFilters) -
         .order_by("region")
     )
     table_rows = [{**row, "region_label": label(Region, row["region"])} for row in rows]
-    columns = [Column("region_label", "Region")]
-    columns += [Column(f"risk_{level.value}", f"{level.label} risk", NUMBER) for level in RiskLevel]
-    columns.append(Column("total", "Open situations", NUMBER))
+    columns = [Column("region_label", "Region", hxl="#region+name")]
+    columns += [
+        Column(
+            f"risk_{level.value}",
+            f"{level.label} risk",
+            NUMBER,
+            hxl=f"#indicator+num+open+risk_{level.name.lower()}",
+        )
+        for level in RiskLevel
+    ]
+    columns.append(Column("total", "Open situations", NUMBER, hxl="#indicator+num+open+total"))
     return Table(
         key="open-situations",
         caption="Open situations by region and risk level",
@@ -132,10 +151,12 @@ def open_alerts_by_level(clearance: Clearance, filters: SituationFilters) -> Tab
         key="open-alerts",
         caption="Open alerts by level",
         columns=[
-            Column("level_label", "Level"),
-            Column("open", "Open", NUMBER),
-            Column("acknowledged", "Acknowledged", NUMBER),
-            Column("total", "Needing action", NUMBER),
+            Column("level_label", "Level", hxl="#severity+name+alert"),
+            Column("open", "Open", NUMBER, hxl="#indicator+num+alerts+open"),
+            Column(
+                "acknowledged", "Acknowledged", NUMBER, hxl="#indicator+num+alerts+acknowledged"
+            ),
+            Column("total", "Needing action", NUMBER, hxl="#indicator+num+alerts+total"),
         ],
         rows=rows,
         note="Acknowledged alerts still need action until they are resolved.",
@@ -218,47 +239,127 @@ def interval_columns(known_days: int) -> list[Column]:
     """The interval tables' columns. On the page a median or a percentile is one range ("0–364");
     the CSV has its two ends as numbers."""
     known = f"known to within {known_days} days"
+    # HXL: every figure an #indicator+num; +days for the intervals in days, +pct for shares
+    # (as fractions), +low/+high for the figure over the lower/upper bounds of the ranges.
+    days_of = "#indicator+num+days"
     columns = [
-        Column("rows", "Situations with a warning", NUMBER),
-        Column("answered", "Answered", NUMBER),
-        Column("answered_unknown", "Answered, interval unknown", NUMBER),
-        Column("open", "Unanswered", NUMBER),
+        Column("rows", "Situations with a warning", NUMBER, hxl="#indicator+num+situations"),
+        Column("answered", "Answered", NUMBER, hxl="#indicator+num+answered"),
+        Column(
+            "answered_unknown",
+            "Answered, interval unknown",
+            NUMBER,
+            hxl="#indicator+num+answered+interval_unknown",
+        ),
+        Column("open", "Unanswered", NUMBER, hxl="#indicator+num+unanswered"),
         Column("median_text", "Median (days)", in_csv=False),
-        Column("median_low", "Median of the lower bounds (days)", DAYS, on_page=False),
-        Column("median_high", "Median of the upper bounds (days)", DAYS, on_page=False),
+        Column(
+            "median_low",
+            "Median of the lower bounds (days)",
+            DAYS,
+            on_page=False,
+            hxl=f"{days_of}+median+low",
+        ),
+        Column(
+            "median_high",
+            "Median of the upper bounds (days)",
+            DAYS,
+            on_page=False,
+            hxl=f"{days_of}+median+high",
+        ),
         Column("p90_text", "90th percentile (days)", in_csv=False),
-        Column("p90_low", "90th percentile of the lower bounds (days)", DAYS, on_page=False),
-        Column("p90_high", "90th percentile of the upper bounds (days)", DAYS, on_page=False),
+        Column(
+            "p90_low",
+            "90th percentile of the lower bounds (days)",
+            DAYS,
+            on_page=False,
+            hxl=f"{days_of}+p90+low",
+        ),
+        Column(
+            "p90_high",
+            "90th percentile of the upper bounds (days)",
+            DAYS,
+            on_page=False,
+            hxl=f"{days_of}+p90+high",
+        ),
         Column("known_median_text", f"Median, {known} (days)", in_csv=False),
-        Column("known", f"Answered, {known}", NUMBER, on_page=False),
-        Column("left_out", f"Left out: not {known}", NUMBER),
-        Column("known_median_low", f"Median, {known}: lower bounds", DAYS, on_page=False),
-        Column("known_median_high", f"Median, {known}: upper bounds", DAYS, on_page=False),
+        Column(
+            "known",
+            f"Answered, {known}",
+            NUMBER,
+            on_page=False,
+            hxl=f"#indicator+num+answered+known_within_{known_days}",
+        ),
+        Column(
+            "left_out",
+            f"Left out: not {known}",
+            NUMBER,
+            hxl=f"#indicator+num+answered+left_out_{known_days}",
+        ),
+        Column(
+            "known_median_low",
+            f"Median, {known}: lower bounds",
+            DAYS,
+            on_page=False,
+            hxl=f"{days_of}+median+known_within_{known_days}+low",
+        ),
+        Column(
+            "known_median_high",
+            f"Median, {known}: upper bounds",
+            DAYS,
+            on_page=False,
+            hxl=f"{days_of}+median+known_within_{known_days}+high",
+        ),
     ]
     for days in SHARE_DAYS:
+        within = f"#indicator+num+within_{days}"
         columns += [
             Column(f"outcome_{days}_text", f"Action within {days} days", in_csv=False),
-            Column(f"met_{days}", f"Within {days} days: met", NUMBER, on_page=False),
-            Column(f"missed_{days}", f"Within {days} days: missed", NUMBER, on_page=False),
             Column(
-                f"cannot_tell_{days}", f"Within {days} days: cannot tell", NUMBER, on_page=False
+                f"met_{days}",
+                f"Within {days} days: met",
+                NUMBER,
+                on_page=False,
+                hxl=f"{within}+met",
             ),
             Column(
-                f"share_{days}_low", f"Within {days} days: share, at least", PERCENT, on_page=False
+                f"missed_{days}",
+                f"Within {days} days: missed",
+                NUMBER,
+                on_page=False,
+                hxl=f"{within}+missed",
             ),
             Column(
-                f"share_{days}_high", f"Within {days} days: share, at most", PERCENT, on_page=False
+                f"cannot_tell_{days}",
+                f"Within {days} days: cannot tell",
+                NUMBER,
+                on_page=False,
+                hxl=f"{within}+cannot_tell",
+            ),
+            Column(
+                f"share_{days}_low",
+                f"Within {days} days: share, at least",
+                PERCENT,
+                on_page=False,
+                hxl=f"{within}+pct+met+low",
+            ),
+            Column(
+                f"share_{days}_high",
+                f"Within {days} days: share, at most",
+                PERCENT,
+                on_page=False,
+                hxl=f"{within}+pct+met+high",
             ),
         ]
     return columns
 
 
 def _interval_table(grouping: str, rows: list[dict], known_days: int) -> Table:
-    heading, enum = GROUPINGS[grouping]
+    heading, enum, hxl = GROUPINGS[grouping]
     for row in rows:
         _with_texts(row)
         row["group_label"] = label(enum, row["group"]) if enum else str(row["group"])
-    columns = [Column("group_label", heading), *interval_columns(known_days)]
+    columns = [Column("group_label", heading, hxl=hxl), *interval_columns(known_days)]
     if grouping == "instrument":
         # Only situations with a dated first action have an instrument.
         columns = [c for c in columns if c.key not in ("open", "answered_unknown")]
@@ -297,9 +398,9 @@ def interval_tables(
 # --- Milestone targets (7-1-7) -------------------------------------------------------------------
 
 TARGET_GROUPINGS = {
-    "region": ("Region", Region),
-    "crisis_type": ("Crisis type", CrisisType),
-    "year": ("Year of first warning", None),
+    "region": ("Region", Region, "#region+name"),
+    "crisis_type": ("Crisis type", CrisisType, "#crisis+type"),
+    "year": ("Year of first warning", None, "#date+year+first_warning"),
 }
 _TARGET_WORDS = {"detect": "Detect", "notify": "Notify", "respond": "Respond"}
 _OUTCOME_WORDS = {
@@ -316,15 +417,23 @@ def _outcome_key(target: str, outcome: str) -> str:
 def _target_columns() -> list[Column]:
     """Per target: met, missed and cannot tell, each as "count (share)" on the page; counts and
     shares as numbers in the CSV."""
-    columns = [Column("situations", "Situations with a warning", NUMBER)]
+    columns = [
+        Column("situations", "Situations with a warning", NUMBER, hxl="#indicator+num+situations")
+    ]
     for target in milestones.TARGETS:
         for outcome in milestones.OUTCOMES:
             key = _outcome_key(target, outcome)
             title = f"{_TARGET_WORDS[target]}: {_OUTCOME_WORDS[outcome]}"
             columns += [
                 Column(f"{key}_text", title, in_csv=False),
-                Column(key, title, NUMBER, on_page=False),
-                Column(f"{key}_share", f"{title} (share)", PERCENT, on_page=False),
+                Column(key, title, NUMBER, on_page=False, hxl=f"#indicator+num+{key}"),
+                Column(
+                    f"{key}_share",
+                    f"{title} (share)",
+                    PERCENT,
+                    on_page=False,
+                    hxl=f"#indicator+num+pct+{key}",
+                ),
             ]
     return columns
 
@@ -376,13 +485,13 @@ def target_tables(
     overall = Table(
         key="targets-overall",
         caption="Milestone targets, all situations",
-        columns=[Column("group_label", "Situations"), *columns],
+        columns=[Column("group_label", "Situations", hxl="#meta+subset"), *columns],
         rows=[{"group_label": "All", **_with_target_shares(shares["overall"])}],
         note=note,
         extra={"targets": targets},
     )
     by = {}
-    for grouping, (heading, enum) in TARGET_GROUPINGS.items():
+    for grouping, (heading, enum, hxl) in TARGET_GROUPINGS.items():
         rows = shares[grouping]
         for row in rows:
             _with_target_shares(row)
@@ -390,7 +499,7 @@ def target_tables(
         by[grouping] = Table(
             key=f"targets-by-{grouping.replace('_', '-')}",
             caption=f"Milestone targets by {heading[0].lower() + heading[1:]}",
-            columns=[Column("group_label", heading), *columns],
+            columns=[Column("group_label", heading, hxl=hxl), *columns],
             rows=rows,
         )
     return targets, overall, by
@@ -452,16 +561,30 @@ def unanswered_warnings(
         key="unanswered",
         caption="Situations with an unanswered warning, longest wait first",
         columns=[
-            Column("title", "Situation", link="url"),
-            Column("region_label", "Region"),
-            Column("risk_label", "Risk"),
-            Column("warnings", "Unanswered warnings", NUMBER),
-            Column("severity_label", "Highest severity"),
-            Column("since", "Oldest warning", DATE),
+            Column("title", "Situation", link="url", hxl="#crisis+name"),
+            Column("region_label", "Region", hxl="#region+name"),
+            Column("risk_label", "Risk", hxl="#severity+risk"),
+            Column("warnings", "Unanswered warnings", NUMBER, hxl="#indicator+num+unanswered"),
+            Column("severity_label", "Highest severity", hxl="#severity+warning+highest"),
+            Column("since", "Oldest warning", DATE, hxl="#meta+warning+oldest+text"),
+            iso_column("since", "Oldest warning", "#date+warning+oldest"),
             Column("wait", "Waiting (days)", in_csv=False),
-            Column("days_low", "Waiting at least (days)", DAYS, on_page=False),
-            Column("days_high", "Waiting at most (days)", DAYS, on_page=False),
-            Column("stopped", "Clock stopped", DATE, on_page=False),
+            Column(
+                "days_low",
+                "Waiting at least (days)",
+                DAYS,
+                on_page=False,
+                hxl="#indicator+num+days+waiting+low",
+            ),
+            Column(
+                "days_high",
+                "Waiting at most (days)",
+                DAYS,
+                on_page=False,
+                hxl="#indicator+num+days+waiting+high",
+            ),
+            Column("stopped", "Clock stopped", DATE, on_page=False, hxl="#meta+clock_stopped+text"),
+            iso_column("stopped", "Clock stopped", "#date+clock_stopped"),
         ],
         rows=rows,
         more=more,

@@ -29,7 +29,7 @@ from cases.models import (
 from cases.sharing import Clearance
 
 from ..filters import SituationFilters
-from ..tables import DATE, Column, Table
+from ..tables import DATE, Column, Table, iso_column
 from .common import label, visible
 
 REVIEWS_DUE_PAGE = 25
@@ -95,10 +95,11 @@ def reviews_due(
         key="reviews-due",
         caption="Situations owing an early action review",
         columns=[
-            Column("situation", "Situation", link="url"),
-            Column("region_label", "Region"),
-            Column("first_response", "First response"),
-            Column("first_response_on", "Started", DATE),
+            Column("situation", "Situation", link="url", hxl="#crisis+name"),
+            Column("region_label", "Region", hxl="#region+name"),
+            Column("first_response", "First response", hxl="#activity+name+first_response"),
+            Column("first_response_on", "Started", DATE, hxl="#meta+first_response+text"),
+            iso_column("first_response_on", "Started", "#date+start+first_response"),
         ],
         rows=rows,
         more=more,
@@ -207,12 +208,12 @@ def follow_ups_table(reviews: list[EarlyActionReview]) -> Table:
         key="follow-ups",
         caption="Follow-up actions of the early action reviews",
         columns=[
-            Column("review", "Review held"),
-            Column("action", "Action"),
-            Column("owner", "Owner"),
-            Column("due", "Due"),
-            Column("status", "Status"),
-            Column("done", "Done or dropped"),
+            Column("review", "Review held", hxl="#date+review"),
+            Column("action", "Action", hxl="#activity+name+follow_up"),
+            Column("owner", "Owner", hxl="#org+name+owner"),
+            Column("due", "Due", hxl="#date+due"),
+            Column("status", "Status", hxl="#status+name"),
+            Column("done", "Done or dropped", hxl="#date+end"),
         ],
         rows=rows,
         note="Overdue: still open after its due date; the alert rule adds its days of grace.",

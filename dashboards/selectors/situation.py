@@ -29,7 +29,7 @@ from cases.models import (
 from cases.models.engagements import UNDATED
 from cases.sharing import Clearance
 
-from ..tables import DATE, Column, Table
+from ..tables import DATE, Column, Table, iso_column
 from .common import label, visible_situations
 
 CITATIONS = Prefetch(
@@ -180,10 +180,11 @@ def milestones_table(picture: SituationPicture, *, today: dt.date | None = None)
         key="milestones",
         caption="Milestones and targets",
         columns=[
-            Column("milestone", "Milestone"),
-            Column("when", "When", DATE),
-            Column("target", "Target since the milestone before"),
-            Column("outcome", "Outcome"),
+            Column("milestone", "Milestone", hxl="#indicator+name+milestone"),
+            Column("when", "When", DATE, hxl="#meta+milestone+text"),
+            iso_column("when", "When", "#date+occurred"),
+            Column("target", "Target since the milestone before", hxl="#indicator+text+target"),
+            Column("outcome", "Outcome", hxl="#status+name+target"),
         ],
         rows=rows,
         note="Met: within the target at the latest the dates allow; missed: beyond it at the "
@@ -266,11 +267,14 @@ def actors_and_roles(situation: Situation) -> Table:
         key="actors",
         caption="Actors and their roles",
         columns=[
-            Column("actor", "Actor"),
-            Column("kind", "Kind"),
-            Column("role", "Role"),
-            Column("in", "In"),
-            Column("date", "From", DATE),
+            # HXL has no #actor: an actor is an organisation, a State or a person in the
+            # response (#org); its role is an attribute of that, described in the row.
+            Column("actor", "Actor", hxl="#org+name"),
+            Column("kind", "Kind", hxl="#org+type"),
+            Column("role", "Role", hxl="#org+role"),
+            Column("in", "In", hxl="#description+subject"),
+            Column("date", "From", DATE, hxl="#meta+start+text"),
+            iso_column("date", "From", "#date+start"),
         ],
         rows=rows,
     )
@@ -333,6 +337,8 @@ def events_table(picture: SituationPicture) -> Table:
                 "kind": "Warning sign",
                 "lane": "warning",
                 "date": indicator.observed_display,
+                "start": PartialDate(indicator.observed_on, indicator.observed_precision),
+                "end": PartialDate(indicator.observed_on, indicator.observed_precision),
                 "precision": indicator.get_observed_precision_display(),
                 "what": f"{indicator.get_severity_display()} severity: "
                 f"{indicator.get_category_display()}",
@@ -373,6 +379,12 @@ def events_table(picture: SituationPicture) -> Table:
                 "kind": "Engagement",
                 "lane": "engagement",
                 "date": dates,
+                "start": PartialDate(engagement.started_on, engagement.started_precision)
+                if engagement.started_on
+                else None,
+                "end": PartialDate(engagement.ended_on, engagement.ended_precision)
+                if engagement.ended_on
+                else None,
                 "precision": precision,
                 "what": f"{engagement.get_instrument_display()}: {engagement.title}",
                 "detail": f"Led by {lead}" + (f"; with {partners}" if partners else ""),
@@ -386,12 +398,15 @@ def events_table(picture: SituationPicture) -> Table:
         key="events",
         caption="Warning signs and engagements, in date order",
         columns=[
-            Column("date", "When"),
-            Column("kind", "Kind"),
-            Column("what", "What"),
-            Column("detail", "Detail", citations="sources"),
-            Column("outcome", "Action / outcome"),
-            Column("sources_text", "Sources", on_page=False),
+            Column("date", "When", hxl="#meta+period+text"),
+            # A warning sign's day, month or year; an engagement's start and end.
+            iso_column("start", "Start", "#date+start"),
+            iso_column("end", "End", "#date+end"),
+            Column("kind", "Kind", hxl="#event+type"),
+            Column("what", "What", hxl="#event+name"),
+            Column("detail", "Detail", citations="sources", hxl="#description"),
+            Column("outcome", "Action / outcome", hxl="#description+outcome"),
+            Column("sources_text", "Sources", on_page=False, hxl="#meta+source"),
         ],
         rows=rows,
         note="A date known only to a month or a year is the whole period, drawn as a span. An "
@@ -427,13 +442,13 @@ def alerts_table(picture: SituationPicture) -> Table:
         key="alerts",
         caption="Alerts and their history",
         columns=[
-            Column("alert", "Alert"),
-            Column("level", "Level"),
-            Column("status", "Status now"),
-            Column("event", "Event"),
-            Column("at", "When", "datetime"),
-            Column("by", "By"),
-            Column("comment", "Comment"),
+            Column("alert", "Alert", hxl="#description+alert"),
+            Column("level", "Level", hxl="#severity+name+alert"),
+            Column("status", "Status now", hxl="#status+name+alert"),
+            Column("event", "Event", hxl="#event+type+alert"),
+            Column("at", "When", "datetime", hxl="#date+occurred"),
+            Column("by", "By", hxl="#contact+name"),
+            Column("comment", "Comment", hxl="#description+comment"),
         ],
         rows=rows,
     )

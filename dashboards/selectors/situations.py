@@ -10,7 +10,7 @@ from cases.dates import Period
 from cases.sharing import Clearance
 
 from ..filters import SituationFilters
-from ..tables import DATE, DAYS, Column, Table
+from ..tables import DATE, DAYS, Column, Table, iso_column
 from .common import label, visible_situations
 
 PAGE_SIZE = 50
@@ -34,6 +34,7 @@ def situation_list(
         .only(
             "title",
             "slug",
+            "countries",
             "region",
             "crisis_type",
             "risk_level",
@@ -68,6 +69,8 @@ def situation_list(
             {
                 "title": situation.title,
                 "url": reverse("dashboards:situation", args=[situation.slug]),
+                # ISO 3166-1 alpha-3, the codes HXL and HDX join on.
+                "countries": " ".join(country.alpha3 for country in situation.countries),
                 "region": label(Region, situation.region),
                 "crisis_type": label(CrisisType, situation.crisis_type),
                 "risk": label(RiskLevel, situation.risk_level),
@@ -91,18 +94,36 @@ def situation_list(
         key="situations",
         caption="Situations",
         columns=[
-            Column("title", "Situation", link="url"),
-            Column("region", "Region"),
-            Column("crisis_type", "Crisis type"),
-            Column("risk", "Risk"),
-            Column("status", "Status"),
-            Column("sharing", "Sharing"),
-            Column("first_warning", "First warning", DATE),
-            Column("first_action", "First action", DATE),
+            Column("title", "Situation", link="url", hxl="#crisis+name"),
+            # Several codes are separated by spaces (+list).
+            Column("countries", "Countries", on_page=False, hxl="#country+code+list"),
+            Column("region", "Region", hxl="#region+name"),
+            Column("crisis_type", "Crisis type", hxl="#crisis+type"),
+            Column("risk", "Risk", hxl="#severity+risk"),
+            Column("status", "Status", hxl="#status+name"),
+            Column("sharing", "Sharing", hxl="#meta+sharing+tlp"),
+            # HXL: #date in the ISO twins (a #date cell is always a date); the words, which may
+            # be a span ("March – May 2010"), as text.
+            Column("first_warning", "First warning", DATE, hxl="#meta+first_warning+text"),
+            Column("first_action", "First action", DATE, hxl="#meta+first_action+text"),
+            iso_column("first_warning", "First warning", "#date+first_warning"),
+            iso_column("first_action", "First action", "#date+first_action"),
             # The page shows the bounds as one range ("Warning to action"); the CSV as numbers.
-            Column("days_min", "Interval at least (days)", DAYS, on_page=False),
-            Column("days_max", "Interval at most (days)", DAYS, on_page=False),
-            Column("interval", "Warning to action"),
+            Column(
+                "days_min",
+                "Interval at least (days)",
+                DAYS,
+                on_page=False,
+                hxl="#indicator+num+days+interval+low",
+            ),
+            Column(
+                "days_max",
+                "Interval at most (days)",
+                DAYS,
+                on_page=False,
+                hxl="#indicator+num+days+interval+high",
+            ),
+            Column("interval", "Warning to action", hxl="#indicator+text+interval"),
         ],
         rows=rows,
         more=more,

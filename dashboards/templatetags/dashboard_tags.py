@@ -89,11 +89,13 @@ def cell(column: Column, value, row: dict) -> SafeString:
 
 
 @register.simple_tag
-def csv_url(key: str, query: str = "", slug: str = "") -> str:
+def csv_url(key: str, query: str = "", slug: str = "", hxl: bool = False) -> str:
+    """A table's CSV download, or with ``hxl`` its HXL CSV, under the page's filters."""
+    suffix = "-hxl" if hxl else ""
     if slug:
-        url = reverse("dashboards:situation-export", args=[slug, key])
+        url = reverse(f"dashboards:situation-export{suffix}", args=[slug, key])
     else:
-        url = reverse("dashboards:export", args=[key])
+        url = reverse(f"dashboards:export{suffix}", args=[key])
     return f"{url}?{query}" if query else url
 
 
