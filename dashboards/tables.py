@@ -38,7 +38,7 @@ class Column:
     on_page: bool = True
     # False: on the page only (a readable summary of columns the CSV has as numbers).
     in_csv: bool = True
-    # The column's HXL hashtag and attributes ("#country+code", "#indicator+num+days+min"): the
+    # The column's HXL hashtag and attributes ("#country+code", "#indicator+num+days+low"): the
     # row the HXL CSV adds under the header. Every column in the CSV declares one here, beside its
     # label, so a new column cannot be left out of the HXL (tests/dashboards/test_hxl.py).
     hxl: str = ""

@@ -8,6 +8,7 @@ The tables are enumerated from the registry the CSV views serve (``pages.EXPORTS
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -17,7 +18,10 @@ import pytest
 from django.core.management import call_command
 
 from alerts.services import recompute_intervals
+from cases.choices import DatePrecision
+from cases.dates import PartialDate, Period
 from dashboards import pages
+from dashboards.tables import iso_date
 from tests.factories import DeskOfficerFactory
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +219,15 @@ def test_an_unknown_table_has_no_hxl(client, world, staff):
 def test_the_hxl_needs_a_login(client, world):
     response = client.get("/dashboard/export/situations.hxl.csv")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_iso_date_is_a_date_at_its_precision_and_never_a_span():
+    """The #date twins: a day, a month or a year in ISO 8601 (a month never as its first day),
+    nothing for a span or for words, which stay in the column of words beside it."""
+    day, month_end = dt.date(2010, 4, 1), dt.date(2010, 4, 30)
+    assert iso_date(PartialDate(day, DatePrecision.MONTH)) == "2010-04"
+    assert iso_date(PartialDate(day, DatePrecision.YEAR)) == "2010"
+    assert iso_date(Period(day, month_end)) == "2010-04"
+    assert iso_date(Period(day, dt.date(2010, 5, 31))) == ""  # April – May 2010
+    assert iso_date("date not given") == ""
+    assert iso_date(Period(day, day)) == "2010-04-01"
