@@ -514,20 +514,25 @@ def import_events(
         return result
 
     # ``_clean`` checked the fields these batches check: a refusal here is the model's alone.
+    # A unique name or event key taken meanwhile (another import of the same file running at
+    # the same time) rolls everything back, said in one line.
     try:
-        if new_actors:
-            upsert_records(Actor, new_actors, by=by, reason=reason)
-    except IntegrityError as error:  # an actor of the same name created meanwhile
-        raise EventImportError(f"{path.name}: {_one_line(str(error))}") from None
-    except BatchInvalid as error:
-        position, problem = next(iter(error.errors.items()))
-        name = new_actors[position].values["name"]
-        ref = wanted.get(actor_key(name))
-        raise _row_error(path, ref.row if ref else 1, problem) from None
-    try:
-        written = upsert_records(WarningIndicator, items, by=by, reason=reason)
-    except BatchInvalid as error:
-        position, problem = next(iter(error.errors.items()))
-        raise _row_error(path, events[position].row, problem) from None
+        try:
+            if new_actors:
+                upsert_records(Actor, new_actors, by=by, reason=reason)
+        except BatchInvalid as error:
+            position, problem = next(iter(error.errors.items()))
+            ref = wanted.get(actor_key(new_actors[position].values["name"]))
+            raise _row_error(path, ref.row if ref else 1, problem) from None
+        try:
+            written = upsert_records(WarningIndicator, items, by=by, reason=reason)
+        except BatchInvalid as error:
+            position, problem = next(iter(error.errors.items()))
+            raise _row_error(path, events[position].row, problem) from None
+    except IntegrityError as error:
+        raise EventImportError(
+            f"{path.name}: written meanwhile by someone else, run the import again "
+            f"({_one_line(str(error))[:200]})"
+        ) from None
     result.signs = [w.record for w in written]
     return result

@@ -170,11 +170,14 @@ class WarningIndicator(TrackedModel):
     )
     source = models.CharField(max_length=300, blank=True)
     # The key of the record this sign was imported from (``acled:<event_id_cnty>``): importing the
-    # same event again into the same situation updates this sign instead of adding another.
+    # same event again into the same situation updates this sign instead of adding another. Null,
+    # not empty, for a sign logged here: the unique constraint then needs no condition, and model
+    # validation skips it (no query) for every sign that has no key.
     external_id = models.CharField(
         max_length=80,
+        null=True,
         blank=True,
-        default="",
+        default=None,
         editable=False,
         help_text="Key of the imported record (e.g. an ACLED event id) this sign comes from",
     )
@@ -192,7 +195,6 @@ class WarningIndicator(TrackedModel):
             ),
             models.UniqueConstraint(
                 fields=["situation", "external_id"],
-                condition=~models.Q(external_id=""),
                 name="indicator_external_id_once_per_situation",
             ),
         ]
