@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from rest_framework.test import APIClient
 
 from cases.choices import ActorKind, DatePrecision, IndicatorCategory, Severity
 from cases.event_import import observed_period
 from cases.models import Actor, WarningIndicator
 from feed.models import Change
-from tests.factories import ActorFactory, SituationFactory
+from tests.factories import ActorFactory, PartnerFactory, SituationFactory, partner_token
 
 pytestmark = pytest.mark.django_db
 
@@ -375,3 +376,26 @@ def test_the_query_count_does_not_grow_with_the_file(
 )
 def test_acled_time_precision_codes(day, code, expected):
     assert observed_period(day, code) == expected
+
+
+def test_imported_signs_reach_only_the_partners_their_situation_is_shared_with(tmp_path):
+    """Signs take their situation's label: a partner listed on one AMBER situation is told of
+    its imported signs and reads them; those imported into another it is not listed on stay
+    hidden (404, no feed entry)."""
+    partner = PartnerFactory()
+    _, key = partner_token(partner, ["read"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    SituationFactory(slug="mali", sharing="amber", shared_with=[partner.actor])
+    SituationFactory(slug="sahel", sharing="amber")
+    path = write_csv(tmp_path / "acled.csv", EVENTS)
+    run(path, "mali")
+    run(path, "sahel")
+
+    told = {e["id"] for e in client.get("/api/v1/changes/", {"limit": 5000}).json()["changes"]}
+    shared = WarningIndicator.objects.filter(situation__slug="mali")
+    hidden = WarningIndicator.objects.filter(situation__slug="sahel")
+    assert {str(pk) for pk in shared.values_list("pk", flat=True)} <= told
+    assert told.isdisjoint(str(pk) for pk in hidden.values_list("pk", flat=True))
+    assert client.get(f"/api/v1/indicators/{shared.first().pk}/").status_code == 200
+    assert client.get(f"/api/v1/indicators/{hidden.first().pk}/").status_code == 404
