@@ -3,7 +3,9 @@
 One ACLED event (a row of an export, with ACLED's own column names) becomes one warning sign of
 the situation named, keyed by ``acled:<event_id_cnty>`` (``WarningIndicator.external_id``, unique
 per situation): importing the file again changes nothing, an event ACLED has since edited updates
-its sign (one new version). Every write goes through ``services.upsert_records``, so history, the
+its sign (one new version). What a desk officer changed in a sign stays until ACLED edits the
+event: an event is compared with what the last import wrote (the sign's history), not with the
+sign as it now is. Every write goes through ``services.upsert_records``, so history, the
 change feed and the situation's recompute follow as for any batch; the whole file is one
 transaction, and a row the import cannot read stops it with a one-line reason naming the row
 (counted as a spreadsheet shows it, the header being row 1) and the column, nothing written.
@@ -48,6 +50,7 @@ from .models import Actor, Situation, WarningIndicator
 from .services import BatchInvalid, BatchItem, upsert_records
 
 KEY_PREFIX = "acled:"
+REASON_PREFIX = "ACLED import from"  # the history's change reason: what the import wrote
 ACLED_NAME = "Armed Conflict Location & Event Data Project"
 ACLED_ACRONYM = "ACLED"
 
@@ -429,7 +432,7 @@ def import_events(
     ``dry_run``: count what it would do and write nothing. Raises ``EventImportError``."""
     path = Path(path)
     events = read_events(path)
-    reason = f"ACLED import from {path.name}"
+    reason = f"{REASON_PREFIX} {path.name}"
     result = ImportResult(dry_run=dry_run)
 
     # Actors: every name of the file (and ACLED) looked up in one query.
@@ -484,14 +487,17 @@ def import_events(
         result.actors_matched += actor_key(ACLED_NAME) not in wanted
     result.actors_created = len(new_actors)
 
-    # Signs: the stored ones of these events in one query (locked, in key order, for the write).
+    # Signs: the stored ones of these events in one query (locked, in key order, for the write),
+    # and what the last import wrote to each in another (its history row).
     signs = WarningIndicator.objects.filter(
         situation=situation, external_id__in=[KEY_PREFIX + e.event_id for e in events]
     ).order_by("pk")
     if not dry_run:
         signs = signs.select_for_update()
     by_key = {sign.external_id: sign for sign in signs}
+    imported = _last_imported(list(by_key.values()))
     items: list[BatchItem] = []
+    rows: list[int] = []  # the file's row of each item
     for event in events:
         values = {**event.values, "situation_id": situation.pk, "reported_by_id": acled_id}
         try:
@@ -501,15 +507,20 @@ def import_events(
         instance = by_key.get(values["external_id"])
         if instance is None:
             result.created += 1
-        elif any(getattr(instance, name) != value for name, value in values.items()):
-            result.updated += 1
         else:
-            result.unchanged += 1
+            # The event as the last import read it: unchanged, the sign is left as it is, with
+            # whatever a desk officer changed in it since.
+            last = imported.get(instance.pk, instance)
+            if all(getattr(last, name) == value for name, value in values.items()):
+                result.unchanged += 1
+                continue
+            result.updated += 1
         items.append(
             BatchItem(
                 pk=instance.pk if instance else uuid.uuid4(), values=values, instance=instance
             )
         )
+        rows.append(event.row)
     if dry_run:
         return result
 
@@ -525,14 +536,33 @@ def import_events(
             ref = wanted.get(actor_key(new_actors[position].values["name"]))
             raise _row_error(path, ref.row if ref else 1, problem) from None
         try:
-            written = upsert_records(WarningIndicator, items, by=by, reason=reason)
+            written = upsert_records(WarningIndicator, items, by=by, reason=reason) if items else []
         except BatchInvalid as error:
             position, problem = next(iter(error.errors.items()))
-            raise _row_error(path, events[position].row, problem) from None
+            raise _row_error(path, rows[position], problem) from None
     except IntegrityError as error:
         raise EventImportError(
             f"{path.name}: written meanwhile by someone else, run the import again "
             f"({_one_line(str(error))[:200]})"
         ) from None
+    # A sign a desk officer had already brought to the event's new values needed no write.
+    kept = sum(1 for w in written if w.status == "unchanged")
+    result.updated -= kept
+    result.unchanged += kept
     result.signs = [w.record for w in written]
     return result
+
+
+def _last_imported(signs: list[WarningIndicator]) -> dict[Any, Any]:
+    """The history row of each sign's last import (none for a sign no import wrote): one
+    query."""
+    if not signs:
+        return {}
+    rows = (
+        WarningIndicator.history.filter(
+            id__in=[s.pk for s in signs], history_change_reason__startswith=REASON_PREFIX
+        )
+        .order_by("id", "-history_date", "-history_id")
+        .distinct("id")
+    )
+    return {row.id: row for row in rows}

@@ -12,11 +12,17 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
+from cases import services
 from cases.choices import ActorKind, DatePrecision, IndicatorCategory, Severity
 from cases.event_import import observed_period
 from cases.models import Actor, WarningIndicator
 from feed.models import Change
-from tests.factories import ActorFactory, PartnerFactory, SituationFactory, partner_token
+from tests.factories import (
+    ActorFactory,
+    PartnerFactory,
+    SituationFactory,
+    partner_token,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -241,6 +247,30 @@ def test_an_edited_event_updates_its_sign_once(situation, events_file, tmp_path)
     assert sign.history.count() == 2
     assert Change.objects.count() == changes + 1
     assert WarningIndicator.objects.count() == 4
+
+
+def test_a_desk_officers_change_stays_until_acled_edits_the_event(situation, events_file, tmp_path):
+    run(events_file, "mali")
+    sign = WarningIndicator.objects.get(external_id="acled:MLI1002")
+    sign.severity = Severity.CRITICAL
+    sign.threshold_moment = True
+    services.save_indicator(sign)  # a desk officer, in the admin
+    before = snapshot()
+
+    output = run(events_file, "mali")
+
+    assert output.startswith("0 warning signs created, 0 updated, 4 unchanged")
+    assert snapshot() == before
+    sign.refresh_from_db()
+    assert (sign.severity, sign.threshold_moment, sign.version) == (Severity.CRITICAL, True, 2)
+
+    edited = [*EVENTS[:1], {**EVENTS[1], "fatalities": "1"}, *EVENTS[2:]]
+    output = run(write_csv(tmp_path / "edited.csv", edited), "mali")
+
+    assert output.startswith("0 warning signs created, 1 updated, 3 unchanged")
+    sign.refresh_from_db()
+    # ACLED's new reading of the event wins for what the event gives; the rest stays.
+    assert (sign.severity, sign.threshold_moment, sign.version) == (Severity.HIGH, True, 3)
 
 
 def test_the_same_event_in_another_situation_is_another_sign(situation, events_file):
