@@ -4,21 +4,22 @@ The mapping, and why:
 
 - A **situation** is a ``grouping`` (context ``suspicious-activity``): a set of objects a desk
   judges related, still being worked on. A ``report`` says "published analysis" and needs a
-  ``published`` date a situation does not have. MISP imports a grouping as an event, OpenCTI as a
-  Grouping container, each holding the objects its ``object_refs`` name: the situation's signs,
-  engagements, the actors they involve, the relationships between them and its places.
+  ``published`` date a situation does not have. MISP's STIX converter (misp-stix) maps an event
+  to a report or a grouping and back; OpenCTI imports a Grouping container. Each holds the objects
+  its ``object_refs`` name: the situation's signs, engagements, the actors they involve, the
+  relationships between them and its places.
 - A **warning sign** is a ``note`` on its situation's grouping (``object_refs``), also naming the
   engagements that answer it. Not an ``indicator``: that needs a STIX pattern over cyber
   observables (an IP, a file hash), and an importer would turn it into a detection rule; a report
   of hate speech has none. Not ``observed-data``: its ``object_refs`` must be cyber observables
   (SCOs), which a sign is not. A note carries what a sign is — dated, authored text about
-  something — and both tools show it on the grouping it annotates. The reporter is the note's
+  something — and OpenCTI shows a note on the objects it annotates. The reporter is the note's
   author (``created_by_ref``, ``authors``); category, severity and threshold moment are labels
   (MISP turns labels into tags), the date observed is in the abstract at its precision.
 - An **actor** is an ``identity``; its country a ``located-at`` relationship to a ``location``.
 - An **engagement** is a ``course-of-action``, ``related-to`` its lead actor and each partner (the
-  role in the relationship's description; ``related-to`` is the one relationship both tools
-  accept between any two types).
+  role in the relationship's description): STIX allows ``related-to`` between any two types,
+  and OpenCTI accepts it between any two entities, where a verb of our own would be refused.
 - A situation's region, subregion (UN M49 names: STIX's region vocabulary is UN M49) and
   countries are ``location`` objects, so a grouping always names at least one object.
 
@@ -31,7 +32,7 @@ Ids are stable from one export to the next: a record is ``<type>--<its own UUID>
 leads back to ``/api/v1/<resource>/<uuid>/``); a relationship or a place, which has no record of
 its own, is a ``uuid5`` in this module's fixed namespace. The spec asks for UUIDv4 and allows
 others from a namespace of one's own: the validator warns (103) on each id that is not a UUIDv4
-(the seed's records are uuid5, as are relationships and places). ``created``/``modified`` are the
+(the seed's records are uuid5s of their keys, as are relationships, places and the bundle). ``created``/``modified`` are the
 records'. The bundle's id is a ``uuid5`` of its objects: the same data exports the same bytes.
 
 Confidentiality: every record is read through ``restrict_to_clearance`` (``cases.sharing``), as
