@@ -158,19 +158,24 @@ def measure(port: int, token: str) -> list[Figure]:
                 Figure(f"batch.{kind}.seconds", f"batch of {SIZE:,} {label}", seconds, "s")
             )
     finally:
-        _clean_up(run, ids["situations"])
+        clean_up(ids["situations"], run)
     figures.append(Figure("batch.size", "records per batch", SIZE, "records", COUNT))
     return figures
 
 
-def _clean_up(run: str, situation_ids: list[str]) -> None:
-    """Delete what the batches wrote (and its history and feed rows): the data set stays as
-    generated."""
+def clean_up(situation_ids: list[str], run: str = "") -> None:
+    """Delete these situations and what hangs on them, and the actors of batch ``run`` (none if
+    empty), with their history and feed rows: the data set stays as generated."""
     with transaction.atomic():
         written: dict[str, list] = {}
         for model, rows in (
             (Situation, Situation.objects.filter(pk__in=situation_ids)),
-            (Actor, Actor.objects.filter(name__startswith=f"Batch {run} actor ")),
+            (
+                Actor,
+                Actor.objects.filter(name__startswith=f"Batch {run} actor ")
+                if run
+                else Actor.objects.none(),
+            ),
         ):
             written[model._meta.db_table] = list(rows.values_list("pk", flat=True))
         situations = Situation.objects.filter(pk__in=situation_ids)
@@ -201,4 +206,5 @@ def _clean_up(run: str, situation_ids: list[str]) -> None:
                 "DELETE FROM partners_feedrecord WHERE object_id = ANY(%s::uuid[])", [everything]
             )
         situations.delete()
-        Actor.objects.filter(name__startswith=f"Batch {run} actor ").delete()
+        if run:
+            Actor.objects.filter(name__startswith=f"Batch {run} actor ").delete()

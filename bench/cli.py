@@ -10,12 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench"
 MEASURES = ("intervals", "rules", "dashboard", "api", "feed", "batch")
+# Run only when named in --only: the load test takes a minute by default.
+OPTIONAL = ("load",)
+STATIC_ENV = {"DJANGO_SETTINGS_MODULE": "bench.settings", "BENCH_PLAIN_MANIFEST": "1"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--fresh", action="store_true", help="regenerate the data set")
     parser.add_argument(
-        "--only", default=",".join(MEASURES), help=f"comma-separated subset of {','.join(MEASURES)}"
+        "--only",
+        default=",".join(MEASURES),
+        help=f"comma-separated subset of {','.join(MEASURES + OPTIONAL)} (default: all but load)",
+    )
+    parser.add_argument("--users", type=int, default=25, help="load: simulated users (default 25)")
+    parser.add_argument(
+        "--seconds", type=int, default=60, help="load: how long it runs (default 60 s)"
     )
     parser.add_argument(
         "--profile", action="store_true", help="profile the full recompute with pyinstrument"
@@ -73,6 +83,23 @@ def _profiler(scale: str):
     return profile
 
 
+def collect_static() -> Path:
+    """The static files collected as production serves them (hashed: the server runs with DEBUG
+    off), in a folder of the benchmark's own (``bench.settings``: without compressed copies)."""
+    folder = RESULTS / "static"
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=RESULTS.parent.parent,
+        env={**os.environ, **STATIC_ENV, "DEBUG": "false", "STATIC_ROOT": str(folder)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if completed.returncode != 0:
+        raise SystemExit(f"collectstatic failed: {completed.stderr.strip()[-300:]}")
+    return folder
+
+
 def _unapplied_migrations(connection) -> bool:
     from django.db.migrations.executor import MigrationExecutor
 
@@ -81,13 +108,13 @@ def _unapplied_migrations(connection) -> bool:
 
 
 def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = False,
-        log=print) -> dict:  # fmt: skip
+        log=print, users: int = 25, seconds: int = 60) -> dict:  # fmt: skip
     """Every measure at one scale; returns the result (as written to JSON)."""
     from django.db import connection
 
     from partners.services import issue_partner_token
 
-    from . import api, batch, dashboard, feeds, intervals, report, rules
+    from . import api, batch, dashboard, feeds, intervals, load, report, rules
     from .figures import STATEMENTS
     from .generate import PARTNER_ACTOR, ensure_dataset
     from .scales import SCALES
@@ -133,6 +160,15 @@ def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = 
                     label="benchmark",
                 )
                 figures += batch.measure(server.port, writer)
+    load_groups = None
+    if "load" in only:
+        log(f"load test: {users} users for {seconds} s …")
+        static = collect_static()
+        server = Server(load.WORKERS, load.THREADS, env={**STATIC_ENV, "STATIC_ROOT": str(static)})
+        server.probe = "/dashboard/login/"
+        with server:
+            found, load_groups = load.measure(server.base_url, users, seconds, RESULTS, log=log)
+            figures += found
     values = {f.key: f.value for f in figures}
     result = {
         "scale": scale.name,
@@ -148,6 +184,8 @@ def run(scale_name: str, *, fresh: bool = False, only=MEASURES, profile: bool = 
         "targets": report.check_targets(values),
         "statements": dict(STATEMENTS),
     }
+    if load_groups is not None:
+        result["load"] = load_groups
     baseline = RESULTS / "small.json"
     if scale.name != "small" and scale.situations > 1000 and baseline.exists():
         result["growth_from"] = "small"
@@ -166,17 +204,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     _setup_django()
     only = tuple(m.strip() for m in args.only.split(",") if m.strip())
-    unknown = set(only) - set(MEASURES)
+    unknown = set(only) - set(MEASURES + OPTIONAL)
     if unknown:
         print(f"unknown measure(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     from . import report
 
-    result = run(args.scale, fresh=args.fresh, only=only, profile=args.profile)
+    if args.users < 1 or args.seconds < 1:
+        print("--users and --seconds must be at least 1", file=sys.stderr)
+        return 2
+    result = run(
+        args.scale,
+        fresh=args.fresh,
+        only=only,
+        profile=args.profile,
+        users=args.users,
+        seconds=args.seconds,
+    )
     text = json.dumps(result, indent=2, default=str)
     (RESULTS / f"{args.scale}.json").write_text(text)
     if args.json:
         args.json.write_text(text)
     print()
     print(report.render(result))
+    failures = result["figures"].get("load.failures")
+    if failures:
+        print(f"the load test had {failures:,} failed requests", file=sys.stderr)
+        return 1
     return 0

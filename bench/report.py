@@ -104,6 +104,8 @@ def render(result: dict) -> str:
         lines += ["", f"Slowest statements of {name}", "-" * 76]
         for seconds, sql in statements[:4]:
             lines.append(f"{float(seconds):>8.3f} s  {sql[:64]}")
+    if result.get("load"):
+        lines += ["", render_load(result["load"])]
     if result.get("growth"):
         g = result["growth"]
         base = result.get("growth_from", "small")
@@ -114,4 +116,23 @@ def render(result: dict) -> str:
                 f"{row['label']:<52} {row['factor']:>8.1f}× / {row['data_factor']:.0f}×  "
                 f"{verdict(row['met'])}"
             )
+    return "\n".join(lines)
+
+
+def render_load(section: dict) -> str:
+    """The load test's figures per endpoint group, and its failures."""
+    rows, failures = section["groups"], section["failures"]
+    lines = [
+        f"Load test: {section['users']} users for {section['seconds']} s (locust, headless)",
+        "-" * 88,
+        f"{'endpoint group':<32} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'req/s':>7}",
+        "-" * 88,
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['group']:<32} {row['requests']:>9,} {row['failures']:>9,} "
+            f"{row['p50_ms']:>8.0f} {row['p95_ms']:>8.0f} {row['p99_ms']:>8.0f} {row['rps']:>7.1f}"
+        )
+    lines += [f"failure: {line}" for line in failures[:20]]
     return "\n".join(lines)

@@ -63,7 +63,13 @@ def children(pid: int) -> list[int]:
 
 
 class Server:
-    def __init__(self) -> None:
+    def __init__(
+        self, workers: int = WORKERS, threads: int = THREADS, env: dict[str, str] | None = None
+    ) -> None:
+        self.workers, self.threads = workers, threads
+        self.extra_env = env or {}
+        # A page that answers quickly once a worker is up (the schema takes seconds to build).
+        self.probe = "/api/v1/schema/"
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.log = ROOT / "var" / "bench" / "gunicorn.log"
@@ -89,6 +95,7 @@ class Server:
         )
         if settings.CELERY_BROKER_URL:
             env.setdefault("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
+        env.update(self.extra_env)
         return env
 
     def __enter__(self) -> Server:
@@ -96,9 +103,9 @@ class Server:
         command = [
             sys.executable, "-m", "gunicorn", "tracker.wsgi:application",
             "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(WORKERS),
+            "--workers", str(self.workers),
             "--worker-class", "gthread",
-            "--threads", str(THREADS),
+            "--threads", str(self.threads),
             "--keep-alive", "30",
             # A slow request is measured, not killed at gunicorn's default 30 s (the batch
             # measure times requests that took a minute before they were set-based).
@@ -108,7 +115,11 @@ class Server:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT
             )
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__()  # never leave a server behind
+            raise
         return self
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
@@ -118,10 +129,10 @@ class Server:
                 raise RuntimeError(f"gunicorn exited ({self.process.returncode}); see {self.log}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/api/v1/schema/")
+                conn.request("GET", self.probe)
                 conn.getresponse().read()
                 conn.close()
-                if len(children(self.process.pid)) >= WORKERS:
+                if len(children(self.process.pid)) >= self.workers:
                     return
             except OSError:
                 pass

@@ -11,9 +11,11 @@ the admin under "Periodic tasks".
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, current_task
 from celery.signals import task_prerun
 from django.db import connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
@@ -52,8 +54,21 @@ def statement_limits_sql(time_limit: float | None) -> str:
 @task_prerun.connect
 def bound_the_task_statements(sender=None, task=None, **kwargs) -> None:
     """Run by the worker before each task (never in eager mode: the caller's connection is not
-    the worker's)."""
-    if task is None or task.request.is_eager:
+    the worker's), on a connection kept open from an earlier task. Celery's Django fix-up closes
+    the connection before each task, after this runs: the connection the task then opens gets
+    the same settings from ``bound_a_task_connection``."""
+    if task is None or task.request.is_eager or connection.connection is None:
         return
     with connection.cursor() as cursor:
         cursor.execute(statement_limits_sql(task.time_limit))
+
+
+@receiver(connection_created)
+def bound_a_task_connection(sender=None, connection=None, **kwargs) -> None:
+    """A connection opened while a worker runs a task: bounded by that task's hard limit (a
+    killed worker's statement kept its locks until its lock wait ended, 13 s and more, while the
+    settings went to the connection the fix-up then closed; tests/alerts/test_worker_killed.py)."""
+    if not current_task or current_task.request.is_eager or connection is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(statement_limits_sql(current_task.time_limit))

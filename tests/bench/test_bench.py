@@ -113,3 +113,33 @@ def test_growth_compares_costs_and_rates_with_the_data():
     assert set(rows) == {"a", "r"}
     assert rows["a"]["factor"] == 150 and not rows["a"]["met"]
     assert rows["r"]["factor"] == 50 and rows["r"]["met"]
+
+
+def test_a_short_load_test_runs_without_failure(tmp_path, capsys, monkeypatch):
+    """``python -m bench --only load`` for a few seconds with three users (one of each kind: a
+    partner's system, a desk officer, a reviewer): the real gunicorn server
+    (DEBUG off, collected static files), locust headless in a process of its own; every group of
+    endpoints answered, none failed, and the figures are printed."""
+    for name in ("TRACKER_LOCAL_HTTP", "ALLOWED_HOSTS", "DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    out = tmp_path / "load.json"
+    argv = ["--scale", "tiny", "--only", "load", "--users", "3", "--seconds", "10"]
+    assert cli.main([*argv, "--json", str(out)]) == 0
+
+    result = json.loads(out.read_text())
+    figures = result["figures"]
+    assert figures["load.requests"] > 0 and figures["load.failures"] == 0
+    assert figures["load.rps"] > 0 and figures["load.p95_ms"] >= figures["load.p50_ms"] > 0
+    groups = {row["group"]: row for row in result["load"]["groups"]}
+    # The partner's system and the people were both at work (a cold server on a busy machine
+    # answers its first requests in seconds: no more is asserted of a few seconds' run).
+    assert any(name.startswith("GET api:") for name in groups), sorted(groups)
+    assert any(name.endswith("dashboard: login") for name in groups), sorted(groups)
+    assert all(row["failures"] == 0 for row in groups.values())
+    printed = capsys.readouterr().out
+    assert "Load test: 3 users for 10 s" in printed and "p95 ms" in printed
+    assert "Aggregated" in printed
+    # The situations the partner created are gone again: the data set stays as generated.
+    from cases.models import Situation
+
+    assert not Situation.objects.filter(slug__startswith="load-").exists()
