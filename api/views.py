@@ -39,6 +39,7 @@ from cases.choices import LISTED_SHARING_LEVELS
 from cases.models import Document, Situation, SuccessElement
 from cases.sharing import Clearance, accepting_contributions, restrict_to_clearance
 from feed import log as feed
+from feed.choices import RecordType
 from feed.models import FeedRecord
 from partners.authentication import clearance_for_request, partner_of
 
@@ -1036,8 +1037,27 @@ class DocumentViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericView
         return Response(row, headers={"ETag": etag(row["version"])})
 
 
-CHANGES_PARAMETERS = {"since", "limit"}
+CHANGES_PARAMETERS = {"since", "limit", "types"}
 MAX_POSITION = 2**63 - 1
+FEED_TYPES = tuple(RecordType.values)
+
+
+def feed_types(raw: str | None) -> frozenset[str] | None:
+    """``?types=situation,indicator``: the record types asked for (None: every type); a type the
+    feed does not know, or none at all, answers 400 naming the allowed ones."""
+    if raw is None:
+        return None
+    asked = [name.strip() for name in raw.split(",")]
+    unknown = sorted({name for name in asked if name not in FEED_TYPES})
+    if not raw.strip() or unknown:
+        said = f"Unknown type {', '.join(repr(n) for n in unknown)}. " if any(unknown) else ""
+        raise ApiError(
+            400,
+            "validation_error",
+            "The request is not valid; see fields.",
+            fields={"types": [f"{said}Give one or more of {', '.join(FEED_TYPES)}, by commas."]},
+        )
+    return frozenset(asked)
 
 
 class ChangesView(ClearanceMixin, APIView):
@@ -1070,6 +1090,18 @@ class ChangesView(ClearanceMixin, APIView):
                 {"type": "integer", "minimum": 1, "maximum": 5000, "default": 100},
                 description="Changes per page (1–5000, default 100)",
             ),
+            OpenApiParameter(
+                "types",
+                {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(FEED_TYPES)},
+                    "minItems": 1,
+                },
+                style="form",
+                explode=False,
+                description="Only changes of records of these types, by commas (e.g. "
+                "`situation,indicator`); a cursor from a filtered page continues the filtered read",
+            ),
         ],
         responses={200: s.ChangePageSerializer, **ERRORS},
     )
@@ -1094,6 +1126,7 @@ class ChangesView(ClearanceMixin, APIView):
                 fields={"since": ["Use the cursor of a previous page, or 0."]},
             )
         limit = parse_limit(request.query_params.get("limit"), default=100, maximum=5000)
-        page = changes.read_page(self.clearance, since, limit)
+        types = feed_types(request.query_params.get("types"))
+        page = changes.read_page(self.clearance, since, limit, types)
         # The records' data arrive as JSON text built by the database: written out as is.
         return HttpResponse(page.json_bytes(), content_type="application/json")
