@@ -407,11 +407,25 @@ class DocumentDetailSerializer(DocumentSerializer):
 # --- batch, feed and errors (schema only) ---------------------------------------------------
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class TrueField(serializers.BooleanField):
+    """A switch that is only ever sent on."""
+
+
+class BatchDeleteSerializer(serializers.Serializer):
+    """A batch item deleting the record it names (schema only: the view reads the item)."""
+
+    id = serializers.UUIDField(help_text="The record to delete")
+    delete = TrueField(help_text="true: delete the record named by id")
+
+
 class BatchResultSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
-    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "deleted"])
+    version = serializers.IntegerField(
+        help_text="The record's version; for a delete, the version its tombstone has in the feed"
+    )
 
 
 class BatchResponseSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_serializer,
     extend_schema_view,
@@ -527,6 +528,26 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
             services.delete_record(record, by=self._by())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    def _delete_target(self, pk):
+        """A batch item's record to delete, checked as ``destroy`` checks it: 404 for an id
+        unknown or hidden, 403 unless the caller is its source or a desk officer allowed to
+        delete."""
+        record = self._locked(pk)
+        if record is None:
+            raise exceptions.NotFound()
+        if partner_of(self.request) is None:
+            model = self.resource.model._meta
+            if not self.request.user.has_perms([f"{model.app_label}.delete_{model.model_name}"]):
+                raise exceptions.PermissionDenied()
+        elif not self._is_source(record):
+            raise ApiError(
+                403,
+                "permission_denied",
+                "Only the source of a record (the organisation that created it) or a desk "
+                "officer may delete it.",
+            )
+        return record
+
     @action(detail=False, methods=["post"])
     def batch(self, request, *args, **kwargs):
         """Upsert up to ``MAX_BATCH`` records, all or nothing, in a constant number of queries:
@@ -550,6 +571,7 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         failures: dict[int, dict] = {}
         with transaction.atomic():
             items = []  # (index, raw id, item, pk, the id was given)
+            deletes = []  # (index, raw id, pk) of the items {"id": …, "delete": true}
             given: set[uuid.UUID] = set()
             for index, item in enumerate(records):
                 raw_id = item.get("id") if isinstance(item, dict) else None
@@ -570,10 +592,29 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                     continue
                 if raw_id is not None:
                     given.add(pk)
+                if isinstance(item, dict) and "delete" in item:
+                    refused = _delete_item_refused(item, raw_id)
+                    if refused:
+                        failures[index] = _failure(
+                            index, raw_id, "validation_error", fields=refused
+                        )
+                        continue
+                    deletes.append((index, raw_id, pk))
                 items.append((index, raw_id, item, pk, raw_id is not None))
             self._batch = self._preload(items)
             plans, indices = [], []
+            doomed, doomed_indices = [], []
+            for index, raw_id, pk in deletes:
+                try:
+                    doomed.append(self._delete_target(pk))
+                except Exception as error:
+                    failures[index] = _item_failure(index, raw_id, error)
+                    continue
+                doomed_indices.append((index, raw_id))
+            deleting = {pk for _, _, pk in deletes}
             for index, raw_id, item, pk, has_id in items:
+                if pk in deleting:
+                    continue
                 try:
                     record = self._put_target(pk, item) if has_id else None
                     plan = self._plan(item, pk=pk, record=record, partial=False)
@@ -595,7 +636,8 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                         index, raw_ids[index], "validation_error", fields=fields
                     )
             results = []
-            if not failures:
+            written = []
+            if not failures and plans:
                 partner = partner_of(request)
                 try:
                     written = services.upsert_records(
@@ -629,6 +671,28 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                             "version": result.record.version,
                         }
                     )
+            if not failures and doomed:
+                # After the writes: a record written beside a deleted one it belongs to goes
+                # with it, as it would were the two sent one after the other.
+                gone = [(record.pk, record.version) for record in doomed]  # pk None once deleted
+                services.delete_records(
+                    self.resource.model, doomed, by=self._by(), reason=self._reason()
+                )
+                tombstones = dict(
+                    FeedRecord.objects.filter(
+                        type=self.resource.type, object_id__in=[pk for pk, _ in gone]
+                    ).values_list("object_id", "version")
+                )
+                for (index, _), (pk, version) in zip(doomed_indices, gone, strict=True):
+                    results.append(
+                        {
+                            "index": index,
+                            "id": pk,
+                            "status": "deleted",
+                            "version": tombstones.get(pk, version + 1),
+                        }
+                    )
+                results.sort(key=lambda result: result["index"])
             if failures:
                 transaction.set_rollback(True)
         if failures:
@@ -727,6 +791,19 @@ class BatchLookups:
     validator: serializers.Serializer
 
 
+def _delete_item_refused(item: dict, raw_id) -> dict | None:
+    """The field messages refusing a batch item that asks for a delete, if any: it names the
+    record by ``id`` and says ``"delete": true``, nothing else."""
+    if item.get("delete") is not True:
+        return {"delete": ["Send true to delete the record named by id, or leave it out."]}
+    if raw_id is None:
+        return {"id": ["Name the record to delete by its id."]}
+    others = sorted(set(item) - {"id", "delete"})
+    if others:
+        return {name: ["A delete names only the record's id."] for name in others}
+    return None
+
+
 def _failure(index: int, raw_id, code: str, **extra) -> dict:
     return {"index": index, "id": raw_id, "code": code, **extra}
 
@@ -798,10 +875,23 @@ def _schema_view(serializer_class, name: str, viewset):
             responses={204: None, **ERRORS, 409: s.ErrorSerializer, 412: s.ErrorSerializer},
         ),
         batch=extend_schema(
-            summary=f"Upsert up to {MAX_BATCH} {name} in one transaction (all or nothing)",
+            summary=f"Upsert or delete up to {MAX_BATCH} {name} in one transaction "
+            "(all or nothing)",
+            description='An item `{"id": "<id>", "delete": true}` (nothing else) deletes that '
+            "record, as `DELETE` on it would (its source or a desk officer only); any other "
+            "item is written as `PUT` (with an id) or `POST` (without) would write it. Deletes "
+            "run after the writes.",
             request=inline_serializer(
                 name=f"{serializer_class.__name__.removesuffix('Serializer')}Batch",
-                fields={"records": serializer_class(many=True)},
+                fields={
+                    "records": PolymorphicProxySerializer(
+                        component_name=f"{serializer_class.__name__.removesuffix('Serializer')}"
+                        "BatchItem",
+                        serializers=[serializer_class, s.BatchDeleteSerializer],
+                        resource_type_field_name=None,
+                        many=True,
+                    )
+                },
             ),
             responses={200: s.BatchResponseSerializer, **ERRORS},
         ),

@@ -13,7 +13,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
+
+from tracker.history import HistoricalRecords
 
 from .choices import Scope
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
+
+from .history import HistoricalRecords
 
 DEFAULT_SESSION_IDLE_HOURS = 8
 

@@ -13,10 +13,10 @@ import datetime as dt
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from cases.choices import Severity
 from cases.dates import format_period
+from tracker.history import HistoricalRecords
 
 
 class MeasureSettings(models.Model):

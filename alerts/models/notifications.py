@@ -7,9 +7,9 @@ import secrets
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from cases.choices import Region, Severity
+from tracker.history import HistoricalRecords
 
 from ..choices import Channel, DeliveryStatus
 from ..webhook_urls import validate_webhook_url

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django_countries.fields import CountryField
-from simple_history.models import HistoricalRecords
+
+from tracker.history import HistoricalRecords
 
 from ..choices import ActorKind
 from .base import TrackedModel

@@ -5,7 +5,8 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from simple_history.models import HistoricalRecords
+
+from tracker.history import HistoricalRecords
 
 from ..choices import (
     AssessmentRating,

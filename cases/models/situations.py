@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_countries.fields import CountryField
-from simple_history.models import HistoricalRecords
+
+from tracker.history import HistoricalRecords
 
 from ..choices import (
     ConflictStage,
