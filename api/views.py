@@ -33,6 +33,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from cases import services
@@ -44,7 +45,7 @@ from feed.choices import RecordType
 from feed.models import FeedRecord
 from partners.authentication import clearance_for_request, partner_of
 
-from . import changes, resources
+from . import changes, history, resources
 from . import serializers as s
 from .errors import ApiError, PreconditionFailed, validation_fields
 from .filters import (
@@ -242,6 +243,63 @@ class ReadOnlyResourceViewSet(KnownParametersMixin, ClearanceMixin, viewsets.Gen
                 status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(row["version"])}
             )
         return Response(row, headers={"ETag": etag(row["version"])})
+
+
+class HistoryMixin:
+    """``GET <resource>/<id>/history/``: the record's history (``api.history``), for a record the
+    caller may see now (else the 404 of an unknown id), entries recorded under a label beyond
+    its clearance redacted."""
+
+    @extend_schema(
+        summary="The record's history, newest first",
+        description="Each entry: when, the version, created/changed/deleted, who (to a partner "
+        "the organisation, or `desk`) and what changed, old → new. A record you may not see "
+        "answers 404; an entry recorded while its situation was labelled beyond your clearance "
+        "is `redacted` (no author, no changes), and the entry after it shows its values without "
+        "the old ones.",
+        parameters=LIST_PARAMETERS,
+        responses={200: _paged(s.HistoryEntrySerializer), **ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None, *args, **kwargs):
+        unknown = sorted(set(request.query_params) - {"limit", "cursor"})
+        if unknown:
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={
+                    name: ["Unknown parameter; a history takes limit and cursor."]
+                    for name in unknown
+                },
+            )
+        limit = parse_limit(request.query_params.get("limit"))
+        pk = uuid.UUID(pk)
+        path = self.resource.situation_path
+        through = path not in (None, "", "situation")  # reached through another record
+        found = self.get_queryset().filter(pk=pk)
+        if through:
+            situations = list(found.values_list(path, flat=True)[:1])
+            if not situations:
+                raise exceptions.NotFound()
+            situation_id = situations[0]
+        elif not found.exists():
+            raise exceptions.NotFound()
+        else:
+            situation_id = None
+        entries, following = history.read_history(
+            self.resource,
+            pk,
+            self.clearance,
+            names=self.clearance.unrestricted and partner_of(request) is None,
+            limit=limit,
+            cursor=request.query_params.get("cursor"),
+            situation_id=situation_id,
+        )
+        next_url = None
+        if following is not None:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", following)
+        return Response({"next": next_url, "results": entries})
 
 
 class ResourceViewSet(ReadOnlyResourceViewSet):
@@ -899,7 +957,7 @@ def _schema_view(serializer_class, name: str, viewset):
 
 
 @_schema(s.SituationSerializer, "situations")
-class SituationViewSet(ResourceViewSet):
+class SituationViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.SITUATIONS
     serializer_class = s.SituationSerializer
     filterset_class = SituationFilter
@@ -916,7 +974,7 @@ class SituationViewSet(ResourceViewSet):
 
 
 @_schema(s.IndicatorSerializer, "warning indicators")
-class IndicatorViewSet(ResourceViewSet):
+class IndicatorViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.INDICATORS
     serializer_class = s.IndicatorSerializer
     filterset_class = IndicatorFilter
@@ -932,7 +990,7 @@ class IndicatorViewSet(ResourceViewSet):
 
 
 @_schema(s.ActorSerializer, "actors")
-class ActorViewSet(ResourceViewSet):
+class ActorViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.ACTORS
     serializer_class = s.ActorSerializer
     filterset_class = ActorFilter
@@ -941,7 +999,7 @@ class ActorViewSet(ResourceViewSet):
 
 
 @_schema(s.EngagementSerializer, "engagements")
-class EngagementViewSet(ResourceViewSet):
+class EngagementViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.ENGAGEMENTS
     serializer_class = s.EngagementSerializer
     filterset_class = EngagementFilter
@@ -957,7 +1015,7 @@ class EngagementViewSet(ResourceViewSet):
 
 
 @_schema(s.BriefingSerializer, "briefings (decision makers alerted)")
-class BriefingViewSet(ResourceViewSet):
+class BriefingViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.BRIEFINGS
     serializer_class = s.BriefingSerializer
     filterset_class = BriefingFilter
@@ -969,7 +1027,7 @@ class BriefingViewSet(ResourceViewSet):
 
 
 @_schema(s.AssessmentSerializer, "assessments")
-class AssessmentViewSet(ResourceViewSet):
+class AssessmentViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.ASSESSMENTS
     serializer_class = s.AssessmentSerializer
     filterset_class = AssessmentFilter
@@ -1004,7 +1062,7 @@ def _read_schema(serializer_class, name: str):
 
 
 @_read_schema(s.ReviewSerializer, "early action reviews")
-class ReviewViewSet(ReadOnlyResourceViewSet):
+class ReviewViewSet(HistoryMixin, ReadOnlyResourceViewSet):
     """Early action reviews, read-only (desk officers write them in the admin), under the
     sharing level of the situation reviewed."""
 
@@ -1016,7 +1074,7 @@ class ReviewViewSet(ReadOnlyResourceViewSet):
 
 
 @_read_schema(s.FindingSerializer, "review findings (bottlenecks and enablers)")
-class FindingViewSet(ReadOnlyResourceViewSet):
+class FindingViewSet(HistoryMixin, ReadOnlyResourceViewSet):
     resource = resources.FINDINGS
     serializer_class = s.FindingSerializer
     filterset_class = FindingFilter
@@ -1024,7 +1082,7 @@ class FindingViewSet(ReadOnlyResourceViewSet):
 
 
 @_read_schema(s.FollowUpSerializer, "follow-up actions of reviews")
-class FollowUpViewSet(ReadOnlyResourceViewSet):
+class FollowUpViewSet(HistoryMixin, ReadOnlyResourceViewSet):
     resource = resources.FOLLOW_UPS
     serializer_class = s.FollowUpSerializer
     filterset_class = FollowUpFilter
