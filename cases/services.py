@@ -402,6 +402,32 @@ def _deleted_situation(record: TrackedModel) -> uuid.UUID | None:
     return getattr(record, "situation_id", None)
 
 
+def _delete_collected(collector: Collector) -> None:
+    """What ``collector.delete()`` writes, without the per-row ``pre_delete``/``post_delete``
+    signals: their only receivers are simple_history's, writing a history row per deleted row
+    (a query each), which ``delete_records`` writes for all at once instead. A statement per
+    model; the foreign keys are checked at commit (PostgreSQL: Django makes them deferrable,
+    initially deferred), so the order does not matter."""
+    using = collector.using
+    for queryset in collector.fast_deletes:
+        queryset._raw_delete(using=using)
+    for (link, value), collected in collector.field_updates.items():
+        # on_delete=SET_NULL/SET_DEFAULT: rows kept, their link to a deleted row changed.
+        for rows in collected:
+            if isinstance(rows, models.QuerySet):
+                rows.update(**{link.name: value})
+            else:
+                pks = list({row.pk for row in rows})
+                if pks:
+                    type(rows[0])._base_manager.using(using).filter(pk__in=pks).update(
+                        **{link.name: value}
+                    )
+    for kind, instances in collector.data.items():
+        pks = [instance.pk for instance in instances]
+        if pks:
+            kind._base_manager.using(using).filter(pk__in=pks)._raw_delete(using=using)
+
+
 @transaction.atomic
 def delete_records(
     model: type[TrackedModel],
@@ -412,8 +438,9 @@ def delete_records(
 ) -> None:
     """``delete_record`` for many records of one model (an API batch), all or nothing, in a
     constant number of queries whatever their number: one collection of everything they take
-    with them, a history row for each deleted row (the last state, author and reason: two
-    statements per model instead of simple_history's one per row), a delete in the change feed
+    with them, deleted a statement per model (``_delete_collected``), a history row for each
+    deleted row (the last state, author and reason: two statements per model instead of
+    simple_history's receiver's one per row), a delete in the change feed
     for each published one (``feed.bulk.record_deletes``), the signs the engagements answered
     shown without them, and one recompute of the situations touched. Assessments come with
     their engagement read (``select_related``)."""
@@ -452,9 +479,7 @@ def delete_records(
                 link_rows[link_field.name].setdefault(owner, []).append((row_id, linked))
         history = _history(kind, instances, "-", by=by, reason=reason, at=now)
         _history_links(kind, history, link_rows)
-        for instance in instances:
-            instance.skip_history_when_saving = True  # its row is written above
-    collector.delete()
+    _delete_collected(collector)
     for kind, rows in gone:
         feed.record_deleted(kind, rows)
     _answers_changed(answered)  # the signs they answered, those that stay

@@ -13,8 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-from tracker.history import HistoricalRecords
+from simple_history.models import HistoricalRecords
 
 from .choices import Scope
 

@@ -11,11 +11,11 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.text import Truncator
+from simple_history.models import HistoricalRecords
 
 from cases.choices import CrisisType, DatePrecision, Region, Severity
 from cases.dates import format_partial_date
 from cases.models.base import VersionedModel
-from tracker.history import HistoricalRecords
 
 from ..choices import SIGN_RULE_KINDS, AlertEventKind, AlertStatus, RuleKind
 

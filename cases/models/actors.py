@@ -3,8 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django_countries.fields import CountryField
-
-from tracker.history import HistoricalRecords
+from simple_history.models import HistoricalRecords
 
 from ..choices import ActorKind
 from .base import TrackedModel

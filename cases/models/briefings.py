@@ -5,8 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-
-from tracker.history import HistoricalRecords
+from simple_history.models import HistoricalRecords
 
 from ..choices import BriefingKind, DatePrecision
 from ..dates import format_partial_date, normalise, period_end

@@ -5,8 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-
-from tracker.history import HistoricalRecords
+from simple_history.models import HistoricalRecords
 
 from ..choices import (
     AssessmentRating,

@@ -6,8 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_countries.fields import CountryField
-
-from tracker.history import HistoricalRecords
+from simple_history.models import HistoricalRecords
 
 from ..choices import (
     ConflictStage,
