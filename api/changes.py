@@ -73,9 +73,13 @@ class FeedPage:
 MAX_SCAN_FACTOR = 10  # a page reads at most this many times ``limit`` log rows
 
 
-def _told(clearance: Clearance) -> Case:
+def _told(clearance: Clearance, types: frozenset[str] | None = None) -> Case:
     """What the caller is told of a change, computed by the database: ``upsert``, ``delete`` or
     NULL (nothing).
+
+    - nothing of a change to a record of a type not in ``types`` (when given): the scan still
+      counts it, so a filtered page costs what an unfiltered one does and its cursor is a position
+      of the same log, which the next filtered page resumes from;
 
     - an upsert where it may see the record after the change — only from the record's last
       change of content on (that one carries the current data; an earlier one is superseded by a
@@ -94,7 +98,9 @@ def _told(clearance: Clearance) -> Case:
         before = audience_q(clearance, "before_open", "before_actors")
         upsert = Q(op=ChangeOp.UPSERT) & after & (Q(content=True) | ~before) & fresh
         delete = before & (Q(op=ChangeOp.DELETE) | ~after)
+    excluded = [When(~Q(type__in=sorted(types)), then=Value(None))] if types is not None else []
     return Case(
+        *excluded,
         When(upsert, then=Value(ChangeOp.UPSERT)),
         When(delete, then=Value(ChangeOp.DELETE)),
         default=Value(None),
@@ -143,8 +149,11 @@ _PAGE_SETTINGS = "; ".join(
 )
 
 
-def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
-    """Up to ``limit`` changes after position ``since`` that ``clearance`` is told of.
+def read_page(
+    clearance: Clearance, since: int, limit: int, types: frozenset[str] | None = None
+) -> FeedPage:
+    """Up to ``limit`` changes after position ``since`` that ``clearance`` is told of, of records
+    of ``types`` only when given (``?types=``).
 
     Changes are positioned first only when the page may reach the end of the log. A change
     positioned later is placed after every position given, so a reader still paging through
@@ -160,22 +169,24 @@ def read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
     far = beyond.order_by("position").values_list("position", flat=True).first() is not None
     if not far:
         assign_positions()
-    page = _read_page(clearance, since, limit)
+    page = _read_page(clearance, since, limit, types)
     if far and not page.has_more and assign_positions():
-        page = _read_page(clearance, since, limit)  # the changes just positioned follow
+        page = _read_page(clearance, since, limit, types)  # the changes just positioned follow
     return page
 
 
-def _read_page(clearance: Clearance, since: int, limit: int) -> FeedPage:
+def _read_page(
+    clearance: Clearance, since: int, limit: int, types: frozenset[str] | None
+) -> FeedPage:
     if connection.in_atomic_block:
-        return _read(clearance, since, limit)
+        return _read(clearance, since, limit, types)
     # One snapshot for the log and the data it carries.
     with transaction.atomic():
         with connection.cursor() as cursor:
             # One round trip for the transaction's settings (no parameters: psycopg sends
             # the statements as they are).
             cursor.execute(_PAGE_SETTINGS)
-        return _read(clearance, since, limit)
+        return _read(clearance, since, limit, types)
 
 
 def _data(
@@ -201,7 +212,9 @@ def _dumps(item: dict) -> str:
     return json.dumps(item, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
-def _told_log(clearance: Clearance, since: int, limit: int, scan: int) -> list[tuple]:
+def _told_log(
+    clearance: Clearance, since: int, limit: int, scan: int, types: frozenset[str] | None
+) -> list[tuple]:
     """Up to ``limit`` changes told to ``clearance`` among the ``scan`` log rows after ``since``.
 
     One query along the position index: the database decides what each change tells and stops
@@ -209,7 +222,7 @@ def _told_log(clearance: Clearance, since: int, limit: int, scan: int) -> list[t
     """
     window = (
         Change.objects.filter(position__gt=since)
-        .annotate(superseded=_superseded(), told=_told(clearance))
+        .annotate(superseded=_superseded(), told=_told(clearance, types))
         .order_by("position")
         .values_list("position", "type", "object_id", "version", "told")[:scan]
     )
@@ -228,10 +241,12 @@ def _told_log(clearance: Clearance, since: int, limit: int, scan: int) -> list[t
         return cursor.fetchall()
 
 
-def _read(clearance: Clearance, since: int, limit: int) -> FeedPage:
+def _read(
+    clearance: Clearance, since: int, limit: int, types: frozenset[str] | None = None
+) -> FeedPage:
     scan = MAX_SCAN_FACTOR * limit
     # One more than asked: if it exists, the page is full and more follow.
-    log = _told_log(clearance, since, limit + 1, scan)
+    log = _told_log(clearance, since, limit + 1, scan, types)
     if len(log) > limit:
         log = log[:limit]
         cursor, has_more = log[-1][0], True

@@ -103,8 +103,17 @@ def forbid_nul_in_search(result: dict, generator, request, public) -> dict:
 def bound_batches(result: dict, generator, request, public) -> dict:
     """A batch holds 1 to ``MAX_BATCH`` records (the server refuses an empty or larger one),
     each id at most once (a JSON schema cannot say it of one property: said in words)."""
-    for name, component in result.get("components", {}).get("schemas", {}).items():
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, component in list(schemas.items()):
+        if name == "BatchDeleteRequest":
+            component["required"] = ["id", "delete"]
         records = component.get("properties", {}).get("records")
+        item = (records or {}).get("items", {}).get("$ref", "").rsplit("/", 1)[-1]
+        if name.endswith("BatchRequest") and item.endswith("BatchItemRequest"):
+            # A record to write or a delete, said in place (every request component is an
+            # object refusing unknown fields): anyOf, as a delete may also read as a record of
+            # a type whose every field is optional, and is a delete all the same.
+            records["items"] = {"anyOf": schemas.pop(item)["oneOf"]}
         if name.endswith("BatchRequest") and records is not None:
             records.update(
                 minItems=1,

@@ -407,11 +407,62 @@ class DocumentDetailSerializer(DocumentSerializer):
 # --- batch, feed and errors (schema only) ---------------------------------------------------
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class TrueField(serializers.BooleanField):
+    """A switch that is only ever sent on."""
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field as the record's resource names it")
+    old = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="Its value before; absent on a creation, or when the state before is not "
+        "yours to see",
+    )
+    new = serializers.JSONField(allow_null=True, help_text="Its value after")
+
+
+class HistoryAuthorSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["desk", "partner", "system"],
+        help_text="desk: a desk officer; partner: a partner system through the API; system: "
+        "a job or an import",
+    )
+    name = serializers.CharField(
+        allow_null=True,
+        help_text="The partner's name; a desk officer's user name only to desk officers",
+    )
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="When it was recorded")
+    version = serializers.IntegerField(help_text="The record's version after it")
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    redacted = serializers.BooleanField(
+        help_text="Recorded while the record's situation was labelled beyond your clearance: "
+        "no author and no changes shown"
+    )
+    by = HistoryAuthorSerializer(allow_null=True)
+    changes = HistoryChangeSerializer(
+        many=True, help_text="The fields that changed, old → new (links are not compared)"
+    )
+
+
+class BatchDeleteSerializer(serializers.Serializer):
+    """A batch item deleting the record it names (schema only: the view reads the item)."""
+
+    id = serializers.UUIDField(help_text="The record to delete")
+    delete = TrueField(help_text="true: delete the record named by id")
+
+
 class BatchResultSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
-    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "deleted"])
+    version = serializers.IntegerField(
+        help_text="The record's version; for a delete, the version its tombstone has in the feed"
+    )
 
 
 class BatchResponseSerializer(serializers.Serializer):

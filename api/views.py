@@ -23,6 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_serializer,
     extend_schema_view,
@@ -32,6 +33,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from cases import services
@@ -39,10 +41,11 @@ from cases.choices import LISTED_SHARING_LEVELS
 from cases.models import Document, Situation, SuccessElement
 from cases.sharing import Clearance, accepting_contributions, restrict_to_clearance
 from feed import log as feed
+from feed.choices import RecordType
 from feed.models import FeedRecord
 from partners.authentication import clearance_for_request, partner_of
 
-from . import changes, resources
+from . import changes, history, resources
 from . import serializers as s
 from .errors import ApiError, PreconditionFailed, validation_fields
 from .filters import (
@@ -240,6 +243,63 @@ class ReadOnlyResourceViewSet(KnownParametersMixin, ClearanceMixin, viewsets.Gen
                 status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(row["version"])}
             )
         return Response(row, headers={"ETag": etag(row["version"])})
+
+
+class HistoryMixin:
+    """``GET <resource>/<id>/history/``: the record's history (``api.history``), for a record the
+    caller may see now (else the 404 of an unknown id), entries recorded under a label beyond
+    its clearance redacted."""
+
+    @extend_schema(
+        summary="The record's history, newest first",
+        description="Each entry: when, the version, created/changed/deleted, who (to a partner "
+        "the organisation, or `desk`) and what changed, old → new. A record you may not see "
+        "answers 404; an entry recorded while its situation was labelled beyond your clearance "
+        "is `redacted` (no author, no changes), and the entry after it shows its values without "
+        "the old ones.",
+        parameters=LIST_PARAMETERS,
+        responses={200: _paged(s.HistoryEntrySerializer), **ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None, *args, **kwargs):
+        unknown = sorted(set(request.query_params) - {"limit", "cursor"})
+        if unknown:
+            raise ApiError(
+                400,
+                "validation_error",
+                "The request is not valid; see fields.",
+                fields={
+                    name: ["Unknown parameter; a history takes limit and cursor."]
+                    for name in unknown
+                },
+            )
+        limit = parse_limit(request.query_params.get("limit"))
+        pk = uuid.UUID(pk)
+        path = self.resource.situation_path
+        through = path not in (None, "", "situation")  # reached through another record
+        found = self.get_queryset().filter(pk=pk)
+        if through:
+            situations = list(found.values_list(path, flat=True)[:1])
+            if not situations:
+                raise exceptions.NotFound()
+            situation_id = situations[0]
+        elif not found.exists():
+            raise exceptions.NotFound()
+        else:
+            situation_id = None
+        entries, following = history.read_history(
+            self.resource,
+            pk,
+            self.clearance,
+            names=self.clearance.unrestricted and partner_of(request) is None,
+            limit=limit,
+            cursor=request.query_params.get("cursor"),
+            situation_id=situation_id,
+        )
+        next_url = None
+        if following is not None:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", following)
+        return Response({"next": next_url, "results": entries})
 
 
 class ResourceViewSet(ReadOnlyResourceViewSet):
@@ -538,6 +598,26 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
             services.delete_record(record, by=self._by())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    def _delete_target(self, pk):
+        """A batch item's record to delete, checked as ``destroy`` checks it: 404 for an id
+        unknown or hidden, 403 unless the caller is its source or a desk officer allowed to
+        delete."""
+        record = self._locked(pk)
+        if record is None:
+            raise exceptions.NotFound()
+        if partner_of(self.request) is None:
+            model = self.resource.model._meta
+            if not self.request.user.has_perms([f"{model.app_label}.delete_{model.model_name}"]):
+                raise exceptions.PermissionDenied()
+        elif not self._is_source(record):
+            raise ApiError(
+                403,
+                "permission_denied",
+                "Only the source of a record (the organisation that created it) or a desk "
+                "officer may delete it.",
+            )
+        return record
+
     @action(detail=False, methods=["post"])
     def batch(self, request, *args, **kwargs):
         """Upsert up to ``MAX_BATCH`` records, all or nothing, in a constant number of queries:
@@ -571,6 +651,7 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
         failures: dict[int, dict] = {}
         with transaction.atomic():
             items = []  # (index, raw id, item, pk, the id was given)
+            deletes = []  # (index, raw id, pk) of the items {"id": …, "delete": true}
             given: set[uuid.UUID] = set()
             for index, item in enumerate(records):
                 raw_id = item.get("id") if isinstance(item, dict) else None
@@ -591,10 +672,29 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                     continue
                 if raw_id is not None:
                     given.add(pk)
+                if isinstance(item, dict) and "delete" in item:
+                    refused = _delete_item_refused(item, raw_id)
+                    if refused:
+                        failures[index] = _failure(
+                            index, raw_id, "validation_error", fields=refused
+                        )
+                        continue
+                    deletes.append((index, raw_id, pk))
                 items.append((index, raw_id, item, pk, raw_id is not None))
             self._batch = self._preload(items)
             plans, indices = [], []
+            doomed, doomed_indices = [], []
+            for index, raw_id, pk in deletes:
+                try:
+                    doomed.append(self._delete_target(pk))
+                except Exception as error:
+                    failures[index] = _item_failure(index, raw_id, error)
+                    continue
+                doomed_indices.append((index, raw_id))
+            deleting = {pk for _, _, pk in deletes}
             for index, raw_id, item, pk, has_id in items:
+                if pk in deleting:
+                    continue
                 try:
                     record = self._put_target(pk, item) if has_id else None
                     plan = self._plan(item, pk=pk, record=record, partial=False)
@@ -616,7 +716,8 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                         index, raw_ids[index], "validation_error", fields=fields
                     )
             results = []
-            if not failures:
+            written = []
+            if not failures and plans:
                 partner = partner_of(request)
                 try:
                     written = services.upsert_records(
@@ -650,6 +751,28 @@ class ResourceViewSet(ReadOnlyResourceViewSet):
                             "version": result.record.version,
                         }
                     )
+            if not failures and doomed:
+                # After the writes: a record written beside a deleted one it belongs to goes
+                # with it, as it would were the two sent one after the other.
+                gone = [(record.pk, record.version) for record in doomed]  # pk None once deleted
+                services.delete_records(
+                    self.resource.model, doomed, by=self._by(), reason=self._reason()
+                )
+                tombstones = dict(
+                    FeedRecord.objects.filter(
+                        type=self.resource.type, object_id__in=[pk for pk, _ in gone]
+                    ).values_list("object_id", "version")
+                )
+                for (index, _), (pk, version) in zip(doomed_indices, gone, strict=True):
+                    results.append(
+                        {
+                            "index": index,
+                            "id": pk,
+                            "status": "deleted",
+                            "version": tombstones.get(pk, version + 1),
+                        }
+                    )
+                results.sort(key=lambda result: result["index"])
             if failures:
                 transaction.set_rollback(True)
         if failures:
@@ -748,6 +871,19 @@ class BatchLookups:
     validator: serializers.Serializer
 
 
+def _delete_item_refused(item: dict, raw_id) -> dict | None:
+    """The field messages refusing a batch item that asks for a delete, if any: it names the
+    record by ``id`` and says ``"delete": true``, nothing else."""
+    if item.get("delete") is not True:
+        return {"delete": ["Send true to delete the record named by id, or leave it out."]}
+    if raw_id is None:
+        return {"id": ["Name the record to delete by its id."]}
+    others = sorted(set(item) - {"id", "delete"})
+    if others:
+        return {name: ["A delete names only the record's id."] for name in others}
+    return None
+
+
 def _failure(index: int, raw_id, code: str, **extra) -> dict:
     return {"index": index, "id": raw_id, "code": code, **extra}
 
@@ -819,10 +955,23 @@ def _schema_view(serializer_class, name: str, viewset):
             responses={204: None, **ERRORS, 409: s.ErrorSerializer, 412: s.ErrorSerializer},
         ),
         batch=extend_schema(
-            summary=f"Upsert up to {MAX_BATCH} {name} in one transaction (all or nothing)",
+            summary=f"Upsert or delete up to {MAX_BATCH} {name} in one transaction "
+            "(all or nothing)",
+            description='An item `{"id": "<id>", "delete": true}` (nothing else) deletes that '
+            "record, as `DELETE` on it would (its source or a desk officer only); any other "
+            "item is written as `PUT` (with an id) or `POST` (without) would write it. Deletes "
+            "run after the writes.",
             request=inline_serializer(
                 name=f"{serializer_class.__name__.removesuffix('Serializer')}Batch",
-                fields={"records": serializer_class(many=True)},
+                fields={
+                    "records": PolymorphicProxySerializer(
+                        component_name=f"{serializer_class.__name__.removesuffix('Serializer')}"
+                        "BatchItem",
+                        serializers=[serializer_class, s.BatchDeleteSerializer],
+                        resource_type_field_name=None,
+                        many=True,
+                    )
+                },
             ),
             responses={200: s.BatchResponseSerializer, **ERRORS},
         ),
@@ -830,7 +979,7 @@ def _schema_view(serializer_class, name: str, viewset):
 
 
 @_schema(s.SituationSerializer, "situations")
-class SituationViewSet(ResourceViewSet):
+class SituationViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.SITUATIONS
     serializer_class = s.SituationSerializer
     filterset_class = SituationFilter
@@ -847,7 +996,7 @@ class SituationViewSet(ResourceViewSet):
 
 
 @_schema(s.IndicatorSerializer, "warning indicators")
-class IndicatorViewSet(ResourceViewSet):
+class IndicatorViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.INDICATORS
     serializer_class = s.IndicatorSerializer
     filterset_class = IndicatorFilter
@@ -863,7 +1012,7 @@ class IndicatorViewSet(ResourceViewSet):
 
 
 @_schema(s.ActorSerializer, "actors")
-class ActorViewSet(ResourceViewSet):
+class ActorViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.ACTORS
     serializer_class = s.ActorSerializer
     filterset_class = ActorFilter
@@ -872,7 +1021,7 @@ class ActorViewSet(ResourceViewSet):
 
 
 @_schema(s.EngagementSerializer, "engagements")
-class EngagementViewSet(ResourceViewSet):
+class EngagementViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.ENGAGEMENTS
     serializer_class = s.EngagementSerializer
     filterset_class = EngagementFilter
@@ -888,7 +1037,7 @@ class EngagementViewSet(ResourceViewSet):
 
 
 @_schema(s.BriefingSerializer, "briefings (decision makers alerted)")
-class BriefingViewSet(ResourceViewSet):
+class BriefingViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.BRIEFINGS
     serializer_class = s.BriefingSerializer
     filterset_class = BriefingFilter
@@ -900,7 +1049,7 @@ class BriefingViewSet(ResourceViewSet):
 
 
 @_schema(s.AssessmentSerializer, "assessments")
-class AssessmentViewSet(ResourceViewSet):
+class AssessmentViewSet(HistoryMixin, ResourceViewSet):
     resource = resources.ASSESSMENTS
     serializer_class = s.AssessmentSerializer
     filterset_class = AssessmentFilter
@@ -935,7 +1084,7 @@ def _read_schema(serializer_class, name: str):
 
 
 @_read_schema(s.ReviewSerializer, "early action reviews")
-class ReviewViewSet(ReadOnlyResourceViewSet):
+class ReviewViewSet(HistoryMixin, ReadOnlyResourceViewSet):
     """Early action reviews, read-only (desk officers write them in the admin), under the
     sharing level of the situation reviewed."""
 
@@ -947,7 +1096,7 @@ class ReviewViewSet(ReadOnlyResourceViewSet):
 
 
 @_read_schema(s.FindingSerializer, "review findings (bottlenecks and enablers)")
-class FindingViewSet(ReadOnlyResourceViewSet):
+class FindingViewSet(HistoryMixin, ReadOnlyResourceViewSet):
     resource = resources.FINDINGS
     serializer_class = s.FindingSerializer
     filterset_class = FindingFilter
@@ -955,7 +1104,7 @@ class FindingViewSet(ReadOnlyResourceViewSet):
 
 
 @_read_schema(s.FollowUpSerializer, "follow-up actions of reviews")
-class FollowUpViewSet(ReadOnlyResourceViewSet):
+class FollowUpViewSet(HistoryMixin, ReadOnlyResourceViewSet):
     resource = resources.FOLLOW_UPS
     serializer_class = s.FollowUpSerializer
     filterset_class = FollowUpFilter
@@ -1058,8 +1207,27 @@ class DocumentViewSet(KnownParametersMixin, ClearanceMixin, viewsets.GenericView
         return Response(row, headers={"ETag": etag(row["version"])})
 
 
-CHANGES_PARAMETERS = {"since", "limit"}
+CHANGES_PARAMETERS = {"since", "limit", "types"}
 MAX_POSITION = 2**63 - 1
+FEED_TYPES = tuple(RecordType.values)
+
+
+def feed_types(raw: str | None) -> frozenset[str] | None:
+    """``?types=situation,indicator``: the record types asked for (None: every type); a type the
+    feed does not know, or none at all, answers 400 naming the allowed ones."""
+    if raw is None:
+        return None
+    asked = [name.strip() for name in raw.split(",")]
+    unknown = sorted({name for name in asked if name not in FEED_TYPES})
+    if not raw.strip() or unknown:
+        said = f"Unknown type {', '.join(repr(n) for n in unknown)}. " if any(unknown) else ""
+        raise ApiError(
+            400,
+            "validation_error",
+            "The request is not valid; see fields.",
+            fields={"types": [f"{said}Give one or more of {', '.join(FEED_TYPES)}, by commas."]},
+        )
+    return frozenset(asked)
 
 
 class ChangesView(ClearanceMixin, APIView):
@@ -1092,6 +1260,18 @@ class ChangesView(ClearanceMixin, APIView):
                 {"type": "integer", "minimum": 1, "maximum": 5000, "default": 100},
                 description="Changes per page (1–5000, default 100)",
             ),
+            OpenApiParameter(
+                "types",
+                {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(FEED_TYPES)},
+                    "minItems": 1,
+                },
+                style="form",
+                explode=False,
+                description="Only changes of records of these types, by commas (e.g. "
+                "`situation,indicator`); a cursor from a filtered page continues the filtered read",
+            ),
         ],
         responses={200: s.ChangePageSerializer, **ERRORS},
     )
@@ -1116,6 +1296,7 @@ class ChangesView(ClearanceMixin, APIView):
                 fields={"since": ["Use the cursor of a previous page, or 0."]},
             )
         limit = parse_limit(request.query_params.get("limit"), default=100, maximum=5000)
-        page = changes.read_page(self.clearance, since, limit)
+        types = feed_types(request.query_params.get("types"))
+        page = changes.read_page(self.clearance, since, limit, types)
         # The records' data arrive as JSON text built by the database: written out as is.
         return HttpResponse(page.json_bytes(), content_type="application/json")

@@ -392,6 +392,100 @@ def delete_record(record: TrackedModel, *, by: Any | None = None) -> None:
     _queue_refresh(situation_id)
 
 
+def _deleted_situation(record: TrackedModel) -> uuid.UUID | None:
+    """The situation whose figures a batch's delete of ``record`` changes, from what the caller
+    read with it (an assessment's engagement): no query."""
+    if isinstance(record, Situation):
+        return record.pk
+    if isinstance(record, Assessment):
+        return record.engagement.situation_id
+    return getattr(record, "situation_id", None)
+
+
+def _delete_collected(collector: Collector) -> None:
+    """What ``collector.delete()`` writes, without the per-row ``pre_delete``/``post_delete``
+    signals: their only receivers are simple_history's, writing a history row per deleted row
+    (a query each), which ``delete_records`` writes for all at once instead. A statement per
+    model; the foreign keys are checked at commit (PostgreSQL: Django makes them deferrable,
+    initially deferred), so the order does not matter."""
+    using = collector.using
+    for queryset in collector.fast_deletes:
+        queryset._raw_delete(using=using)
+    for (link, value), collected in collector.field_updates.items():
+        # on_delete=SET_NULL/SET_DEFAULT: rows kept, their link to a deleted row changed.
+        for rows in collected:
+            if isinstance(rows, models.QuerySet):
+                rows.update(**{link.name: value})
+            else:
+                pks = list({row.pk for row in rows})
+                if pks:
+                    type(rows[0])._base_manager.using(using).filter(pk__in=pks).update(
+                        **{link.name: value}
+                    )
+    for kind, instances in collector.data.items():
+        pks = [instance.pk for instance in instances]
+        if pks:
+            kind._base_manager.using(using).filter(pk__in=pks)._raw_delete(using=using)
+
+
+@transaction.atomic
+def delete_records(
+    model: type[TrackedModel],
+    records: list[TrackedModel],
+    *,
+    by: Any | None = None,
+    reason: str = "",
+) -> None:
+    """``delete_record`` for many records of one model (an API batch), all or nothing, in a
+    constant number of queries whatever their number: one collection of everything they take
+    with them, deleted a statement per model (``_delete_collected``), a history row for each
+    deleted row (the last state, author and reason: two statements per model instead of
+    simple_history's receiver's one per row), a delete in the change feed
+    for each published one (``feed.bulk.record_deletes``), the signs the engagements answered
+    shown without them, and one recompute of the situations touched. Assessments come with
+    their engagement read (``select_related``)."""
+    if not records:
+        return
+    now = timezone.now()
+    situation_ids = [_deleted_situation(record) for record in records]
+    answered: set = set()
+    if model is Engagement:
+        answers = Engagement._meta.get_field("responds_to")
+        answered = set(
+            answers.remote_field.through.objects.filter(
+                **{f"{answers.m2m_field_name()}_id__in": [r.pk for r in records]}
+            ).values_list(f"{answers.m2m_reverse_field_name()}_id", flat=True)
+        )
+    collector = Collector(using=router.db_for_write(model), origin=records[0])
+    collector.collect(records)
+    gone = [(kind, feed.identities(kind, instances)) for kind, instances in collector.data.items()]
+    gone += [(qs.model, feed.identities(qs.model, qs)) for qs in collector.fast_deletes]
+    for kind, instances in collector.data.items():
+        if not hasattr(kind, "history"):
+            continue
+        instances = list(instances)
+        # The tracked links as they stand, kept beside the history rows (simple_history's own
+        # receiver reads them for each row).
+        historical = kind.history.model
+        link_rows: dict[str, dict] = {}
+        for link_field in getattr(historical, "_history_m2m_fields", []):
+            through = link_field.remote_field.through
+            source = link_field.m2m_field_name()
+            target = link_field.m2m_reverse_field_name()
+            link_rows[link_field.name] = {}
+            for row_id, owner, linked in through.objects.filter(
+                **{f"{source}_id__in": [r.pk for r in instances]}
+            ).values_list("pk", f"{source}_id", f"{target}_id"):
+                link_rows[link_field.name].setdefault(owner, []).append((row_id, linked))
+        history = _history(kind, instances, "-", by=by, reason=reason, at=now)
+        _history_links(kind, history, link_rows)
+    _delete_collected(collector)
+    for kind, rows in gone:
+        feed.record_deleted(kind, rows)
+    _answers_changed(answered)  # the signs they answered, those that stay
+    _queue_refresh_many(situation_ids)
+
+
 # --- API writes: create-or-replace that tells "unchanged" apart (REST API, batch) ---
 
 _SAVERS = {

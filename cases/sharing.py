@@ -144,3 +144,35 @@ def accepting_contributions(prefix: str = "") -> Q:
     return Q(**{f"{p}accepts_contributions": True}) | Q(
         **{f"{p}accepts_contributions__isnull": True, f"{p}sharing": SharingLevel.AMBER}
     )
+
+
+# --- Across time: what a record's history may show --------------------------------------------
+
+
+def cleared_at(clearance: Clearance, era: str) -> Q:
+    """A filter on a history row annotated with ``era``, the ``history_id`` of its situation's
+    history row standing when it was recorded: whether ``clearance`` was cleared for the
+    situation as it stood then — the rule above, applied to that label and sharing list. An
+    entry recorded under a label beyond the caller's clearance shows no content even once the
+    label is lowered (a RED situation relabelled GREEN keeps its RED-era entries to itself).
+    A NULL ``era`` (no history kept of the situation, e.g. bulk-loaded) knows of no label but
+    today's, which the caller is cleared for."""
+    if clearance.unrestricted:
+        return Q()
+    historical = Situation.history.model
+    then = historical.objects.filter(history_id=OuterRef(era))
+    cleared = Q(**{f"{era}__isnull": True}) | Q(
+        Exists(then.filter(sharing__in=OPEN_SHARING_LEVELS))
+    )
+    if clearance.actor_ids:
+        links = historical.shared_with.model  # its sharing list as it stood then
+        cleared |= Q(
+            Exists(
+                links.objects.filter(
+                    history_id=OuterRef(era),
+                    history__sharing__in=LISTED_SHARING_LEVELS,
+                    actor_id__in=clearance.actor_ids,
+                )
+            )
+        )
+    return cleared

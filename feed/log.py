@@ -33,7 +33,7 @@ from django.db.models import F, Func
 from django.utils import timezone
 
 from .audience import Audience
-from .bulk import backfill_type, record_children
+from .bulk import backfill_type, record_children, record_deletes
 from .choices import ChangeOp, RecordType
 from .models import Change, FeedRecord
 from .sources import situation_source, source_of, sources
@@ -211,8 +211,8 @@ def record_deleted(model: type[models.Model], rows: Iterable[tuple]) -> None:
     source = source_of(model)
     if source is None:
         return
-    for object_id, version in rows:
-        record_change(source.type, object_id, version=version, deleted=True)
+    # Set-based: a delete may take thousands of records with it, and a batch many deletes.
+    record_deletes(source.type, rows)
 
 
 def set_created_by(type_: str, object_ids: Iterable[uuid.UUID], partner_id: int) -> None:

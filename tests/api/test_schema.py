@@ -28,6 +28,18 @@ READ_ONLY = {
     "intervals",
 }
 OWN = {"webhooks"}  # a partner's own subscriptions: no PUT, no batch
+# The resources whose records keep a history, served at ``<id>/history/``.
+HISTORY = {
+    "situations",
+    "indicators",
+    "actors",
+    "engagements",
+    "assessments",
+    "briefings",
+    "reviews",
+    "review-findings",
+    "follow-ups",
+}
 
 
 @pytest.fixture
@@ -67,6 +79,8 @@ def test_schema_covers_every_endpoint_and_method(schema):
         )
         if prefix not in READ_ONLY:
             expected[f"/api/v1/{prefix}/batch/"] = {"post"}
+        if prefix in HISTORY:
+            expected[f"/api/v1/{prefix}/{lookup}/history/"] = {"get"}
     assert set(paths) == set(expected)
     for path, methods in expected.items():
         assert set(paths[path]) - {"parameters"} == methods, path
