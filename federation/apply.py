@@ -46,6 +46,7 @@ from cases.models import (
     SuccessElement,
     WarningIndicator,
 )
+from cases.sharing import Clearance, restrict_to_clearance
 from feed import log as feed
 
 from .models import ConflictStatus, SyncConflict, SyncedRecord, SyncSource
@@ -430,6 +431,31 @@ def _conflict(source, entry: Entry, record, ours, theirs, values, links) -> None
         )
 
 
+SITUATION_PATHS = {
+    "situation": "",
+    "indicator": "situation",
+    "engagement": "situation",
+    "briefing": "situation",
+    "assessment": "engagement__situation",
+}
+
+
+def _echo_of_our_label(source: SyncSource, type_: str, record: Model) -> bool:
+    """Whether the source may no longer see ``record``, one not pulled from it, under our
+    label: its delete is then
+    the echo of our own tightening (it lost sight of our record and deleted its copy), not a
+    delete of the record, which stays here."""
+    if source.partner_id is None or type_ not in SITUATION_PATHS:
+        return False
+    if feed.created_by(type_, record.pk) == source.partner_id:
+        return False  # theirs: their delete is the record's
+    clearance = Clearance.for_actors([source.partner.actor_id])
+    visible = restrict_to_clearance(
+        type(record).objects.filter(pk=record.pk), clearance, SITUATION_PATHS[type_]
+    )
+    return not visible.exists()
+
+
 def _delete(source: SyncSource, entry: Entry, outcome: Outcome) -> None:
     spec = SPECS[entry.type]
     state = SyncedRecord.objects.filter(source=source, type=entry.type, remote_id=entry.id).first()
@@ -437,7 +463,9 @@ def _delete(source: SyncSource, entry: Entry, outcome: Outcome) -> None:
     # An actor of ours that the source only named alike stays ours.
     if local_id == entry.id:
         record = spec.model.objects.filter(pk=local_id).first()
-        if record is not None:
+        if record is not None and _echo_of_our_label(source, entry.type, record):
+            outcome.unchanged += 1
+        elif record is not None:
             services.delete_record(record)
             outcome.deleted += 1
     SyncedRecord.objects.filter(source=source, type=entry.type, remote_id=entry.id).delete()

@@ -207,3 +207,36 @@ def test_a_record_this_tracker_refuses_is_skipped_with_its_reason(source):
     assert outcome.skipped == 1 and outcome.created == 1
     assert "slug" in outcome.reasons[0]
     assert not Situation.objects.filter(pk=sit["id"]).exists()
+
+
+def test_a_delete_that_echoes_our_own_tightened_label_keeps_our_record(source):
+    # Ours, shared with the source's organisation; they pulled it.
+    situation = factories.SituationFactory(sharing="green")
+    sit = bodies.situation(situation.pk, title=situation.title, slug=situation.slug)
+    # We narrow it to an organisation that is not theirs: they lose sight of it and delete
+    # their copy; their feed tells us of that delete.
+    situation.sharing = "amber+strict"
+    situation.save()
+
+    outcome = apply_entries(source, [delete("situation", sit["id"], version=2)])
+
+    assert outcome.deleted == 0
+    assert Situation.objects.filter(pk=situation.pk).exists()
+
+
+def test_a_delete_of_a_record_they_still_may_see_deletes_ours_too(source):
+    situation = factories.SituationFactory(sharing="green")
+
+    outcome = apply_entries(source, [delete("situation", situation.pk, version=2)])
+
+    assert outcome.deleted == 1
+    assert not Situation.objects.filter(pk=situation.pk).exists()
+
+
+def test_a_delete_of_their_record_deletes_it_whatever_its_label(source):
+    sit = bodies.situation(sharing="amber", shared_with=[])  # theirs, listing nobody of ours
+    apply_entries(source, [upsert("situation", sit)])
+
+    outcome = apply_entries(source, [delete("situation", sit["id"], version=2)])
+
+    assert outcome.deleted == 1
