@@ -6,7 +6,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .apply import settle
 from .models import ConflictStatus, SyncConflict, SyncSource
@@ -77,18 +77,18 @@ class SyncConflictAdmin(admin.ModelAdmin):
     @admin.display(description="Differences (ours → theirs)")
     def differences(self, obj: SyncConflict):
         ours, theirs = obj.local_body, obj.remote_body
-        rows = [
-            format_html(
-                "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
-                name,
-                json.dumps(ours.get(name)),
-                json.dumps(theirs.get(name)),
-            )
-            for name in sorted(set(ours) | set(theirs))
-            if ours.get(name) != theirs.get(name)
-        ]
-        head = "<table><tr><th>field</th><th>ours</th><th>theirs</th></tr>"
-        return format_html(head + "{}</table>", format_html("".join(str(r) for r in rows)))
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (name, json.dumps(ours.get(name)), json.dumps(theirs.get(name)))
+                for name in sorted(set(ours) | set(theirs))
+                if ours.get(name) != theirs.get(name)
+            ),
+        )
+        return format_html(
+            "<table><tr><th>field</th><th>ours</th><th>theirs</th></tr>{}</table>", rows
+        )
 
     def _settle(self, request, queryset, *, take_remote: bool) -> None:
         done = 0

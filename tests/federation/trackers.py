@@ -158,7 +158,7 @@ class Tracker:
                 self.process.kill()
                 self.process.wait(5)
 
-    def feed_ready(self, seconds: float = 90) -> None:
+    def feed_ready(self, seconds: float = 240) -> None:
         """Wait until every change written here can be given its place in the feed.
 
         The feed places a change once no older transaction can still commit (``feed.log``):
