@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from tracker.jobspec import SYNC_SOURCES
+from tracker import jobs
 
 from .remote import RemoteFeed
 from .services import SyncError, due_sources, run_sync
@@ -19,7 +19,7 @@ DATABASE_RETRY = {
 }
 
 
-@shared_task(name=SYNC_SOURCES, ignore_result=True, **DATABASE_RETRY)
+@shared_task(name=jobs.SYNC_SOURCES, ignore_result=True, **DATABASE_RETRY)
 def sync_due_sources() -> str:
     """Pull each due source; one unreachable source (kept in its ``last_error``) does not stop
     the others."""

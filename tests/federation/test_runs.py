@@ -6,11 +6,14 @@ import threading
 
 import pytest
 from django.db import connection
+from django_celery_beat.models import PeriodicTask
 
 from cases.models import Situation
 from federation.models import SyncConflict, SyncSource
 from federation.services import SyncError, due_sources, run_sync
 from tests import factories
+from tracker import jobs, jobspec
+from tracker.celery import app as celery_app
 
 from . import bodies
 from .bodies import upsert
@@ -131,3 +134,10 @@ def test_a_desk_officer_settles_a_conflict_in_the_admin(source, client):
     assert answer.status_code == 302
     assert Situation.objects.get(pk=sit["id"]).summary == "theirs"
     assert SyncConflict.objects.get().status == "took-remote"
+
+
+def test_the_periodic_pull_is_scheduled_every_minute_on_the_periodic_queue(db):
+    task = PeriodicTask.objects.get(task=jobs.SYNC_SOURCES)
+    assert task.enabled and (task.interval.every, task.interval.period) == (1, "minutes")
+    assert jobs.SYNC_SOURCES in celery_app.tasks
+    assert jobspec.JOBS[jobs.SYNC_SOURCES][0] == jobspec.PERIODIC_QUEUE

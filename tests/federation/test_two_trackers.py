@@ -204,6 +204,8 @@ def test_a_wrong_token_or_address_exits_with_one_line(trackers):
     a, b = trackers
     refused = b.manage("sync_from", a.url, "--token", "ewt_nothing_here", check=False)
     assert refused.returncode != 0
-    assert "refused the token" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert refused.stderr.strip().splitlines()[-1].startswith("CommandError: ")
+    assert "refused the token" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     unreachable = b.manage("sync_from", "http://127.0.0.1:9/", "--token", "x", check=False)
     assert unreachable.returncode != 0 and "could not be read" in unreachable.stderr

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import re
 import signal
 import threading
@@ -50,6 +51,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, url, token, partner, every, **options):
+        # The command prints what each run did; httpx's line per request would bury it (and a
+        # refusal's one-line reason).
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         interval = parse_every(every) if every else None
         source = self._source(url.rstrip("/") + "/", token, partner, interval)
         stop = threading.Event()
