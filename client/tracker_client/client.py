@@ -356,14 +356,23 @@ class TrackerClient:
     # --- the change feed --------------------------------------------------------------------
 
     def changes(
-        self, since: str | int = "0", *, limit: int = MAX_FEED_PAGE, follow: bool = True
+        self,
+        since: str | int = "0",
+        *,
+        limit: int = MAX_FEED_PAGE,
+        follow: bool = True,
+        types: Sequence[str] | None = None,
     ) -> Generator[ChangePage, None, None]:
         """Pages of ``GET /api/v1/changes/`` after the position ``since`` (``"0"``: from the
         start), ``limit`` changes a page (up to 5,000), until the end of the feed (``follow``
-        False: the first page only). Store a page's ``cursor`` once you applied it."""
+        False: the first page only). Store a page's ``cursor`` once you applied it. ``types``: only
+        changes of these record types (``?types=``, on a tracker that serves it)."""
         cursor = str(since)
+        only = ",".join(types) if types else None
         while True:
-            response = self.request("GET", "changes/", params={"since": cursor, "limit": limit})
+            response = self.request(
+                "GET", "changes/", params={"since": cursor, "limit": limit, "types": only}
+            )
             body = response.content
             page = response.json()
             result = ChangePage(
@@ -379,10 +388,14 @@ class TrackerClient:
             cursor = result.cursor
 
     def iter_changes(
-        self, since: str | int = "0", *, limit: int = MAX_FEED_PAGE
+        self,
+        since: str | int = "0",
+        *,
+        limit: int = MAX_FEED_PAGE,
+        types: Sequence[str] | None = None,
     ) -> Iterator[Change]:
         """Every change after ``since``, one by one (see :meth:`changes` for the cursor)."""
-        for page in self.changes(since, limit=limit):
+        for page in self.changes(since, limit=limit, types=types):
             yield from page.changes
 
     def sync(
