@@ -38,10 +38,11 @@ backoff=1.0, sleep=time.sleep, transport=None, headers=None, verify=True)``
     chunk all or nothing) and returns one result per record: ``{"index", "id", "status",
     "version"}``.
 
-    The change feed: ``changes(since="0", *, limit=5000, follow=True)`` yields
+    The change feed: ``changes(since="0", *, limit=5000, follow=True, types=None)`` yields
     ``ChangePage(changes, cursor, has_more, size)`` pages of ``Change(type, id, op, version,
-    data)``; ``iter_changes(since)`` the changes one by one; ``sync(mirror, *, limit=5000,
-    max_pages=None, on_page=None)`` applies every change after the mirror's stored cursor to it,
+    data)``; ``iter_changes(since, *, limit=5000, types=None)`` the changes one by one
+    (``types``: ``?types=situation,indicator`` on a tracker that serves it);
+    ``sync(mirror, *, limit=5000, max_pages=None, on_page=None)`` applies every change after the mirror's stored cursor to it,
     page by page with the cursor, and returns a ``SyncResult`` (pages, changes, upserts,
     deletes, bytes, seconds, cursor…).
 

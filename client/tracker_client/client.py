@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Self
 
 import httpx
@@ -15,6 +15,7 @@ from .errors import (
     ApiError,
     BatchRejected,
     NotFound,
+    TrackerError,
     TransportError,
     error_from_response,
     parse_retry_after,
@@ -83,7 +84,7 @@ class TokenAuth(httpx.Auth):
     def __init__(self, key: str) -> None:
         self.key = key
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Token {self.key}"
         yield request
 
@@ -103,7 +104,7 @@ class SessionAuth(httpx.Auth):
         self.cookies = {session_cookie: session_id, csrf_cookie: csrf_token}
         self.csrf_token = csrf_token
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
             request.headers["X-CSRFToken"] = self.csrf_token
@@ -234,10 +235,14 @@ class TrackerClient:
             raise error_from_response(response)
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.max_wait, self.backoff * 2 ** (attempt - 1))
+        return min(self.max_wait, self.backoff * float(2 ** (attempt - 1)))
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self.request(method, path, **kwargs).json()
+    def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The answer's JSON object (every answer of the API with a body is one)."""
+        body = self.request(method, path, **kwargs).json()
+        if not isinstance(body, dict):
+            raise TrackerError(f"{method} {path}: the answer is not a JSON object")
+        return body
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -250,7 +255,7 @@ class TrackerClient:
         return self._json("GET", "me/")
 
     def pages(self, resource: str, *, limit: int | None = None, **params: Any) -> Iterator[Records]:
-        """Each page of ``GET /api/v1/<resource>/`` in turn, following the page's ``next``
+        """Each page (its records) of ``GET /api/v1/<resource>/`` in turn, following the page's ``next``
         cursor until there is none. ``params``: the list's filters and ``ordering``."""
         query = {**params, "limit": limit}
         while True:
@@ -351,14 +356,23 @@ class TrackerClient:
     # --- the change feed --------------------------------------------------------------------
 
     def changes(
-        self, since: str | int = "0", *, limit: int = MAX_FEED_PAGE, follow: bool = True
-    ) -> Iterator[ChangePage]:
+        self,
+        since: str | int = "0",
+        *,
+        limit: int = MAX_FEED_PAGE,
+        follow: bool = True,
+        types: Sequence[str] | None = None,
+    ) -> Generator[ChangePage, None, None]:
         """Pages of ``GET /api/v1/changes/`` after the position ``since`` (``"0"``: from the
         start), ``limit`` changes a page (up to 5,000), until the end of the feed (``follow``
-        False: the first page only). Store a page's ``cursor`` once you applied it."""
+        False: the first page only). Store a page's ``cursor`` once you applied it. ``types``: only
+        changes of these record types (``?types=``, on a tracker that serves it)."""
         cursor = str(since)
+        only = ",".join(types) if types else None
         while True:
-            response = self.request("GET", "changes/", params={"since": cursor, "limit": limit})
+            response = self.request(
+                "GET", "changes/", params={"since": cursor, "limit": limit, "types": only}
+            )
             body = response.content
             page = response.json()
             result = ChangePage(
@@ -374,10 +388,14 @@ class TrackerClient:
             cursor = result.cursor
 
     def iter_changes(
-        self, since: str | int = "0", *, limit: int = MAX_FEED_PAGE
+        self,
+        since: str | int = "0",
+        *,
+        limit: int = MAX_FEED_PAGE,
+        types: Sequence[str] | None = None,
     ) -> Iterator[Change]:
         """Every change after ``since``, one by one (see :meth:`changes` for the cursor)."""
-        for page in self.changes(since, limit=limit):
+        for page in self.changes(since, limit=limit, types=types):
             yield from page.changes
 
     def sync(

@@ -144,7 +144,7 @@ class SQLiteMirror:
 
     def __len__(self) -> int:
         with self._lock:
-            return self._connection.execute("SELECT count(*) FROM records").fetchone()[0]
+            return int(self._connection.execute("SELECT count(*) FROM records").fetchone()[0])
 
     def close(self) -> None:
         self._connection.close()
