@@ -4,9 +4,9 @@
 
 Generates ``situations`` situations with ten indicators and three engagements each (set-based SQL,
 fixed seed, PostgreSQL only), records them in the change feed with ``backfill`` (timed), then pages
-the whole feed from the start through the real API as a partner (Django's test client in this
-process, or HTTP to a running server with ``--url``) and prints changes per second, pages and
-peak memory. Run it against a throw-away database: the rows it creates stay until ``--drop``.
+the whole feed from the start through the real API as a partner with the Python client's
+``sync()`` (``tracker_client``; Django's test client in this process, or HTTP to a running server
+with ``--url``) and prints changes per second, pages and peak memory. Run it against a throw-away database: the rows it creates stay until ``--drop``.
 
 ``measure_feed_sync`` is the part the benchmark suite (``bench``) calls.
 """
@@ -14,14 +14,17 @@ peak memory. Run it against a throw-away database: the rows it creates stay unti
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import resource
 import sys
 import time
-import urllib.parse
+from collections.abc import Sequence
 from typing import Any
+
+import httpx
+
+from tracker_client import Change, Mirror, SQLiteMirror, TrackerClient
 
 SEED = "552"
 # Memory counts as flat when it grows by less than this after the first page (the first page
@@ -48,40 +51,45 @@ def _rss_kb(pid: int | str = "self") -> int | None:
     return proc_status_kb(pid, "VmRSS")
 
 
-class _HttpFeed:
-    """Pages over one keep-alive HTTP connection to a running tracker."""
+class _ClientTransport(httpx.BaseTransport):
+    """httpx requests answered by Django's test client (the server runs in this process)."""
 
-    def __init__(self, base_url: str, token: str) -> None:
-        parts = urllib.parse.urlsplit(base_url)
-        self.path = parts.path.rstrip("/") + "/api/v1/changes/"
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=120)
-        self.headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
-
-    def get(self, since: str, limit: int) -> tuple[int, bytes]:
-        query = urllib.parse.urlencode({"since": since, "limit": limit})
-        self.connection.request("GET", f"{self.path}?{query}", headers=self.headers)
-        response = self.connection.getresponse()
-        return response.status, response.read()
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-class _ClientFeed:
-    """Pages through Django's test client (the server runs in this process)."""
-
-    def __init__(self, client, token: str) -> None:
+    def __init__(self, client) -> None:
         self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
 
-    def get(self, since: str, limit: int) -> tuple[int, bytes]:
-        response = self.client.get(
-            "/api/v1/changes/", {"since": since, "limit": limit}, **self.headers
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in ("host", "content-length", "content-type")
+        }
+        response = self.client.generic(
+            request.method,
+            request.url.raw_path.decode("ascii"),
+            data=request.read(),
+            content_type=request.headers.get("content-type", "application/octet-stream"),
+            headers=headers,
         )
-        return response.status_code, response.content
+        return httpx.Response(
+            response.status_code,
+            headers=list(response.items()),
+            content=response.content,
+            request=request,
+        )
 
-    def close(self) -> None:
-        pass
+
+class CountingMirror:
+    """A ``tracker_client.Mirror`` that keeps only the cursor: the sync's figures are the feed's
+    and the client's, not a store's (``--mirror`` measures an SQLite copy as well)."""
+
+    def __init__(self, since: str = "0") -> None:
+        self.cursor = since
+
+    def load_cursor(self) -> str:
+        return self.cursor
+
+    def apply_page(self, changes: Sequence[Change], cursor: str) -> None:
+        self.cursor = cursor
 
 
 def measure_feed_sync(
@@ -92,67 +100,61 @@ def measure_feed_sync(
     since: str = "0",
     server_pid: int | None = None,
     max_pages: int | None = None,
+    mirror: Mirror | None = None,
 ) -> dict:
-    """Page the change feed from ``since`` to its end as the partner holding ``token``.
+    """Sync from ``since`` to the end of the change feed as the partner holding ``token``, with
+    the Python client's ``sync()`` (``tracker_client``), as a partner system would.
 
     ``base_url_or_client`` is the tracker's base URL (``http://127.0.0.1:8000``) or a Django test
-    client. The client keeps only the cursor and counters, as a partner applying each page to its
-    own store would, so its memory stays flat however long the feed is. Returns the figures:
-    ``changes``, ``upserts``, ``deletes``, ``pages``, ``seconds``, ``changes_per_s``,
-    ``slowest_page_s``, ``bytes``, client RSS at start and peak during the sync (KiB, and the
-    peak in MiB), the server's (``server_pid``, HTTP only; the test client's server is this
-    process), and ``memory_flat``: neither grew by more than ``FLAT_GROWTH_KB`` after the first
-    page.
+    client. ``mirror``: the store the changes go to; by default one that keeps only the cursor,
+    so the figures are the feed's, and the client's memory stays flat however long the feed is.
+    Returns the figures: ``changes``, ``upserts``, ``deletes``, ``pages``, ``seconds``,
+    ``changes_per_s``, ``slowest_page_s``, ``bytes``, client RSS at start and peak during the
+    sync (KiB, and the peak in MiB), the server's (``server_pid``, HTTP only; the test client's
+    server is this process), and ``memory_flat``: neither grew by more than ``FLAT_GROWTH_KB``
+    after the first page.
     """
-    feed = (
-        _HttpFeed(base_url_or_client, token)
-        if isinstance(base_url_or_client, str)
-        else _ClientFeed(base_url_or_client, token)
-    )
-    cursor, pages, changes, upserts, received, slowest = since, 0, 0, 0, 0, 0.0
-    client_start = client_peak = _rss_kb() or 0
+    if isinstance(base_url_or_client, str):
+        client = TrackerClient(base_url_or_client, token=token, timeout=120)
+    else:
+        client = TrackerClient(
+            "http://testserver", token=token, transport=_ClientTransport(base_url_or_client)
+        )
+    mirror = mirror if mirror is not None else CountingMirror(since)
+    memory = {"client_peak": _rss_kb() or 0, "server_peak": None, "pages": 0}
+    client_start = memory["client_peak"]
     server_start = _rss_kb(server_pid) if server_pid else None
-    server_peak = server_start
-    client_warm = server_warm = None
-    started = time.perf_counter()
+    memory["server_peak"] = server_start
+    warm: dict[str, int | None] = {}
+
+    def sample(page) -> None:
+        memory["pages"] += 1
+        memory["client_peak"] = max(memory["client_peak"], _rss_kb() or 0)
+        if server_pid:
+            memory["server_peak"] = max(memory["server_peak"] or 0, _rss_kb(server_pid) or 0)
+        if memory["pages"] == 1:
+            warm.update(client=memory["client_peak"], server=memory["server_peak"])
+
     try:
-        while max_pages is None or pages < max_pages:
-            asked = time.perf_counter()
-            status, body = feed.get(cursor, limit)
-            slowest = max(slowest, time.perf_counter() - asked)
-            if status != 200:
-                raise RuntimeError(f"the feed answered {status}: {body[:300]!r}")
-            page = json.loads(body)
-            pages += 1
-            received += len(body)
-            changes += len(page["changes"])
-            upserts += sum(1 for entry in page["changes"] if entry["op"] == "upsert")
-            cursor, has_more = page["cursor"], page["has_more"]
-            del page, body
-            client_peak = max(client_peak, _rss_kb() or 0)
-            if server_pid:
-                server_peak = max(server_peak or 0, _rss_kb(server_pid) or 0)
-            if pages == 1:
-                client_warm, server_warm = client_peak, server_peak
-            if not has_more:
-                break
+        result = client.sync(mirror, limit=limit, max_pages=max_pages, on_page=sample)
     finally:
-        feed.close()
-    seconds = time.perf_counter() - started
-    flat = client_warm is None or client_peak - client_warm <= FLAT_GROWTH_KB
-    if server_warm is not None and server_peak is not None:
-        flat = flat and server_peak - server_warm <= FLAT_GROWTH_KB
+        client.close()
+    client_peak, server_peak = memory["client_peak"], memory["server_peak"]
+    flat = not warm or client_peak - warm["client"] <= FLAT_GROWTH_KB
+    if warm.get("server") is not None and server_peak is not None:
+        flat = flat and server_peak - warm["server"] <= FLAT_GROWTH_KB
+    seconds = result.seconds
     return {
-        "changes": changes,
-        "upserts": upserts,
-        "deletes": changes - upserts,
-        "pages": pages,
+        "changes": result.changes,
+        "upserts": result.upserts,
+        "deletes": result.deletes,
+        "pages": result.pages,
         "limit": limit,
         "seconds": round(seconds, 3),
-        "changes_per_s": round(changes / seconds) if seconds else None,
-        "slowest_page_s": round(slowest, 3),
-        "bytes": received,
-        "cursor": cursor,
+        "changes_per_s": round(result.changes / seconds) if seconds else None,
+        "slowest_page_s": round(result.slowest_page_s, 3),
+        "bytes": result.bytes,
+        "cursor": result.cursor,
         "client_rss_start_kb": client_start,
         "client_rss_peak_kb": client_peak,
         "server_rss_start_kb": server_start,
@@ -375,6 +377,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--url", help="page a running tracker over HTTP instead of in-process")
     parser.add_argument("--server-pid", type=int, help="the server's pid, to report its memory")
     parser.add_argument("--max-pages", type=int, help="stop after this many pages")
+    parser.add_argument(
+        "--mirror", help="sync into this SQLite file (tracker_client.SQLiteMirror), not counting"
+    )
     parser.add_argument("--skip-generate", action="store_true", help="use the rows already there")
     parser.add_argument("--drop", action="store_true", help="delete the generated rows at the end")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -407,9 +412,19 @@ def main(argv: list[str] | None = None) -> dict:
     _print(result["backfill"])
     token = partner_token()
     target = args.url or Client()
-    result["sync"] = measure_feed_sync(
-        target, token, limit=args.limit, server_pid=args.server_pid, max_pages=args.max_pages
-    )
+    mirror = SQLiteMirror(args.mirror) if args.mirror else None
+    try:
+        result["sync"] = measure_feed_sync(
+            target,
+            token,
+            limit=args.limit,
+            server_pid=args.server_pid,
+            max_pages=args.max_pages,
+            mirror=mirror,
+        )
+    finally:
+        if mirror is not None:
+            mirror.close()
     result["sync"]["process_peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"full sync ({'HTTP ' + args.url if args.url else 'in-process test client'}):")
     _print(result["sync"])

@@ -29,6 +29,7 @@ from .jobspec import (  # noqa: F401 (the names, re-exported: callers say jobs.R
     RECOMPUTE_INTERVALS,
     REFRESH_SITUATION,
     REFRESH_SITUATIONS,
+    SYNC_SOURCES,
 )
 
 logger = logging.getLogger(__name__)

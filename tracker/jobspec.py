@@ -22,6 +22,8 @@ EVALUATE_ALERT_RULES = "alerts.tasks.evaluate_alert_rules"
 DELIVER_NOTIFICATION = "alerts.tasks.deliver_notification"
 DELIVER_NOTIFICATIONS = "alerts.tasks.deliver_notifications"
 DELIVER_PENDING_NOTIFICATIONS = "alerts.tasks.deliver_pending_notifications"
+# Tracker-to-tracker sync (issue 17): the sources due, pulled one after the other.
+SYNC_SOURCES = "federation.tasks.sync_due_sources"
 
 REFRESH_QUEUE = "refresh"
 PERIODIC_QUEUE = "periodic"
@@ -39,6 +41,7 @@ JOBS = {
     RECOMPUTE_INTERVALS: (PERIODIC_QUEUE, 900, 960),
     EVALUATE_ALERT_RULES: (PERIODIC_QUEUE, 1200, 1260),
     DELIVER_PENDING_NOTIFICATIONS: (PERIODIC_QUEUE, 240, 300),
+    SYNC_SOURCES: (PERIODIC_QUEUE, 600, 660),
     DELIVER_NOTIFICATION: (DELIVERIES_QUEUE, 60, 90),
     DELIVER_NOTIFICATIONS: (DELIVERIES_QUEUE, 420, 480),
 }

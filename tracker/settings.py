@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "alerts",
     "api",
     "dashboards",
+    "federation",
 ]
 
 MIDDLEWARE = [
