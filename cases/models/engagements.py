@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -205,7 +206,14 @@ class SuccessElement(ReferenceModel):
         ordering = ["order"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the language of the request: the stored (English) name is the message
+        the catalog translates (the six names are ``SuccessElementCode``'s labels); a name
+        edited to something the catalog does not know is shown as it is."""
+        return gettext(self.name)
 
     @property
     def citation(self) -> str:

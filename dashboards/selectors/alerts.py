@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import ACTIVE_STATUSES
 from alerts.models import Alert
@@ -66,18 +67,18 @@ def queue_table(
     ]
     return Table(
         key="alerts",
-        caption="Alerts needing action",
+        caption=_("Alerts needing action"),
         columns=[
-            Column("level", "Level"),
-            Column("status", "Status"),
-            Column("situation", "Situation", link="url"),
-            Column("region", "Region"),
-            Column("rule", "Rule"),
-            Column("sign", "Warning sign", link="sign_url"),
-            Column("message", "What happened"),
-            Column("opened_at", "Opened", "datetime"),
-            Column("acknowledged_by", "Acknowledged by"),
-            Column("acknowledgement", "Comment"),
+            Column("level", _("Level")),
+            Column("status", _("Status")),
+            Column("situation", _("Situation"), link="url"),
+            Column("region", _("Region")),
+            Column("rule", _("Rule")),
+            Column("sign", _("Warning sign"), link="sign_url"),
+            Column("message", _("What happened")),
+            Column("opened_at", _("Opened"), "datetime"),
+            Column("acknowledged_by", _("Acknowledged by")),
+            Column("acknowledgement", _("Comment")),
         ],
         rows=rows,
         more=more,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from cases.choices import AssessmentRating, Instrument, Region
 from cases.models import Assessment, Engagement, Situation, SuccessElement
@@ -21,8 +22,8 @@ from .reviews import findings_by_element
 
 HEATMAP_PAGE = 25
 GROUPINGS = {
-    "region": ("Region", "engagement__situation__region", Region),
-    "instrument": ("Instrument", "engagement__instrument", Instrument),
+    "region": (_("Region"), "engagement__situation__region", Region),
+    "instrument": (_("Instrument"), "engagement__instrument", Instrument),
 }
 
 
@@ -113,23 +114,23 @@ def heatmap(
         row["region_label"] = label(Region, row["situation__region"])
     columns = []
     if situation is None:
-        columns.append(Column("situation", "Situation", link="url"))
+        columns.append(Column("situation", _("Situation"), link="url"))
     columns += [
-        Column("title", "Engagement"),
-        Column("instrument_label", "Instrument"),
+        Column("title", _("Engagement")),
+        Column("instrument_label", _("Instrument")),
     ]
-    columns += [Column(e.code, e.name, RATING) for e in element_list]
+    columns += [Column(e.code, e.label, RATING) for e in element_list]
     columns += [
-        Column("assessed", "Elements assessed", NUMBER),
-        Column("mean", "Mean rating", NUMBER),
+        Column("assessed", _("Elements assessed"), NUMBER),
+        Column("mean", _("Mean rating"), NUMBER),
     ]
     return Table(
         key="heatmap",
-        caption="Engagements rated on the six elements for success",
+        caption=_("Engagements rated on the six elements for success"),
         columns=columns,
         rows=rows,
         more=more,
-        note="0 absent · 1 weak · 2 adequate · 3 strong; an empty cell was not assessed.",
+        note=_("0 absent · 1 weak · 2 adequate · 3 strong; an empty cell was not assessed."),
         extra={"page": page, "elements": element_list},
     )
 
@@ -160,7 +161,7 @@ def ratings_by_element(
         rows.append(
             {
                 "code": element.code,
-                "element": element.name,
+                "element": element.label,
                 "citation": element.citation,
                 "assessed": row.get("assessed", 0),
                 "mean": row.get("mean"),
@@ -171,22 +172,24 @@ def ratings_by_element(
         )
     return Table(
         key="ratings",
-        caption="Ratings by element",
+        caption=_("Ratings by element"),
         columns=[
-            Column("element", "Element"),
+            Column("element", _("Element")),
             *[
                 Column(f"rating_{r.value}", r.label.split("– ")[-1].capitalize(), NUMBER)
                 for r in AssessmentRating
             ],
-            Column("assessed", "Assessments", NUMBER),
-            Column("mean", "Mean rating", NUMBER),
-            Column("bottlenecks", "Bottlenecks found", NUMBER),
-            Column("enablers", "Enablers found", NUMBER),
+            Column("assessed", _("Assessments"), NUMBER),
+            Column("mean", _("Mean rating"), NUMBER),
+            Column("bottlenecks", _("Bottlenecks found"), NUMBER),
+            Column("enablers", _("Enablers found"), NUMBER),
         ],
         rows=rows,
-        note="Bottlenecks and enablers are those early action reviews filed under each element, "
-        "in the situations shown (an instrument chosen narrows the ratings only: a review is of "
-        "a situation, not of one engagement).",
+        note=_(
+            "Bottlenecks and enablers are those early action reviews filed under each element, "
+            "in the situations shown (an instrument chosen narrows the ratings only: a review is of "
+            "a situation, not of one engagement)."
+        ),
     )
 
 
@@ -214,7 +217,7 @@ def weakest_by(
         partition_by=["group"],
         order_by="mean",
     )
-    names = {e.code: e.name for e in element_list}
+    names = {e.code: e.label for e in element_list}
     grouped: dict[str, dict] = {}
     for row in means:
         entry = grouped.setdefault(
@@ -244,11 +247,12 @@ def weakest_by(
         entry["weakest"] = ", ".join(entry["weakest"])
     return Table(
         key=f"weakest-by-{grouping}",
-        caption=f"Mean rating of each element by {heading.lower()}; the weakest first named",
+        caption=_("Mean rating of each element by %(grouping)s; the weakest first named")
+        % {"grouping": heading.lower()},
         columns=[
             Column("group_label", heading),
-            Column("weakest", "Weakest element"),
-            *[Column(e.code, e.name, NUMBER) for e in element_list],
+            Column("weakest", _("Weakest element")),
+            *[Column(e.code, e.label, NUMBER) for e in element_list],
         ],
         rows=rows,
         extra={"grouping": grouping},

@@ -31,6 +31,8 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import ACTIVE_STATUSES, AlertStatus
 from alerts.models import (
@@ -60,10 +62,10 @@ from .common import label, visible, visible_situations
 
 SHARE_DAYS = summary.SHARE_DAYS
 GROUPINGS = {
-    "region": ("Region", Region),
-    "crisis_type": ("Crisis type", CrisisType),
-    "instrument": ("Instrument of first action", Instrument),
-    "year": ("Year of first warning", None),
+    "region": (_("Region"), Region),
+    "crisis_type": (_("Crisis type"), CrisisType),
+    "instrument": (_("Instrument of first action"), Instrument),
+    "year": (_("Year of first warning"), None),
 }
 
 
@@ -87,15 +89,15 @@ def open_situations_by_region(clearance: Clearance, filters: SituationFilters) -
         .order_by("region")
     )
     table_rows = [{**row, "region_label": label(Region, row["region"])} for row in rows]
-    columns = [Column("region_label", "Region")]
+    columns = [Column("region_label", _("Region"))]
     columns += [Column(f"risk_{level.value}", f"{level.label} risk", NUMBER) for level in RiskLevel]
-    columns.append(Column("total", "Open situations", NUMBER))
+    columns.append(Column("total", _("Open situations"), NUMBER))
     return Table(
         key="open-situations",
-        caption="Open situations by region and risk level",
+        caption=_("Open situations by region and risk level"),
         columns=columns,
         rows=table_rows,
-        note="Every situation whose status is not Closed.",
+        note=_("Every situation whose status is not Closed."),
     )
 
 
@@ -130,15 +132,15 @@ def open_alerts_by_level(clearance: Clearance, filters: SituationFilters) -> Tab
         )
     return Table(
         key="open-alerts",
-        caption="Open alerts by level",
+        caption=_("Open alerts by level"),
         columns=[
-            Column("level_label", "Level"),
-            Column("open", "Open", NUMBER),
-            Column("acknowledged", "Acknowledged", NUMBER),
-            Column("total", "Needing action", NUMBER),
+            Column("level_label", _("Level")),
+            Column("open", _("Open"), NUMBER),
+            Column("acknowledged", _("Acknowledged"), NUMBER),
+            Column("total", _("Needing action"), NUMBER),
         ],
         rows=rows,
-        note="Acknowledged alerts still need action until they are resolved.",
+        note=_("Acknowledged alerts still need action until they are resolved."),
     )
 
 
@@ -219,16 +221,16 @@ def interval_columns(known_days: int) -> list[Column]:
     the CSV has its two ends as numbers."""
     known = f"known to within {known_days} days"
     columns = [
-        Column("rows", "Situations with a warning", NUMBER),
-        Column("answered", "Answered", NUMBER),
-        Column("answered_unknown", "Answered, interval unknown", NUMBER),
-        Column("open", "Unanswered", NUMBER),
-        Column("median_text", "Median (days)", in_csv=False),
-        Column("median_low", "Median of the lower bounds (days)", DAYS, on_page=False),
-        Column("median_high", "Median of the upper bounds (days)", DAYS, on_page=False),
-        Column("p90_text", "90th percentile (days)", in_csv=False),
-        Column("p90_low", "90th percentile of the lower bounds (days)", DAYS, on_page=False),
-        Column("p90_high", "90th percentile of the upper bounds (days)", DAYS, on_page=False),
+        Column("rows", _("Situations with a warning"), NUMBER),
+        Column("answered", _("Answered"), NUMBER),
+        Column("answered_unknown", _("Answered, interval unknown"), NUMBER),
+        Column("open", _("Unanswered"), NUMBER),
+        Column("median_text", _("Median (days)"), in_csv=False),
+        Column("median_low", _("Median of the lower bounds (days)"), DAYS, on_page=False),
+        Column("median_high", _("Median of the upper bounds (days)"), DAYS, on_page=False),
+        Column("p90_text", _("90th percentile (days)"), in_csv=False),
+        Column("p90_low", _("90th percentile of the lower bounds (days)"), DAYS, on_page=False),
+        Column("p90_high", _("90th percentile of the upper bounds (days)"), DAYS, on_page=False),
         Column("known_median_text", f"Median, {known} (days)", in_csv=False),
         Column("known", f"Answered, {known}", NUMBER, on_page=False),
         Column("left_out", f"Left out: not {known}", NUMBER),
@@ -264,7 +266,8 @@ def _interval_table(grouping: str, rows: list[dict], known_days: int) -> Table:
         columns = [c for c in columns if c.key not in ("open", "answered_unknown")]
     return Table(
         key=f"interval-by-{grouping.replace('_', '-')}",
-        caption=f"Warning-to-action interval by {heading[0].lower() + heading[1:]}",
+        caption=_("Warning-to-action interval by %(grouping)s")
+        % {"grouping": heading[0].lower() + heading[1:]},
         columns=columns,
         rows=rows,
     )
@@ -297,9 +300,9 @@ def interval_tables(
 # --- Milestone targets (7-1-7) -------------------------------------------------------------------
 
 TARGET_GROUPINGS = {
-    "region": ("Region", Region),
-    "crisis_type": ("Crisis type", CrisisType),
-    "year": ("Year of first warning", None),
+    "region": (_("Region"), Region),
+    "crisis_type": (_("Crisis type"), CrisisType),
+    "year": (_("Year of first warning"), None),
 }
 _TARGET_WORDS = {"detect": "Detect", "notify": "Notify", "respond": "Respond"}
 _OUTCOME_WORDS = {
@@ -316,7 +319,7 @@ def _outcome_key(target: str, outcome: str) -> str:
 def _target_columns() -> list[Column]:
     """Per target: met, missed and cannot tell, each as "count (share)" on the page; counts and
     shares as numbers in the CSV."""
-    columns = [Column("situations", "Situations with a warning", NUMBER)]
+    columns = [Column("situations", _("Situations with a warning"), NUMBER)]
     for target in milestones.TARGETS:
         for outcome in milestones.OUTCOMES:
             key = _outcome_key(target, outcome)
@@ -367,16 +370,16 @@ def target_tables(
     )
     targets = shares["targets"]
     columns = _target_columns()
-    note = (
-        f"Met: within {targets['detect']}, {targets['notify']} and {targets['respond']} days at "
+    note = _(
+        "Met: within %(detect)s, %(notify)s and %(respond)s days at "
         "the latest dates allow; missed: beyond them at the earliest, or the milestone is still "
         "missing past its target; cannot tell: the dates' precision (or a date not known) "
         "leaves both possible. Never a guess."
-    )
+    ) % {"detect": targets["detect"], "notify": targets["notify"], "respond": targets["respond"]}
     overall = Table(
         key="targets-overall",
-        caption="Milestone targets, all situations",
-        columns=[Column("group_label", "Situations"), *columns],
+        caption=_("Milestone targets, all situations"),
+        columns=[Column("group_label", _("Situations")), *columns],
         rows=[{"group_label": "All", **_with_target_shares(shares["overall"])}],
         note=note,
         extra={"targets": targets},
@@ -389,7 +392,8 @@ def target_tables(
             row["group_label"] = label(enum, row["group"]) if enum else str(row["group"])
         by[grouping] = Table(
             key=f"targets-by-{grouping.replace('_', '-')}",
-            caption=f"Milestone targets by {heading[0].lower() + heading[1:]}",
+            caption=_("Milestone targets by %(grouping)s")
+            % {"grouping": heading[0].lower() + heading[1:]},
             columns=[Column("group_label", heading), *columns],
             rows=rows,
         )
@@ -450,25 +454,28 @@ def unanswered_warnings(
             row["wait"] += f" (clock stopped {row['stopped']})"
     return Table(
         key="unanswered",
-        caption="Situations with an unanswered warning, longest wait first",
+        caption=_("Situations with an unanswered warning, longest wait first"),
         columns=[
-            Column("title", "Situation", link="url"),
-            Column("region_label", "Region"),
-            Column("risk_label", "Risk"),
-            Column("warnings", "Unanswered warnings", NUMBER),
-            Column("severity_label", "Highest severity"),
-            Column("since", "Oldest warning", DATE),
-            Column("wait", "Waiting (days)", in_csv=False),
-            Column("days_low", "Waiting at least (days)", DAYS, on_page=False),
-            Column("days_high", "Waiting at most (days)", DAYS, on_page=False),
-            Column("stopped", "Clock stopped", DATE, on_page=False),
+            Column("title", _("Situation"), link="url"),
+            Column("region_label", _("Region")),
+            Column("risk_label", _("Risk")),
+            Column("warnings", _("Unanswered warnings"), NUMBER),
+            Column("severity_label", _("Highest severity")),
+            Column("since", _("Oldest warning"), DATE),
+            Column("wait", _("Waiting (days)"), in_csv=False),
+            Column("days_low", _("Waiting at least (days)"), DAYS, on_page=False),
+            Column("days_high", _("Waiting at most (days)"), DAYS, on_page=False),
+            Column("stopped", _("Clock stopped"), DATE, on_page=False),
         ],
         rows=rows,
         more=more,
-        note=f"Warning signs of {Severity(threshold).label.lower()} severity or above with no "
-        f"engagement started since; waits counted to {today:%-d %B %Y}, or to the day the "
-        "situation's clock stopped (closed, de-escalated, or measured as of the report it is "
-        "drawn from).",
+        note=_(
+            "Warning signs of %(severity)s severity or above with no "
+            "engagement started since; waits counted to %(today)s, or to the day the "
+            "situation's clock stopped (closed, de-escalated, or measured as of the report it is "
+            "drawn from)."
+        )
+        % {"severity": Severity(threshold).label.lower(), "today": date_format(today, "j F Y")},
         extra={"threshold": threshold, "situations": rows[0]["situations"] if rows else 0},
     )
 

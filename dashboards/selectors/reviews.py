@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import SituationInterval
 from alerts.services import milestones
@@ -93,17 +94,18 @@ def reviews_due(
         )
     return Table(
         key="reviews-due",
-        caption="Situations owing an early action review",
+        caption=_("Situations owing an early action review"),
         columns=[
-            Column("situation", "Situation", link="url"),
-            Column("region_label", "Region"),
-            Column("first_response", "First response"),
-            Column("first_response_on", "Started", DATE),
+            Column("situation", _("Situation"), link="url"),
+            Column("region_label", _("Region")),
+            Column("first_response", _("First response")),
+            Column("first_response_on", _("Started"), DATE),
         ],
         rows=rows,
         more=more,
-        note="A review is due after a situation's first response until one is recorded in the "
-        "admin.",
+        note=_(
+            "A review is due after a situation's first response until one is recorded in the admin."
+        ),
     )
 
 
@@ -205,17 +207,17 @@ def follow_ups_table(reviews: list[EarlyActionReview]) -> Table:
     ]
     return Table(
         key="follow-ups",
-        caption="Follow-up actions of the early action reviews",
+        caption=_("Follow-up actions of the early action reviews"),
         columns=[
-            Column("review", "Review held"),
-            Column("action", "Action"),
-            Column("owner", "Owner"),
-            Column("due", "Due"),
-            Column("status", "Status"),
-            Column("done", "Done or dropped"),
+            Column("review", _("Review held")),
+            Column("action", _("Action")),
+            Column("owner", _("Owner")),
+            Column("due", _("Due")),
+            Column("status", _("Status")),
+            Column("done", _("Done or dropped")),
         ],
         rows=rows,
-        note="Overdue: still open after its due date; the alert rule adds its days of grace.",
+        note=_("Overdue: still open after its due date; the alert rule adds its days of grace."),
     )
 
 

@@ -9,6 +9,7 @@ from django.db.models import CharField, F, Prefetch, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Alert, AlertEvent
 from alerts.models.measures import format_interval
@@ -178,17 +179,19 @@ def milestones_table(picture: SituationPicture, *, today: dt.date | None = None)
             row["outcome"] = milestones.OUTCOME_LABELS.get(outcomes[target], "–")
     return Table(
         key="milestones",
-        caption="Milestones and targets",
+        caption=_("Milestones and targets"),
         columns=[
-            Column("milestone", "Milestone"),
-            Column("when", "When", DATE),
-            Column("target", "Target since the milestone before"),
-            Column("outcome", "Outcome"),
+            Column("milestone", _("Milestone")),
+            Column("when", _("When"), DATE),
+            Column("target", _("Target since the milestone before")),
+            Column("outcome", _("Outcome")),
         ],
         rows=rows,
-        note="Met: within the target at the latest the dates allow; missed: beyond it at the "
-        "earliest, or still missing past it; cannot tell: the dates' precision leaves both "
-        "possible.",
+        note=_(
+            "Met: within the target at the latest the dates allow; missed: beyond it at the "
+            "earliest, or still missing past it; cannot tell: the dates' precision leaves both "
+            "possible."
+        ),
         extra={"outcomes": outcomes},
     )
 
@@ -264,13 +267,13 @@ def actors_and_roles(situation: Situation) -> Table:
     ]
     return Table(
         key="actors",
-        caption="Actors and their roles",
+        caption=_("Actors and their roles"),
         columns=[
-            Column("actor", "Actor"),
-            Column("kind", "Kind"),
-            Column("role", "Role"),
-            Column("in", "In"),
-            Column("date", "From", DATE),
+            Column("actor", _("Actor")),
+            Column("kind", _("Kind")),
+            Column("role", _("Role")),
+            Column("in", _("In")),
+            Column("date", _("From"), DATE),
         ],
         rows=rows,
     )
@@ -384,19 +387,21 @@ def events_table(picture: SituationPicture) -> Table:
     rows.sort(key=lambda r: r["sort"])
     return Table(
         key="events",
-        caption="Warning signs and engagements, in date order",
+        caption=_("Warning signs and engagements, in date order"),
         columns=[
-            Column("date", "When"),
-            Column("kind", "Kind"),
-            Column("what", "What"),
-            Column("detail", "Detail", citations="sources"),
-            Column("outcome", "Action / outcome"),
-            Column("sources_text", "Sources", on_page=False),
+            Column("date", _("When")),
+            Column("kind", _("Kind")),
+            Column("what", _("What")),
+            Column("detail", _("Detail"), citations="sources"),
+            Column("outcome", _("Action / outcome")),
+            Column("sources_text", _("Sources"), on_page=False),
         ],
         rows=rows,
-        note="A date known only to a month or a year is the whole period, drawn as a span. An "
-        'engagement whose start the source does not give is listed last as "date not given" '
-        "and not drawn.",
+        note=_(
+            "A date known only to a month or a year is the whole period, drawn as a span. An "
+            'engagement whose start the source does not give is listed last as "date not given" '
+            "and not drawn."
+        ),
     )
 
 
@@ -425,15 +430,15 @@ def alerts_table(picture: SituationPicture) -> Table:
             )
     return Table(
         key="alerts",
-        caption="Alerts and their history",
+        caption=_("Alerts and their history"),
         columns=[
-            Column("alert", "Alert"),
-            Column("level", "Level"),
-            Column("status", "Status now"),
-            Column("event", "Event"),
-            Column("at", "When", "datetime"),
-            Column("by", "By"),
-            Column("comment", "Comment"),
+            Column("alert", _("Alert")),
+            Column("level", _("Level")),
+            Column("status", _("Status now")),
+            Column("event", _("Event")),
+            Column("at", _("When"), "datetime"),
+            Column("by", _("By")),
+            Column("comment", _("Comment")),
         ],
         rows=rows,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from cases.choices import CrisisType, Region, RiskLevel, SharingLevel, SituationStatus
 from cases.dates import Period
@@ -89,20 +90,20 @@ def situation_list(
         )
     return Table(
         key="situations",
-        caption="Situations",
+        caption=_("Situations"),
         columns=[
-            Column("title", "Situation", link="url"),
-            Column("region", "Region"),
-            Column("crisis_type", "Crisis type"),
-            Column("risk", "Risk"),
-            Column("status", "Status"),
-            Column("sharing", "Sharing"),
-            Column("first_warning", "First warning", DATE),
-            Column("first_action", "First action", DATE),
+            Column("title", _("Situation"), link="url"),
+            Column("region", _("Region")),
+            Column("crisis_type", _("Crisis type")),
+            Column("risk", _("Risk")),
+            Column("status", _("Status")),
+            Column("sharing", _("Sharing")),
+            Column("first_warning", _("First warning"), DATE),
+            Column("first_action", _("First action"), DATE),
             # The page shows the bounds as one range ("Warning to action"); the CSV as numbers.
-            Column("days_min", "Interval at least (days)", DAYS, on_page=False),
-            Column("days_max", "Interval at most (days)", DAYS, on_page=False),
-            Column("interval", "Warning to action"),
+            Column("days_min", _("Interval at least (days)"), DAYS, on_page=False),
+            Column("days_max", _("Interval at most (days)"), DAYS, on_page=False),
+            Column("interval", _("Warning to action")),
         ],
         rows=rows,
         more=more,
