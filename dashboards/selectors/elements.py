@@ -193,7 +193,7 @@ def ratings_by_element(
     )
 
 
-TIED = "none: rated alike"
+TIED = _("none: rated alike")
 
 
 def weakest_by(
@@ -242,7 +242,7 @@ def weakest_by(
         if len(entry["weakest_codes"]) == len(rated):
             # Every element rated in the group has the same mean: none is weaker than another,
             # and a strong row would otherwise be framed "weakest".
-            entry["weakest"], entry["weakest_codes"] = [TIED], []
+            entry["weakest"], entry["weakest_codes"] = [str(TIED)], []
             entry.pop("weakest_mean", None)
         entry["weakest"] = ", ".join(entry["weakest"])
     return Table(
