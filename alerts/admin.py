@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from cases.admin import partial_date_filter
 from cases.choices import CrisisType, Region
 from cases.dates import format_period
+from tracker.admin import OneRowSettingsAdmin
 
 from . import (
     admin_people,  # noqa: F401 (registers the Users with their role)
@@ -64,7 +65,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(MeasureSettings)
-class MeasureSettingsAdmin(SimpleHistoryAdmin):
+class MeasureSettingsAdmin(OneRowSettingsAdmin):
     list_display = [
         "__str__",
         "threshold_severity",
@@ -74,31 +75,18 @@ class MeasureSettingsAdmin(SimpleHistoryAdmin):
     ]
     readonly_fields = ["intervals_computed_at", "updated_at"]
 
-    def has_add_permission(self, request) -> bool:
-        return not MeasureSettings.objects.exists()
-
     def save_model(self, request, obj, form, change) -> None:
         services.save_measure_settings(obj, by=request.user)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(DeliverySettings)
-class DeliverySettingsAdmin(SimpleHistoryAdmin):
+class DeliverySettingsAdmin(OneRowSettingsAdmin):
     """How long failing webhooks and e-mails are retried before they become dead letters."""
 
     list_display = ["__str__", "retry_hours", "max_backoff_minutes", "updated_at"]
-    readonly_fields = ["updated_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return not DeliverySettings.objects.exists()
 
     def save_model(self, request, obj, form, change) -> None:
         services.save_delivery_settings(obj, by=request.user)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SituationInterval)

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from . import alerts, me, views, webhooks
+from . import alerts, me, stix_views, views, webhooks
 from .errors import not_found_view
 from .root import api_root_view
 
@@ -29,6 +29,12 @@ urlpatterns = [
     path("", api_root_view(router.registry), name="root"),
     path("changes/", views.ChangesView.as_view(), name="changes"),
     path("me/", me.MeView.as_view(), name="me"),
+    path("export/stix/", stix_views.StixExportView.as_view(), name="export-stix"),
+    re_path(
+        stix_views.SITUATION_STIX_PATH,
+        stix_views.SituationStixView.as_view(),
+        name="situation-stix",
+    ),
     path(
         "schema/",
         SpectacularAPIView.as_view(

@@ -170,14 +170,25 @@ def test_a_refused_command_exits_non_zero_with_one_line(db, tmp_path):
 
 
 def test_a_failed_restore_changes_nothing(db, tmp_path, fresh_database_url):
+    """A statement fails part-way through the restore, after the target was emptied (here an
+    event trigger of the target's refuses to create the situations' table): everything the
+    restore did before — the emptying included — is undone."""
     backup_file = tmp_path / "tracker.dump"
     call_command("backup", str(backup_file), "--database-url", the_tests_database_url())
     call_command("restore", str(backup_file), "--no-input", "--database-url", fresh_database_url)
-    # Something of the target's own depends on a table the backup replaces: the restore fails
-    # part-way, and everything it did before is undone.
     with psycopg.connect(fresh_database_url) as connection:
         connection.execute("INSERT INTO auth_group (name) VALUES ('made after the backup')")
-        connection.execute("CREATE VIEW group_names AS SELECT name FROM auth_group")
+        connection.execute("CREATE SCHEMA guard")
+        connection.execute(
+            "CREATE FUNCTION guard.refuse() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() "
+            "WHERE object_identity = 'public.cases_situation') THEN "
+            "RAISE EXCEPTION 'no situations table here'; END IF; END $$"
+        )
+        connection.execute(
+            "CREATE EVENT TRIGGER refuse_situations ON ddl_command_end "
+            "WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION guard.refuse()"
+        )
     before = table_counts(fresh_database_url)
 
     with pytest.raises(CommandError) as refused:
@@ -187,3 +198,36 @@ def test_a_failed_restore_changes_nothing(db, tmp_path, fresh_database_url):
     assert "nothing was changed" in str(refused.value)
     assert "\n" not in str(refused.value)
     assert table_counts(fresh_database_url) == before
+    with psycopg.connect(fresh_database_url) as connection:
+        connection.execute("DROP EVENT TRIGGER refuse_situations")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_restore_leaves_the_database_as_the_backup_left_it(
+    committed_data, tmp_path, fresh_database_url
+):
+    """Restoring over a database a later release has migrated further: its new tables — one
+    pointing at a restored table, which stopped the restore before — and a view of its own go,
+    so ``manage.py migrate`` starts from the backup's state."""
+    backup_file = tmp_path / "tracker.dump"
+    call_command("backup", str(backup_file), "--database-url", the_tests_database_url())
+    call_command("restore", str(backup_file), "--no-input", "--database-url", fresh_database_url)
+    expected = table_counts(fresh_database_url)
+    with psycopg.connect(fresh_database_url) as connection:
+        connection.execute(
+            "CREATE TABLE cases_later_release (id serial PRIMARY KEY, "
+            "situation_id uuid NOT NULL REFERENCES cases_situation (id))"
+        )
+        connection.execute(
+            "INSERT INTO cases_later_release (situation_id) SELECT id FROM cases_situation"
+        )
+        connection.execute("CREATE VIEW group_names AS SELECT name FROM auth_group")
+
+    call_command("restore", str(backup_file), "--no-input", "--database-url", fresh_database_url)
+    assert table_counts(fresh_database_url) == expected
+    with psycopg.connect(fresh_database_url) as connection:
+        left = connection.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relname IN ('cases_later_release', 'group_names')"
+        ).fetchone()[0]
+    assert left == 0

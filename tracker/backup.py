@@ -9,17 +9,20 @@ to run). The connection's password travels in the environment (``PGPASSWORD``), 
 command line another user could read.
 
 A backup is PostgreSQL's custom archive format, written beside its final name and renamed when
-complete: a failed backup leaves no file that looks like one. A restore runs in one transaction
-(``--single-transaction --exit-on-error``): it replaces every table it holds, or changes nothing.
+complete: a failed backup leaves no file that looks like one. A restore runs in one transaction:
+the database then holds what the backup holds and nothing else (tables of a later release gone),
+or nothing changed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,11 +96,17 @@ class Target:
         }
         return {names[key]: value for key, value in self.environment.items() if key in names}
 
-    def run(self, program: list[str]) -> subprocess.CompletedProcess:
-        # The target's PG* variables only: none inherited from the shell points elsewhere.
+    def program_environment(self) -> dict[str, str]:
+        """The environment of a client program: the target's PG* variables only (none inherited
+        from the shell points elsewhere)."""
         environment = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
         environment.update(self.environment)
-        return subprocess.run(program, env=environment, capture_output=True, text=True)
+        return environment
+
+    def run(self, program: list[str]) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            program, env=self.program_environment(), capture_output=True, text=True
+        )
 
 
 def _wheel_bin() -> Path | None:
@@ -164,32 +173,75 @@ def backup(target: Target, path: Path, *, replace: bool = False) -> int:
 
 
 def restore(target: Target, path: Path) -> int:
-    """Replace ``target``'s tables by those of the backup at ``path``, in one transaction;
-    return the number of tables restored."""
+    """Make ``target`` hold what the backup at ``path`` holds, in one transaction: its schema
+    ``public`` is emptied (tables made by a later release included, which would otherwise keep
+    rows pointing at the restored ones, or stop the restore) and filled from the backup. Return
+    the number of tables restored.
+
+    ``pg_restore`` writes the backup as SQL, which ``psql`` runs after ``BEGIN`` and the emptying;
+    ``COMMIT`` is sent only once ``pg_restore`` has read the whole file: a backup cut short, or
+    any statement failing, ends the session with the transaction rolled back."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"{path} is not a file")
-    pg_restore = program("pg_restore", target.server_major())
+    major = target.server_major()
+    pg_restore, psql = program("pg_restore", major), program("psql", major)
     listing = target.run([pg_restore, "--list", str(path)])
     if listing.returncode != 0:
         raise BackupError(
             f"{path} is not a backup made by manage.py backup ({_last_line(listing.stderr)})"
         )
     tables = sum(1 for line in listing.stdout.splitlines() if " TABLE DATA " in line)
-    result = target.run(
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-acl",
-            "--single-transaction",
-            "--exit-on-error",
-            "--no-password",
-            f"--dbname={target.name}",
-            str(path),
-        ]
-    )
-    if result.returncode != 0:
-        raise BackupError(f"pg_restore failed, nothing was changed: {_last_line(result.stderr)}")
+    environment = target.program_environment()
+    with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
+        script = subprocess.Popen(
+            [pg_restore, "--no-owner", "--no-acl", "--file=-", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=restore_errors,
+            env=environment,
+        )
+        runner = subprocess.Popen(
+            [
+                psql,
+                "--no-psqlrc",
+                "--quiet",
+                "--no-password",
+                "--set=ON_ERROR_STOP=1",
+                f"--dbname={target.name}",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_errors,
+            env=environment,
+        )
+        try:
+            runner.stdin.write(EMPTY_PUBLIC_SCHEMA.encode())
+            shutil.copyfileobj(script.stdout, runner.stdin, 1 << 20)
+            complete = script.wait() == 0
+            if complete:
+                runner.stdin.write(b"\nCOMMIT;\n")
+        except BrokenPipeError:  # psql stopped at an error (ON_ERROR_STOP)
+            complete = False
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                runner.stdin.close()
+            if script.poll() is None:
+                script.kill()
+            script.wait()
+            runner.wait()
+        if not complete or runner.returncode != 0:
+            restore_errors.seek(0)
+            psql_errors.seek(0)
+            said = psql_errors.read().decode(errors="replace") or restore_errors.read().decode(
+                errors="replace"
+            )
+            raise BackupError(f"the restore failed, nothing was changed: {_last_line(said)}")
     return tables
+
+
+# Emptied in the restore's own transaction: dropped with everything in it, made again owned by
+# the user restoring (as a new database's is).
+EMPTY_PUBLIC_SCHEMA = """BEGIN;
+DROP SCHEMA IF EXISTS public CASCADE;
+CREATE SCHEMA public;
+"""

@@ -1,6 +1,9 @@
-"""Settings of people's accounts, edited in the admin (one row, like the measure settings)."""
+"""Settings edited in the admin, each kept in one row: the base every app's settings share, and the
+settings of people's accounts."""
 
 from __future__ import annotations
+
+from typing import Self
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,17 +12,32 @@ from simple_history.models import HistoricalRecords
 DEFAULT_SESSION_IDLE_HOURS = 8
 
 
-class AccountSettings(models.Model):
-    """The one row of account settings, editable in the admin."""
+class OneRowSettings(models.Model):
+    """Settings held in a single row (id 1), made with their defaults on first read. Each
+    subclass adds a check constraint ``id = 1`` under its own name, so no second row can exist
+    even when written around the admin."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls) -> Self:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class AccountSettings(OneRowSettings):
+    """The one row of account settings, editable in the admin."""
+
     session_idle_hours = models.PositiveSmallIntegerField(
         default=DEFAULT_SESSION_IDLE_HOURS,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
         help_text="A logged-in session ends after this many hours without a request (1 to 336). "
         "A change applies to every session at its next request.",
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 
@@ -36,8 +54,3 @@ class AccountSettings(models.Model):
     @property
     def session_idle_seconds(self) -> int:
         return self.session_idle_hours * 3600
-
-    @classmethod
-    def load(cls) -> AccountSettings:
-        settings, _ = cls.objects.get_or_create(pk=1)
-        return settings

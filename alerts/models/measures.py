@@ -17,12 +17,12 @@ from simple_history.models import HistoricalRecords
 
 from cases.choices import Severity
 from cases.dates import format_period
+from tracker.models import OneRowSettings
 
 
-class MeasureSettings(models.Model):
+class MeasureSettings(OneRowSettings):
     """The one row of settings for the measure, editable in the admin."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     threshold_severity = models.PositiveSmallIntegerField(
         choices=Severity.choices,
         default=Severity.HIGH,
@@ -57,7 +57,6 @@ class MeasureSettings(models.Model):
         help_text="Response target, in days from notification to the first response (the first "
         "engagement answering the sign). 7-1-7 responds within 7 days.",
     )
-    updated_at = models.DateTimeField(auto_now=True)
     intervals_computed_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -88,11 +87,6 @@ class MeasureSettings(models.Model):
             "notify": self.notify_target_days,
             "respond": self.respond_target_days,
         }
-
-    @classmethod
-    def load(cls) -> MeasureSettings:
-        settings, _ = cls.objects.get_or_create(pk=1)
-        return settings
 
 
 def format_interval(days_min: int | None, days_max: int | None, is_open: bool) -> str:

@@ -10,6 +10,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from cases.choices import Region, Severity
+from tracker.models import OneRowSettings
 
 from ..choices import Channel, DeliveryStatus
 from ..webhook_urls import validate_webhook_url
@@ -68,10 +69,9 @@ class WebhookSubscription(models.Model):
         return f"{self.name} ({self.url})"
 
 
-class DeliverySettings(models.Model):
+class DeliverySettings(OneRowSettings):
     """The one row of settings for delivering notifications, editable in the admin."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     retry_hours = models.PositiveSmallIntegerField(
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
@@ -86,7 +86,6 @@ class DeliverySettings(models.Model):
         help_text="The wait between retries doubles from ALERTS_DELIVERY_BACKOFF_SECONDS up to "
         "this many minutes.",
     )
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 
@@ -99,11 +98,6 @@ class DeliverySettings(models.Model):
 
     def __str__(self) -> str:
         return f"Retry failed deliveries for {self.retry_hours} hours"
-
-    @classmethod
-    def load(cls) -> DeliverySettings:
-        row, _ = cls.objects.get_or_create(pk=1)
-        return row
 
 
 class Notification(models.Model):

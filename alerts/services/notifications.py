@@ -20,8 +20,10 @@ sending; e-mail goes only to the staff a situation is visible to.
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -63,7 +65,7 @@ from ..models import (
     Notification,
     WebhookSubscription,
 )
-from ..webhook_urls import private_destination
+from ..webhook_urls import vetted_address
 from .sql import insert_from_queryset
 
 logger = logging.getLogger(__name__)
@@ -344,7 +346,53 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+def _connecting_to(connection_class: type, address: str):
+    """``connection_class`` (http.client's) that opens its socket to ``address`` whatever its host
+    name resolves to then; TLS still names and verifies the host (SNI, certificate)."""
+
+    def make(host, **kwargs):
+        connection = connection_class(host, **kwargs)
+
+        def create_connection(host_port, *args, **kw):
+            return socket.create_connection((address, host_port[1]), *args, **kw)
+
+        connection._create_connection = create_connection
+        return connection
+
+    return make
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(_connecting_to(http.client.HTTPConnection, self.address), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def https_open(self, req):
+        return self.do_open(
+            _connecting_to(http.client.HTTPSConnection, self.address), req, context=self._context
+        )
+
+
+def _opener_for(address: str | None) -> urllib.request.OpenerDirector:
+    """No redirects; connected to the vetted ``address`` if one is given (``vetted_address``),
+    directly: a proxy from the environment would resolve the name again."""
+    if address is None:
+        return urllib.request.build_opener(_NoRedirects)
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _PinnedHTTPHandler(address),
+        _PinnedHTTPSHandler(address),
+        _NoRedirects,
+    )
 
 
 @dataclass(frozen=True)
@@ -356,7 +404,7 @@ class DeliveryOutcome:
 
 def _post_webhook(notification: Notification, now: dt.datetime) -> tuple[int | None, str]:
     subscription = notification.subscription
-    refused = private_destination(subscription.url)
+    address, refused = vetted_address(subscription.url)
     if refused:
         return None, refused
     body = json.dumps(webhook_payload(notification, now), sort_keys=True).encode()
@@ -376,7 +424,7 @@ def _post_webhook(notification: Notification, now: dt.datetime) -> tuple[int | N
     )
     timeout = float(getattr(settings, "ALERTS_DELIVERY_TIMEOUT_SECONDS", 5))
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with _opener_for(address).open(request, timeout=timeout) as response:
             return response.status, ""
     except urllib.error.HTTPError as error:
         return error.code, f"HTTP {error.code} {error.reason}"

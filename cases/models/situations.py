@@ -218,6 +218,18 @@ class WarningIndicator(TrackedModel):
     citations = models.ManyToManyField(
         "cases.Paragraph", blank=True, related_name="indicators", verbose_name=_("citations")
     )
+    # The key of the record this sign was imported from (``acled:<event_id_cnty>``): importing the
+    # same event again into the same situation updates this sign instead of adding another. Null,
+    # not empty, for a sign logged here: the unique constraint then needs no condition, and model
+    # validation skips it (no query) for every sign that has no key.
+    external_id = models.CharField(
+        max_length=80,
+        null=True,
+        blank=True,
+        default=None,
+        editable=False,
+        help_text="Key of the imported record (e.g. an ACLED event id) this sign comes from",
+    )
 
     history = HistoricalRecords()
 
@@ -230,6 +242,10 @@ class WarningIndicator(TrackedModel):
             models.CheckConstraint(
                 condition=models.Q(severity__gte=1, severity__lte=4),
                 name="indicator_severity_in_scale",
+            ),
+            models.UniqueConstraint(
+                fields=["situation", "external_id"],
+                name="indicator_external_id_once_per_situation",
             ),
         ]
 

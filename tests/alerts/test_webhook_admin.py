@@ -238,6 +238,41 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_delivery(settings, 
     assert "not a public address" in attempt.error
 
 
+def test_a_name_that_resolves_public_then_private_is_not_followed_to_the_private_one(
+    settings, monkeypatch
+):
+    """DNS rebinding: a name's owner answers the delivery's check with a public address and the
+    connection's own lookup, a moment later, with 127.0.0.1. The delivery connects to the address
+    it checked, so the receiver on this machine is never reached."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.ALERTS_DELIVERY_TIMEOUT_SECONDS = 1
+    real_lookup = socket.getaddrinfo
+    answers = {"count": 0}
+
+    def rebinding_lookup(host, port, *args, **kwargs):
+        if host != "rebind.example":
+            return real_lookup(host, port, *args, **kwargs)
+        answers["count"] += 1
+        first = answers["count"] == 1
+        address = "93.184.216.34" if first else "127.0.0.1"  # public first, this machine after
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_lookup)
+    with Receiver(secret="s3cret") as receiver:
+        port = receiver.server.server_port
+        subscription = WebhookSubscriptionFactory(
+            url=f"http://rebind.example:{port}/hooks/early-warning", secret=receiver.secret
+        )
+        alert, _ = raise_critical_alert(sharing=SharingLevel.CLEAR)
+        hook = alert.notifications.get(channel=Channel.WEBHOOK, subscription=subscription)
+        outcome = deliver(hook.pk)
+
+    assert receiver.requests == []
+    assert answers["count"] == 1  # looked up once: for the check, then connected to what it said
+    assert outcome.status == DeliveryStatus.PENDING
+    assert not hook.delivery_attempts.get().succeeded
+
+
 def test_the_change_page_has_a_rotate_button_for_desk_officers_only(client, subscription):
     url = reverse("admin:alerts_webhooksubscription_change", args=[subscription.pk])
     client.force_login(DeskOfficerFactory())

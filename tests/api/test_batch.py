@@ -357,13 +357,28 @@ def test_a_desk_officers_batch_is_theirs_in_the_history(internal_api, world):
         assert record.created_by_id is None and record.situation_id == world["situation"].pk
 
 
-def test_a_record_deleted_and_sent_again_continues_its_versions(api, world):
+def test_a_record_deleted_and_sent_again_continues_its_versions(internal_api, world):
+    """By a desk officer: a partner may not bring a deleted id back (tests/api/test_existence.py)."""
+    records = _records("situations", 1, world)
+    url = "/api/v1/situations/"
+    sent = internal_api.post(f"{url}batch/", {"records": records}, format="json")
+    assert sent.status_code == 200
+    assert internal_api.delete(f"{url}{records[0]['id']}/").status_code == 204
+    again = internal_api.post(f"{url}batch/", {"records": records}, format="json").json()["results"]
+    assert again[0]["status"] == "created" and again[0]["version"] == 3  # 1, its delete 2
+    assert internal_api.get(f"{url}{records[0]['id']}/")["ETag"] == '"3"'
+
+
+def test_a_partner_does_not_bring_a_deleted_id_back_in_a_batch(api, world):
     records = _records("situations", 1, world)
     assert api.post("situations/batch/", {"records": records}).status_code == 200
     assert api.delete(f"situations/{records[0]['id']}/").status_code == 204
-    again = api.post("situations/batch/", {"records": records}).json()["results"]
-    assert again[0]["status"] == "created" and again[0]["version"] == 3  # 1, its delete 2
-    assert api.get(f"situations/{records[0]['id']}/")["ETag"] == '"3"'
+    again = api.post("situations/batch/", {"records": records})
+    assert again.status_code == 400
+    assert again.json()["error"]["records"] == [
+        {"index": 0, "id": records[0]["id"], "code": "not_found"}
+    ]
+    assert api.get(f"situations/{records[0]['id']}/").status_code == 404
 
 
 def test_tlp_on_writes_holds_in_a_batch(api, world):

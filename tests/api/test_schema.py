@@ -49,6 +49,9 @@ def test_schema_covers_every_endpoint_and_method(schema):
         "/api/v1/changes/": {"get"},
         "/api/v1/me/": {"get"},
         "/api/v1/alerts/{id}/acknowledge/": {"post"},
+        # STIX 2.1 bundles (issue 17).
+        "/api/v1/export/stix/": {"get"},
+        "/api/v1/situations/{id}/stix/": {"get"},
     }
     for prefix, _viewset, _ in router.registry:
         lookup = "{id}"
@@ -170,6 +173,7 @@ def _list_paths(schema) -> list[str]:
             "/api/v1/success-elements/",
             "/api/v1/me/",
             "/api/v1/webhooks/",
+            "/api/v1/export/stix/",  # a STIX bundle, whole: not a page of records
         )
     ]
 
@@ -221,3 +225,14 @@ def test_request_bodies_forbid_unknown_fields_as_the_server_does(schema, interna
     )
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"colour": ["Unknown field."]}
+
+
+def test_stix_bundles_are_described_as_objects_of_the_stix_media_type(schema):
+    for path in ("/api/v1/export/stix/", "/api/v1/situations/{id}/stix/"):
+        responses = schema["paths"][path]["get"]["responses"]
+        assert set(responses["200"]["content"]) == {"application/stix+json;version=2.1"}, path
+        body = responses["200"]["content"]["application/stix+json;version=2.1"]["schema"]
+        assert body["type"] == "object" and body["properties"]["type"]["enum"] == ["bundle"]
+        assert set(responses["404"]["content"]) == {"application/json"}
+    names = {p["name"] for p in schema["paths"]["/api/v1/export/stix/"]["get"]["parameters"]}
+    assert {"situation", "region", "country", "changed_after", "sharing"} <= names
