@@ -42,6 +42,7 @@ from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
 from django_countries import countries as all_countries
 from django_countries.fields import CountryField
 from simple_history.admin import SimpleHistoryAdmin
@@ -67,9 +68,9 @@ from .models import (
     WarningIndicator,
 )
 
-admin.site.site_header = "Early-warning case tracker"
-admin.site.site_title = "Early-warning case tracker"
-admin.site.index_title = "Situations, warning signs and engagements"
+admin.site.site_header = gettext_lazy("Early-warning case tracker")
+admin.site.site_title = gettext_lazy("Early-warning case tracker")
+admin.site.index_title = gettext_lazy("Situations, warning signs and engagements")
 # "View site" opens the dashboards, the other half of the tracker.
 admin.site.site_url = reverse_lazy("dashboards:overview")
 

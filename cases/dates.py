@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Func
+from django.utils.formats import date_format
 
 from .choices import DatePrecision
 
@@ -75,9 +76,11 @@ def format_partial_date(start: dt.date | None, precision: str | None) -> str:
         return ""
     if precision == DatePrecision.YEAR:
         return f"{start:%Y}"
+    # Django's formats: the month's name in the language of the request ("April 2010",
+    # "avril 2010"), English where none is active (jobs, e-mails).
     if precision == DatePrecision.MONTH:
-        return f"{start:%B %Y}"
-    return f"{start.day} {start:%B %Y}"
+        return date_format(start, "F Y")
+    return date_format(start, "j F Y")
 
 
 def precision_of_period(start: dt.date, until: dt.date) -> str | None:

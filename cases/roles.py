@@ -6,11 +6,12 @@ Used by data migrations (here and in other apps) so a group's rights are declare
 from __future__ import annotations
 
 from django.contrib.auth.management import create_permissions
+from django.utils.translation import gettext_noop
 
-DESK_OFFICER = "Desk officer"
-REVIEWER = "Reviewer"
+DESK_OFFICER = gettext_noop("Desk officer")
+REVIEWER = gettext_noop("Reviewer")
 # Adds people and gives them a role (``alerts`` migration 00xx): no right on the cases.
-USER_MANAGER = "User manager"
+USER_MANAGER = gettext_noop("User manager")
 # The working groups, in the order the site's header names them.
 ROLES = (DESK_OFFICER, REVIEWER, USER_MANAGER)
 

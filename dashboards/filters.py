@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import RuleKind
 from cases.choices import CrisisType, Instrument, Region, RiskLevel, Severity
@@ -22,20 +23,20 @@ class SituationFilters(forms.Form):
 
     region = forms.ChoiceField(choices=_choices(Region, "All regions"), required=False)
     crisis_type = forms.ChoiceField(
-        choices=_choices(CrisisType, "All crisis types"), required=False, label="Crisis type"
+        choices=_choices(CrisisType, "All crisis types"), required=False, label=_("Crisis type")
     )
     risk = forms.TypedChoiceField(
         choices=_choices(RiskLevel, "Any risk"),
         coerce=int,
         empty_value=None,
         required=False,
-        label="Risk at least",
+        label=_("Risk at least"),
     )
     year_from = forms.IntegerField(
-        min_value=1945, max_value=2100, required=False, label="Warnings from (year)"
+        min_value=1945, max_value=2100, required=False, label=_("Warnings from (year)")
     )
     year_to = forms.IntegerField(
-        min_value=1945, max_value=2100, required=False, label="Warnings to (year)"
+        min_value=1945, max_value=2100, required=False, label=_("Warnings to (year)")
     )
 
     # Fields of this form that narrow situations (the others narrow a page's own rows).
@@ -100,7 +101,7 @@ class ElementFilters(SituationFilters):
     engagements = forms.ChoiceField(
         choices=[(ALL, "All engagements"), (ASSESSED, "Assessed only")],
         required=False,
-        label="Engagements",
+        label=_("Engagements"),
     )
 
 
@@ -110,7 +111,7 @@ class AlertFilters(SituationFilters):
         coerce=int,
         empty_value=None,
         required=False,
-        label="Level at least",
+        label=_("Level at least"),
     )
     status = forms.ChoiceField(
         choices=[
@@ -120,7 +121,7 @@ class AlertFilters(SituationFilters):
         ],
         required=False,
     )
-    kind = forms.ChoiceField(choices=[(ALL, "All rules")], required=False, label="Rule")
+    kind = forms.ChoiceField(choices=[(ALL, "All rules")], required=False, label=_("Rule"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

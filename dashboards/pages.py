@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from alerts.services import milestones
 from cases.choices import RiskLevel, Severity
@@ -64,7 +65,7 @@ def interval_overall_table(clearance: Clearance, filters: SituationFilters) -> T
 def _overall_table(row: dict) -> Table:
     return Table(
         key="interval-overall",
-        caption="Warning-to-action interval, all situations",
+        caption=_("Warning-to-action interval, all situations"),
         columns=overview.interval_columns(row["known_days"]),
         rows=[row],
     )
@@ -98,18 +99,18 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
     figures = [
         Figure(
             "open-situations",
-            "Open situations by region and risk",
+            _("Open situations by region and risk"),
             charts.stacked_bar_chart(
                 situations_table.rows,
                 label_key="region_label",
                 segments=risk_segments,
-                label="Stacked bars: open situations per region, split by risk level",
+                label=_("Stacked bars: open situations per region, split by risk level"),
             ),
             situations_table,
         ),
         Figure(
             "open-alerts",
-            "Open alerts by level",
+            _("Open alerts by level"),
             charts.stacked_bar_chart(
                 alerts_table.rows,
                 label_key="level_label",
@@ -122,13 +123,13 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
                     ("Open (full colour)", charts.SEVERITY[3]),
                     ("Acknowledged (pale)", charts.SEVERITY[3] + "80"),
                 ],
-                label="Bars: alerts needing action per level, open and acknowledged",
+                label=_("Bars: alerts needing action per level, open and acknowledged"),
             ),
             alerts_table,
         ),
     ]
     interval_figures = []
-    for grouping, (heading, *_) in overview.GROUPINGS.items():
+    for grouping, (heading, *_rest) in overview.GROUPINGS.items():
         table = by[grouping]
         if grouping == "year":
             svg = charts.column_chart(
@@ -139,10 +140,12 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
                 whisker_key="p90_low",
                 whisker_high_key="p90_high",
                 unit=" days",
-                whisker_label="90th percentile",
-                label="Columns: median warning-to-action interval per year of the first "
-                "warning, from the median of the lower bounds (full) to that of the upper bounds "
-                "(pale); dashes mark the 90th percentile's bounds",
+                whisker_label=_("90th percentile"),
+                label=_(
+                    "Columns: median warning-to-action interval per year of the first "
+                    "warning, from the median of the lower bounds (full) to that of the upper bounds "
+                    "(pale); dashes mark the 90th percentile's bounds"
+                ),
             )
             title = "Trend by year of the first warning"
         else:
@@ -154,7 +157,7 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
                 f"{heading.lower()}, from the median of the lower bounds (full) to that of the "
                 "upper bounds (pale); whiskers mark the 90th percentile's bounds",
             )
-            title = f"By {heading[0].lower() + heading[1:]}"
+            title = _("By %(grouping)s") % {"grouping": heading[0].lower() + heading[1:]}
         interval_figures.append(Figure(table.key, title, svg, table))
 
     kpi = overall.rows[0]
@@ -259,7 +262,7 @@ def situation_page(clearance: Clearance, slug: str) -> dict:
     heat = charts.heatmap(
         assessments.rows,
         row_label=lambda r: r["title"],
-        columns=[(e.code, e.name) for e in picture.elements],
+        columns=[(e.code, e.label) for e in picture.elements],
         label=f"Heat map: the engagements of {picture.situation.title} rated on the six elements",
     )
     return {
@@ -268,12 +271,12 @@ def situation_page(clearance: Clearance, slug: str) -> dict:
         "interval": picture.interval,
         "timeline": Figure(
             "timeline",
-            "Warning signs and engagements over time",
+            _("Warning signs and engagements over time"),
             _timeline(picture),
             tables["events"],
         ),
         "tables": tables,
-        "heatmap": Figure("assessments", "Assessment on the six elements", heat, assessments),
+        "heatmap": Figure("assessments", _("Assessment on the six elements"), heat, assessments),
         "reviews": tables["follow-ups"].extra["reviews"],
         "follow_ups": tables["follow-ups"],
         # A first response recorded or a target missed, and no review held yet
@@ -313,22 +316,22 @@ def elements_page(clearance: Clearance, filters: ElementFilters, page: int) -> d
         g: element_selectors.weakest_by(clearance, filters, element_list, g)
         for g in element_selectors.GROUPINGS
     }
-    columns = [(e.code, e.name) for e in element_list]
+    columns = [(e.code, e.label) for e in element_list]
     figures = [
         Figure(
             "heatmap",
-            "Engagements × the six elements",
+            _("Engagements × the six elements"),
             charts.heatmap(
                 heat.rows,
                 row_label=lambda r: f"{r['title']} — {r['situation']}",
                 columns=columns,
-                label="Heat map: each engagement's rating on the six elements for success",
+                label=_("Heat map: each engagement's rating on the six elements for success"),
             ),
             heat,
         ),
         Figure(
             "ratings",
-            "Ratings by element",
+            _("Ratings by element"),
             charts.stacked_bar_chart(
                 ratings.rows,
                 label_key="element",
@@ -336,8 +339,10 @@ def elements_page(clearance: Clearance, filters: ElementFilters, page: int) -> d
                     charts.Segment(f"rating_{r}", name, charts.RATING[r])
                     for r, name in ((0, "Absent"), (1, "Weak"), (2, "Adequate"), (3, "Strong"))
                 ],
-                label="Stacked bars: how often each element was rated absent, weak, adequate "
-                "or strong",
+                label=_(
+                    "Stacked bars: how often each element was rated absent, weak, adequate "
+                    "or strong"
+                ),
             ),
             ratings,
         ),
@@ -346,7 +351,8 @@ def elements_page(clearance: Clearance, filters: ElementFilters, page: int) -> d
         figures.append(
             Figure(
                 table.key,
-                f"Weakest elements by {grouping}",
+                _("Weakest elements by %(grouping)s")
+                % {"grouping": element_selectors.GROUPINGS[grouping][0].lower()},
                 charts.heatmap(
                     table.rows,
                     row_label=lambda r: r["group_label"],

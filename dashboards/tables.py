@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 
 from cases.dates import PartialDate, Period, precision_of_period
 
@@ -106,7 +106,7 @@ def share_range(low: float | None, high: float | None) -> str:
 
 def iso_column(key: str, label: str, hxl: str) -> Column:
     """The ISO 8601 twin of the DATE column ``key`` (``ISO_DATE``), in the CSV only."""
-    return Column(key, f"{label} (ISO 8601)", ISO_DATE, on_page=False, hxl=hxl)
+    return Column(key, format_lazy("{} (ISO 8601)", label), ISO_DATE, on_page=False, hxl=hxl)
 
 
 def iso_date(value: Any) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 
@@ -196,9 +197,11 @@ class AcknowledgeView(LoginRequiredMixin, View):
         comment = request.POST.get("comment", "").strip()[:2000]
         changed = acknowledge(Alert.objects.filter(pk=alert.pk), request.user, comment)
         if changed:
-            messages.success(request, f"Acknowledged: {alert}.")
+            messages.success(request, _("Acknowledged: %(alert)s.") % {"alert": alert})
         else:
-            messages.info(request, f"Already acknowledged or resolved: {alert}.")
+            messages.info(
+                request, _("Already acknowledged or resolved: %(alert)s.") % {"alert": alert}
+            )
         return HttpResponseRedirect(self._next(request))
 
     def _next(self, request: HttpRequest) -> str:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import gettext
 
 from cases.roles import DESK_OFFICER, REVIEWER, ROLES, USER_MANAGER
 from cases.sharing import Clearance
@@ -72,20 +73,21 @@ def describe_person(user) -> Person | None:
         .get()
     )
     if user.is_superuser:
-        roles = ["Administrator"]
+        roles = [gettext("Administrator")]
     else:
-        roles = [role for role in ROLES if role in row["group_names"]]
+        # The groups' names are the roles' English names; the header shows them translated.
+        roles = [gettext(role) for role in ROLES if role in row["group_names"]]
     if row["organisation"]:
-        roles.append("Partner staff")
+        roles.append(gettext("Partner staff"))
     clearance = clearance_for_user(user)
     if clearance.unrestricted:
-        cleared = "All levels"
+        cleared = gettext("All levels")
     elif clearance.actor_ids and row["cleared_as"]:
-        cleared = f"Cleared as {row['cleared_as']}"
+        cleared = gettext("Cleared as %(actor)s") % {"actor": row["cleared_as"]}
     else:
         cleared = "TLP:CLEAR and GREEN"
     return Person(
-        role=", ".join(roles) or "No role",
+        role=", ".join(roles) or gettext("No role"),
         clearance=cleared,
         organisation=row["organisation"] or "",
     )

@@ -14,6 +14,18 @@ def url_of_database(name: str) -> str:
     return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts and ends in the site's default language: a request with
+    ``Accept-Language: fr`` (tests/dashboards/test_french.py) activates French for the thread the
+    test client runs in, which would otherwise leak into the next test's labels."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def local_http():
     """The suite talks plain http to ``testserver``, as a desk's browser talks to the tracker on

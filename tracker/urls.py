@@ -11,4 +11,6 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("api/v1/", include("api.urls")),
     path("dashboard/", include("dashboards.urls")),
+    # The language switch of the header (Django's set_language: a POST, kept in a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.choices import CrisisType, DatePrecision, Region, Severity
@@ -153,14 +154,21 @@ class Alert(VersionedModel):
     )
     # As VersionedModel's, with database defaults for rows inserted by INSERT … SELECT.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
+    updated_at = models.DateTimeField(
+        auto_now=True, db_default=Now(), db_index=True, verbose_name=_("updated at")
+    )
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
+    rule = models.ForeignKey(
+        AlertRule, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("rule")
+    )
     subject_key = models.CharField(
         max_length=64, editable=False, help_text="What the alert is about, e.g. situation:<id>"
     )
     situation = models.ForeignKey(
-        "cases.Situation", on_delete=models.CASCADE, related_name="alerts"
+        "cases.Situation",
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("situation"),
     )
     engagement = models.ForeignKey(
         "cases.Engagement",
@@ -168,6 +176,7 @@ class Alert(VersionedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="alerts",
+        verbose_name=_("engagement"),
     )
     # The unanswered warning sign of a "no action" or threshold-moment alert: one alert per sign,
     # whichever of those rules set its level (``rule``). Looked up through the partial unique
@@ -179,7 +188,7 @@ class Alert(VersionedModel):
         on_delete=models.CASCADE,
         db_index=False,
         related_name="alerts",
-        verbose_name="warning sign",
+        verbose_name=_("warning sign"),
     )
     # The sign's version the alert last showed (partners read the sign inside the alert): an
     # edit of the sign is a new version of the alert (``rules._follow_sign_edits``).
@@ -190,9 +199,12 @@ class Alert(VersionedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="alerts",
-        help_text="Overdue follow-up: the follow-up action of an early action review",
+        help_text=_("Overdue follow-up: the follow-up action of an early action review"),
+        verbose_name=_("follow up"),
     )
-    level = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)
+    level = models.PositiveSmallIntegerField(
+        choices=Severity.choices, db_index=True, verbose_name=_("level")
+    )
     escalated_from = models.PositiveSmallIntegerField(
         choices=Severity.choices,
         null=True,
@@ -201,33 +213,55 @@ class Alert(VersionedModel):
         help_text="The level before the last escalation (a warning sign's alert only)",
     )
     status = models.CharField(
-        max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True
+        max_length=16,
+        choices=AlertStatus.choices,
+        default=AlertStatus.OPEN,
+        db_index=True,
+        verbose_name=_("status"),
     )
     measure = models.IntegerField(
         null=True,
         blank=True,
-        help_text="Days without action or update, warning signs counted, or elements assessed",
+        help_text=_("Days without action or update, warning signs counted, or elements assessed"),
+        verbose_name=_("measure"),
     )
     episode = models.PositiveIntegerField(
-        default=1, help_text="Grows by one each time the condition returns"
+        default=1,
+        help_text=_("Grows by one each time the condition returns"),
+        verbose_name=_("episode"),
     )
     condition_active = models.BooleanField(
-        default=True, help_text="Whether the condition held at the last evaluation"
+        default=True,
+        help_text=_("Whether the condition held at the last evaluation"),
+        verbose_name=_("condition active"),
     )
-    opened_at = models.DateTimeField()
+    opened_at = models.DateTimeField(verbose_name=_("opened at"))
     measured_at = models.DateTimeField(
-        help_text="Last evaluation that found the condition with a new measure"
+        help_text=_("Last evaluation that found the condition with a new measure"),
+        verbose_name=_("measured at"),
     )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
     )
-    acknowledgement = models.TextField(blank=True, help_text="What is being done about it")
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement = models.TextField(
+        blank=True, help_text=_("What is being done about it"), verbose_name=_("acknowledgement")
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
-    resolution = models.TextField(blank=True)
+    resolution = models.TextField(blank=True, verbose_name=_("resolution"))
     # The evaluation run that last opened, reopened or resolved the alert: lets that run log the
     # transitions and queue notifications set-based, and only for what it changed itself.
     transition_run = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
@@ -235,6 +269,8 @@ class Alert(VersionedModel):
     escalation_run = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         ordering = ["status", "-level", "-opened_at"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "subject_key"], name="alert_once_per_subject"),

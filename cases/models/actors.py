@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -12,19 +13,32 @@ from .base import TrackedModel
 class Actor(TrackedModel):
     """Anyone who warns, acts or is acted upon: UN organs, regional bodies, envoys, parties."""
 
-    name = models.CharField(max_length=200, unique=True)
-    acronym = models.CharField(max_length=32, blank=True, db_index=True)
-    kind = models.CharField(max_length=32, choices=ActorKind.choices, db_index=True)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    acronym = models.CharField(max_length=32, blank=True, db_index=True, verbose_name=_("acronym"))
+    kind = models.CharField(
+        max_length=32, choices=ActorKind.choices, db_index=True, verbose_name=_("kind")
     )
-    country = CountryField(blank=True, help_text="For Member States and national actors")
-    description = models.TextField(blank=True)
-    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="actors")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    country = CountryField(
+        blank=True, help_text=_("For Member States and national actors"), verbose_name=_("country")
+    )
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    citations = models.ManyToManyField(
+        "cases.Paragraph", blank=True, related_name="actors", verbose_name=_("citations")
+    )
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
         ordering = ["name"]
 
     def __str__(self) -> str:

@@ -5,6 +5,8 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import (
@@ -30,46 +32,79 @@ class Engagement(TrackedModel):
     read_before_save = ("situation_id",)
 
     situation = models.ForeignKey(
-        "cases.Situation", on_delete=models.CASCADE, related_name="engagements"
+        "cases.Situation",
+        on_delete=models.CASCADE,
+        related_name="engagements",
+        verbose_name=_("situation"),
     )
-    title = models.CharField(max_length=200)
-    instrument = models.CharField(max_length=40, choices=Instrument.choices, db_index=True)
-    track = models.CharField(max_length=4, choices=Track.choices, default=Track.TRACK_I)
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    instrument = models.CharField(
+        max_length=40, choices=Instrument.choices, db_index=True, verbose_name=_("instrument")
+    )
+    track = models.CharField(
+        max_length=4, choices=Track.choices, default=Track.TRACK_I, verbose_name=_("track")
+    )
     lead_actor = models.ForeignKey(
-        "cases.Actor", on_delete=models.PROTECT, related_name="led_engagements"
+        "cases.Actor",
+        on_delete=models.PROTECT,
+        related_name="led_engagements",
+        verbose_name=_("lead actor"),
     )
     partners = models.ManyToManyField(
-        "cases.Actor", through="EngagementPartner", related_name="partner_engagements", blank=True
+        "cases.Actor",
+        through="EngagementPartner",
+        related_name="partner_engagements",
+        blank=True,
+        verbose_name=_("partners"),
     )
     started_on = models.DateField(
         null=True,
         blank=True,
-        help_text="First day of the period when not precise to a day; empty when the source "
-        "gives no date",
+        help_text=_(
+            "First day of the period when not precise to a day; empty when the source gives no date"
+        ),
+        verbose_name=_("started on"),
     )
     started_precision = models.CharField(
-        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        verbose_name=_("started precision"),
     )
-    ended_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True, verbose_name=_("ended on"))
     ended_precision = models.CharField(
-        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        verbose_name=_("ended precision"),
     )
-    objective = models.TextField(blank=True)
+    objective = models.TextField(blank=True, verbose_name=_("objective"))
     outcome = models.CharField(
-        max_length=16, choices=Outcome.choices, default=Outcome.ONGOING, db_index=True
+        max_length=16,
+        choices=Outcome.choices,
+        default=Outcome.ONGOING,
+        db_index=True,
+        verbose_name=_("outcome"),
     )
-    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="engagements")
+    citations = models.ManyToManyField(
+        "cases.Paragraph", blank=True, related_name="engagements", verbose_name=_("citations")
+    )
     responds_to = models.ManyToManyField(
         "cases.WarningIndicator",
         blank=True,
         related_name="answered_by",
-        help_text="The warning signs this engagement answers, as a desk officer judges: a link "
-        "wins over dates, and is the only way an undated engagement answers a sign",
+        help_text=_(
+            "The warning signs this engagement answers, as a desk officer judges: a link "
+            "wins over dates, and is the only way an undated engagement answers a sign"
+        ),
+        verbose_name=_("responds to"),
     )
 
     history = HistoricalRecords(m2m_fields=[responds_to])
 
     class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
         # Undated engagements last.
         ordering = ["situation", models.F("started_on").asc(nulls_last=True)]
         indexes = [models.Index(fields=["situation", "started_on"])]
@@ -126,14 +161,21 @@ class EngagementPartner(TrackedModel):
     """An actor taking part in an engagement, in one of the roles of para. 51."""
 
     engagement = models.ForeignKey(
-        Engagement, on_delete=models.CASCADE, related_name="partner_roles"
+        Engagement,
+        on_delete=models.CASCADE,
+        related_name="partner_roles",
+        verbose_name=_("engagement"),
     )
-    actor = models.ForeignKey("cases.Actor", on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(max_length=16, choices=PartnerRole.choices)
+    actor = models.ForeignKey(
+        "cases.Actor", on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    role = models.CharField(max_length=16, choices=PartnerRole.choices, verbose_name=_("role"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("engagement partner")
+        verbose_name_plural = _("engagement partners")
         ordering = ["engagement", "role"]
         constraints = [
             models.UniqueConstraint(fields=["engagement", "actor"], name="engagement_partner_once")
@@ -146,19 +188,32 @@ class EngagementPartner(TrackedModel):
 class SuccessElement(ReferenceModel):
     """One of the six elements for success of section IV of S/2011/552."""
 
-    code = models.CharField(max_length=20, choices=SuccessElementCode.choices, unique=True)
-    order = models.PositiveSmallIntegerField(unique=True)
-    name = models.CharField(max_length=40)
-    description = models.TextField()
-    document_symbol = models.CharField(max_length=64, default="S/2011/552")
-    first_paragraph = models.PositiveSmallIntegerField()
-    last_paragraph = models.PositiveSmallIntegerField()
+    code = models.CharField(
+        max_length=20, choices=SuccessElementCode.choices, unique=True, verbose_name=_("code")
+    )
+    order = models.PositiveSmallIntegerField(unique=True, verbose_name=_("order"))
+    name = models.CharField(max_length=40, verbose_name=_("name"))
+    description = models.TextField(verbose_name=_("description"))
+    document_symbol = models.CharField(
+        max_length=64, default="S/2011/552", verbose_name=_("document symbol")
+    )
+    first_paragraph = models.PositiveSmallIntegerField(verbose_name=_("first paragraph"))
+    last_paragraph = models.PositiveSmallIntegerField(verbose_name=_("last paragraph"))
 
     class Meta:
+        verbose_name = _("success element")
+        verbose_name_plural = _("success elements")
         ordering = ["order"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the language of the request: the stored (English) name is the message
+        the catalog translates (the six names are ``SuccessElementCode``'s labels); a name
+        edited to something the catalog does not know is shown as it is."""
+        return gettext(self.name)
 
     @property
     def citation(self) -> str:
@@ -168,18 +223,36 @@ class SuccessElement(ReferenceModel):
 class Assessment(TrackedModel):
     """An engagement rated on one success element, with the evidence for the rating."""
 
-    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="assessments")
-    element = models.ForeignKey(SuccessElement, on_delete=models.PROTECT, related_name="+")
-    rating = models.PositiveSmallIntegerField(choices=AssessmentRating.choices)
-    evidence = models.TextField(blank=True)
-    assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    engagement = models.ForeignKey(
+        Engagement,
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        verbose_name=_("engagement"),
     )
-    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="assessments")
+    element = models.ForeignKey(
+        SuccessElement, on_delete=models.PROTECT, related_name="+", verbose_name=_("element")
+    )
+    rating = models.PositiveSmallIntegerField(
+        choices=AssessmentRating.choices, verbose_name=_("rating")
+    )
+    evidence = models.TextField(blank=True, verbose_name=_("evidence"))
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assessed by"),
+    )
+    citations = models.ManyToManyField(
+        "cases.Paragraph", blank=True, related_name="assessments", verbose_name=_("citations")
+    )
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         ordering = ["engagement", "element__order"]
         constraints = [
             models.UniqueConstraint(fields=["engagement", "element"], name="assessment_once"),

@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -27,29 +28,40 @@ from .base import TrackedModel
 class Situation(TrackedModel):
     """A situation of concern that desk officers follow (a case)."""
 
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=120, unique=True)
-    countries = CountryField(multiple=True, blank=True)
-    region = models.CharField(max_length=16, choices=Region.choices, db_index=True)
-    subregion = models.CharField(max_length=32, choices=Subregion.choices, blank=True)
-    crisis_type = models.CharField(max_length=40, choices=CrisisType.choices, db_index=True)
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    slug = models.SlugField(max_length=120, unique=True, verbose_name=_("slug"))
+    countries = CountryField(multiple=True, blank=True, verbose_name=_("countries"))
+    region = models.CharField(
+        max_length=16, choices=Region.choices, db_index=True, verbose_name=_("region")
+    )
+    subregion = models.CharField(
+        max_length=32, choices=Subregion.choices, blank=True, verbose_name=_("subregion")
+    )
+    crisis_type = models.CharField(
+        max_length=40, choices=CrisisType.choices, db_index=True, verbose_name=_("crisis type")
+    )
     conflict_stage = models.CharField(
         max_length=20,
         choices=ConflictStage.choices,
         default=ConflictStage.ESCALATION,
-        help_text="Where the situation sits on the conflict spectrum (S/2011/552, para. 1)",
+        help_text=_("Where the situation sits on the conflict spectrum (S/2011/552, para. 1)"),
+        verbose_name=_("conflict stage"),
     )
     status = models.CharField(
         max_length=20,
         choices=SituationStatus.choices,
         default=SituationStatus.MONITORING,
         db_index=True,
+        verbose_name=_("status"),
     )
     status_on = models.DateField(
         null=True,
         blank=True,
-        help_text="When the situation was closed or de-escalated (first day of the period when "
-        "not precise to a day): the warning-to-action clock stops then",
+        help_text=_(
+            "When the situation was closed or de-escalated (first day of the period when "
+            "not precise to a day): the warning-to-action clock stops then"
+        ),
+        verbose_name=_("status on"),
     )
     # A database default too: rows written in bulk without Django (the benchmarks) need none.
     status_precision = models.CharField(
@@ -57,6 +69,7 @@ class Situation(TrackedModel):
         choices=DatePrecision.choices,
         default=DatePrecision.DAY,
         db_default=DatePrecision.DAY,
+        verbose_name=_("status precision"),
     )
     as_of = models.ForeignKey(
         "cases.Document",
@@ -64,37 +77,50 @@ class Situation(TrackedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Seeded from this report: measured as of its issue date, not to today",
+        help_text=_("Seeded from this report: measured as of its issue date, not to today"),
+        verbose_name=_("as of"),
     )
     risk_level = models.PositiveSmallIntegerField(
-        choices=RiskLevel.choices, default=RiskLevel.MEDIUM, db_index=True
+        choices=RiskLevel.choices,
+        default=RiskLevel.MEDIUM,
+        db_index=True,
+        verbose_name=_("risk level"),
     )
     sharing = models.CharField(
         max_length=16,
         choices=SharingLevel.choices,
         default=SharingLevel.AMBER,
         db_index=True,
-        help_text="Traffic Light Protocol 2.0; indicators, engagements and alerts inherit it",
+        help_text=_("Traffic Light Protocol 2.0; indicators, engagements and alerts inherit it"),
+        verbose_name=_("sharing"),
     )
     shared_with = models.ManyToManyField(
         "cases.Actor",
         blank=True,
         related_name="situations_shared",
-        help_text="Organisations cleared for AMBER and AMBER+STRICT",
+        help_text=_("Organisations cleared for AMBER and AMBER+STRICT"),
+        verbose_name=_("shared with"),
     )
     accepts_contributions = models.BooleanField(
         null=True,
         blank=True,
-        help_text="Whether partners on the sharing list may edit its content and add to it "
-        "(never its label, list or place). Empty: yes at AMBER, no at AMBER+STRICT. Only the "
-        "source (the organisation that created it, or the desk) changes it.",
+        help_text=_(
+            "Whether partners on the sharing list may edit its content and add to it "
+            "(never its label, list or place). Empty: yes at AMBER, no at AMBER+STRICT. Only the "
+            "source (the organisation that created it, or the desk) changes it."
+        ),
+        verbose_name=_("accepts contributions"),
     )
-    summary = models.TextField(blank=True)
-    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="situations")
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
+    citations = models.ManyToManyField(
+        "cases.Paragraph", blank=True, related_name="situations", verbose_name=_("citations")
+    )
 
     history = HistoricalRecords(m2m_fields=[shared_with])
 
     class Meta:
+        verbose_name = _("situation")
+        verbose_name_plural = _("situations")
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(
@@ -133,13 +159,25 @@ class WarningIndicator(TrackedModel):
     # The services refresh the situation a record left as well as the one it is in.
     read_before_save = ("situation_id",)
 
-    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="indicators")
-    category = models.CharField(max_length=40, choices=IndicatorCategory.choices, db_index=True)
-    severity = models.PositiveSmallIntegerField(choices=Severity.choices, db_index=True)
-    description = models.TextField()
-    observed_on = models.DateField(help_text="First day of the period when not precise to a day")
+    situation = models.ForeignKey(
+        Situation, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("situation")
+    )
+    category = models.CharField(
+        max_length=40, choices=IndicatorCategory.choices, db_index=True, verbose_name=_("category")
+    )
+    severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices, db_index=True, verbose_name=_("severity")
+    )
+    description = models.TextField(verbose_name=_("description"))
+    observed_on = models.DateField(
+        help_text=_("First day of the period when not precise to a day"),
+        verbose_name=_("observed on"),
+    )
     observed_precision = models.CharField(
-        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        verbose_name=_("observed precision"),
     )
     reported_by = models.ForeignKey(
         "cases.Actor",
@@ -147,13 +185,17 @@ class WarningIndicator(TrackedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reported_indicators",
+        verbose_name=_("reported by"),
     )
     reported_on = models.DateField(
         null=True,
         blank=True,
-        help_text="When the sign was first reported to the desk (the source's report date; first "
-        "day of the period when not precise to a day). Empty: the day it was logged here, or "
-        "not known for records seeded from a report",
+        help_text=_(
+            "When the sign was first reported to the desk (the source's report date; first "
+            "day of the period when not precise to a day). Empty: the day it was logged here, or "
+            "not known for records seeded from a report"
+        ),
+        verbose_name=_("reported on"),
     )
     # Optional in forms: no report date needs no precision (stored as Day), nor does a day.
     reported_precision = models.CharField(
@@ -162,13 +204,20 @@ class WarningIndicator(TrackedModel):
         default=DatePrecision.DAY,
         db_default=DatePrecision.DAY,
         blank=True,
-        help_text="Precision of the report date (a day when left empty)",
+        help_text=_("Precision of the report date (a day when left empty)"),
+        verbose_name=_("reported precision"),
     )
     threshold_moment = models.BooleanField(
         default=False,
-        help_text="Marks a moment when parties may decide to use violence (S/2011/552, para. 45)",
+        help_text=_(
+            "Marks a moment when parties may decide to use violence (S/2011/552, para. 45)"
+        ),
+        verbose_name=_("threshold moment"),
     )
-    source = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=300, blank=True, verbose_name=_("source"))
+    citations = models.ManyToManyField(
+        "cases.Paragraph", blank=True, related_name="indicators", verbose_name=_("citations")
+    )
     # The key of the record this sign was imported from (``acled:<event_id_cnty>``): importing the
     # same event again into the same situation updates this sign instead of adding another. Null,
     # not empty, for a sign logged here: the unique constraint then needs no condition, and model
@@ -181,11 +230,12 @@ class WarningIndicator(TrackedModel):
         editable=False,
         help_text="Key of the imported record (e.g. an ACLED event id) this sign comes from",
     )
-    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="indicators")
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("warning indicator")
+        verbose_name_plural = _("warning indicators")
         ordering = ["situation", "observed_on"]
         indexes = [models.Index(fields=["situation", "severity", "observed_on"])]
         constraints = [

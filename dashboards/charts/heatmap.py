@@ -30,6 +30,12 @@ SPLITS = {
     "Sustainability": ("Sustain-", "ability"),
     "Evaluation": ("Evalu-", "ation"),
     "Resources": ("Re-", "sources"),
+    # Their French names (locale/fr): "Alerte rapide" breaks at its space.
+    "Souplesse": ("Sou-", "plesse"),
+    "Partenariats": ("Partena-", "riats"),
+    "Pérennité": ("Péren-", "nité"),
+    "Évaluation": ("Évalua-", "tion"),
+    "Ressources": ("Res-", "sources"),
 }
 
 

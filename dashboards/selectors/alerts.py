@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import ACTIVE_STATUSES
 from alerts.models import Alert
@@ -66,18 +67,18 @@ def queue_table(
     ]
     return Table(
         key="alerts",
-        caption="Alerts needing action",
+        caption=_("Alerts needing action"),
         columns=[
-            Column("level", "Level", hxl="#severity+name+alert"),
-            Column("status", "Status", hxl="#status+name+alert"),
-            Column("situation", "Situation", link="url", hxl="#crisis+name"),
-            Column("region", "Region", hxl="#region+name"),
-            Column("rule", "Rule", hxl="#meta+rule"),
-            Column("sign", "Warning sign", link="sign_url", hxl="#event+name+warning"),
-            Column("message", "What happened", hxl="#description+alert"),
-            Column("opened_at", "Opened", "datetime", hxl="#date+opened"),
-            Column("acknowledged_by", "Acknowledged by", hxl="#contact+name+acknowledged"),
-            Column("acknowledgement", "Comment", hxl="#description+comment"),
+            Column("level", _("Level"), hxl="#severity+name+alert"),
+            Column("status", _("Status"), hxl="#status+name+alert"),
+            Column("situation", _("Situation"), link="url", hxl="#crisis+name"),
+            Column("region", _("Region"), hxl="#region+name"),
+            Column("rule", _("Rule"), hxl="#meta+rule"),
+            Column("sign", _("Warning sign"), link="sign_url", hxl="#event+name+warning"),
+            Column("message", _("What happened"), hxl="#description+alert"),
+            Column("opened_at", _("Opened"), "datetime", hxl="#date+opened"),
+            Column("acknowledged_by", _("Acknowledged by"), hxl="#contact+name+acknowledged"),
+            Column("acknowledgement", _("Comment"), hxl="#description+comment"),
         ],
         rows=rows,
         more=more,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from cases.choices import AssessmentRating, Instrument, Region
 from cases.models import Assessment, Engagement, Situation, SuccessElement
@@ -22,8 +23,8 @@ from .reviews import findings_by_element
 HEATMAP_PAGE = 25
 # Per grouping: its heading, the path to its value, its choices and its column's HXL hashtag.
 GROUPINGS = {
-    "region": ("Region", "engagement__situation__region", Region, "#region+name"),
-    "instrument": ("Instrument", "engagement__instrument", Instrument, "#activity+type"),
+    "region": (_("Region"), "engagement__situation__region", Region, "#region+name"),
+    "instrument": (_("Instrument"), "engagement__instrument", Instrument, "#activity+type"),
 }
 
 
@@ -114,26 +115,26 @@ def heatmap(
         row["region_label"] = label(Region, row["situation__region"])
     columns = []
     if situation is None:
-        columns.append(Column("situation", "Situation", link="url", hxl="#crisis+name"))
+        columns.append(Column("situation", _("Situation"), link="url", hxl="#crisis+name"))
     columns += [
-        Column("title", "Engagement", hxl="#activity+name"),
-        Column("instrument_label", "Instrument", hxl="#activity+type"),
+        Column("title", _("Engagement"), hxl="#activity+name"),
+        Column("instrument_label", _("Instrument"), hxl="#activity+type"),
     ]
     columns += [
-        Column(e.code, e.name, RATING, hxl=f"#indicator+num+rating+{hxl_attribute(e.code)}")
+        Column(e.code, e.label, RATING, hxl=f"#indicator+num+rating+{hxl_attribute(e.code)}")
         for e in element_list
     ]
     columns += [
-        Column("assessed", "Elements assessed", NUMBER, hxl="#indicator+num+assessed"),
-        Column("mean", "Mean rating", NUMBER, hxl="#indicator+num+rating+mean"),
+        Column("assessed", _("Elements assessed"), NUMBER, hxl="#indicator+num+assessed"),
+        Column("mean", _("Mean rating"), NUMBER, hxl="#indicator+num+rating+mean"),
     ]
     return Table(
         key="heatmap",
-        caption="Engagements rated on the six elements for success",
+        caption=_("Engagements rated on the six elements for success"),
         columns=columns,
         rows=rows,
         more=more,
-        note="0 absent · 1 weak · 2 adequate · 3 strong; an empty cell was not assessed.",
+        note=_("0 absent · 1 weak · 2 adequate · 3 strong; an empty cell was not assessed."),
         extra={"page": page, "elements": element_list},
     )
 
@@ -164,7 +165,7 @@ def ratings_by_element(
         rows.append(
             {
                 "code": element.code,
-                "element": element.name,
+                "element": element.label,
                 "citation": element.citation,
                 "assessed": row.get("assessed", 0),
                 "mean": row.get("mean"),
@@ -175,9 +176,9 @@ def ratings_by_element(
         )
     return Table(
         key="ratings",
-        caption="Ratings by element",
+        caption=_("Ratings by element"),
         columns=[
-            Column("element", "Element", hxl="#indicator+name+element"),
+            Column("element", _("Element"), hxl="#indicator+name+element"),
             *[
                 Column(
                     f"rating_{r.value}",
@@ -187,19 +188,21 @@ def ratings_by_element(
                 )
                 for r in AssessmentRating
             ],
-            Column("assessed", "Assessments", NUMBER, hxl="#indicator+num+assessed"),
-            Column("mean", "Mean rating", NUMBER, hxl="#indicator+num+rating+mean"),
-            Column("bottlenecks", "Bottlenecks found", NUMBER, hxl="#indicator+num+bottlenecks"),
-            Column("enablers", "Enablers found", NUMBER, hxl="#indicator+num+enablers"),
+            Column("assessed", _("Assessments"), NUMBER, hxl="#indicator+num+assessed"),
+            Column("mean", _("Mean rating"), NUMBER, hxl="#indicator+num+rating+mean"),
+            Column("bottlenecks", _("Bottlenecks found"), NUMBER, hxl="#indicator+num+bottlenecks"),
+            Column("enablers", _("Enablers found"), NUMBER, hxl="#indicator+num+enablers"),
         ],
         rows=rows,
-        note="Bottlenecks and enablers are those early action reviews filed under each element, "
-        "in the situations shown (an instrument chosen narrows the ratings only: a review is of "
-        "a situation, not of one engagement).",
+        note=_(
+            "Bottlenecks and enablers are those early action reviews filed under each element, "
+            "in the situations shown (an instrument chosen narrows the ratings only: a review is of "
+            "a situation, not of one engagement)."
+        ),
     )
 
 
-TIED = "none: rated alike"
+TIED = _("none: rated alike")
 
 
 def weakest_by(
@@ -223,7 +226,7 @@ def weakest_by(
         partition_by=["group"],
         order_by="mean",
     )
-    names = {e.code: e.name for e in element_list}
+    names = {e.code: e.label for e in element_list}
     grouped: dict[str, dict] = {}
     for row in means:
         entry = grouped.setdefault(
@@ -248,19 +251,20 @@ def weakest_by(
         if len(entry["weakest_codes"]) == len(rated):
             # Every element rated in the group has the same mean: none is weaker than another,
             # and a strong row would otherwise be framed "weakest".
-            entry["weakest"], entry["weakest_codes"] = [TIED], []
+            entry["weakest"], entry["weakest_codes"] = [str(TIED)], []
             entry.pop("weakest_mean", None)
         entry["weakest"] = ", ".join(entry["weakest"])
     return Table(
         key=f"weakest-by-{grouping}",
-        caption=f"Mean rating of each element by {heading.lower()}; the weakest first named",
+        caption=_("Mean rating of each element by %(grouping)s; the weakest first named")
+        % {"grouping": heading.lower()},
         columns=[
             Column("group_label", heading, hxl=hxl),
-            Column("weakest", "Weakest element", hxl="#indicator+name+element+weakest"),
+            Column("weakest", _("Weakest element"), hxl="#indicator+name+element+weakest"),
             *[
                 Column(
                     e.code,
-                    e.name,
+                    e.label,
                     NUMBER,
                     hxl=f"#indicator+num+rating+mean+{hxl_attribute(e.code)}",
                 )

@@ -31,6 +31,8 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import ACTIVE_STATUSES, AlertStatus
 from alerts.models import (
@@ -71,10 +73,10 @@ from .common import label, visible, visible_situations
 SHARE_DAYS = summary.SHARE_DAYS
 # Per grouping: its heading, its choices and the HXL hashtag of its column.
 GROUPINGS = {
-    "region": ("Region", Region, "#region+name"),
-    "crisis_type": ("Crisis type", CrisisType, "#crisis+type"),
-    "instrument": ("Instrument of first action", Instrument, "#activity+type+first_action"),
-    "year": ("Year of first warning", None, "#date+year+first_warning"),
+    "region": (_("Region"), Region, "#region+name"),
+    "crisis_type": (_("Crisis type"), CrisisType, "#crisis+type"),
+    "instrument": (_("Instrument of first action"), Instrument, "#activity+type+first_action"),
+    "year": (_("Year of first warning"), None, "#date+year+first_warning"),
 }
 
 
@@ -98,7 +100,7 @@ def open_situations_by_region(clearance: Clearance, filters: SituationFilters) -
         .order_by("region")
     )
     table_rows = [{**row, "region_label": label(Region, row["region"])} for row in rows]
-    columns = [Column("region_label", "Region", hxl="#region+name")]
+    columns = [Column("region_label", _("Region"), hxl="#region+name")]
     columns += [
         Column(
             f"risk_{level.value}",
@@ -108,13 +110,13 @@ def open_situations_by_region(clearance: Clearance, filters: SituationFilters) -
         )
         for level in RiskLevel
     ]
-    columns.append(Column("total", "Open situations", NUMBER, hxl="#indicator+num+open+total"))
+    columns.append(Column("total", _("Open situations"), NUMBER, hxl="#indicator+num+open+total"))
     return Table(
         key="open-situations",
-        caption="Open situations by region and risk level",
+        caption=_("Open situations by region and risk level"),
         columns=columns,
         rows=table_rows,
-        note="Every situation whose status is not Closed.",
+        note=_("Every situation whose status is not Closed."),
     )
 
 
@@ -149,17 +151,17 @@ def open_alerts_by_level(clearance: Clearance, filters: SituationFilters) -> Tab
         )
     return Table(
         key="open-alerts",
-        caption="Open alerts by level",
+        caption=_("Open alerts by level"),
         columns=[
-            Column("level_label", "Level", hxl="#severity+name+alert"),
-            Column("open", "Open", NUMBER, hxl="#indicator+num+alerts+open"),
+            Column("level_label", _("Level"), hxl="#severity+name+alert"),
+            Column("open", _("Open"), NUMBER, hxl="#indicator+num+alerts+open"),
             Column(
-                "acknowledged", "Acknowledged", NUMBER, hxl="#indicator+num+alerts+acknowledged"
+                "acknowledged", _("Acknowledged"), NUMBER, hxl="#indicator+num+alerts+acknowledged"
             ),
-            Column("total", "Needing action", NUMBER, hxl="#indicator+num+alerts+total"),
+            Column("total", _("Needing action"), NUMBER, hxl="#indicator+num+alerts+total"),
         ],
         rows=rows,
-        note="Acknowledged alerts still need action until they are resolved.",
+        note=_("Acknowledged alerts still need action until they are resolved."),
     )
 
 
@@ -243,41 +245,41 @@ def interval_columns(known_days: int) -> list[Column]:
     # (as fractions), +low/+high for the figure over the lower/upper bounds of the ranges.
     days_of = "#indicator+num+days"
     columns = [
-        Column("rows", "Situations with a warning", NUMBER, hxl="#indicator+num+situations"),
-        Column("answered", "Answered", NUMBER, hxl="#indicator+num+answered"),
+        Column("rows", _("Situations with a warning"), NUMBER, hxl="#indicator+num+situations"),
+        Column("answered", _("Answered"), NUMBER, hxl="#indicator+num+answered"),
         Column(
             "answered_unknown",
-            "Answered, interval unknown",
+            _("Answered, interval unknown"),
             NUMBER,
             hxl="#indicator+num+answered+interval_unknown",
         ),
-        Column("open", "Unanswered", NUMBER, hxl="#indicator+num+unanswered"),
-        Column("median_text", "Median (days)", in_csv=False),
+        Column("open", _("Unanswered"), NUMBER, hxl="#indicator+num+unanswered"),
+        Column("median_text", _("Median (days)"), in_csv=False),
         Column(
             "median_low",
-            "Median of the lower bounds (days)",
+            _("Median of the lower bounds (days)"),
             DAYS,
             on_page=False,
             hxl=f"{days_of}+median+low",
         ),
         Column(
             "median_high",
-            "Median of the upper bounds (days)",
+            _("Median of the upper bounds (days)"),
             DAYS,
             on_page=False,
             hxl=f"{days_of}+median+high",
         ),
-        Column("p90_text", "90th percentile (days)", in_csv=False),
+        Column("p90_text", _("90th percentile (days)"), in_csv=False),
         Column(
             "p90_low",
-            "90th percentile of the lower bounds (days)",
+            _("90th percentile of the lower bounds (days)"),
             DAYS,
             on_page=False,
             hxl=f"{days_of}+p90+low",
         ),
         Column(
             "p90_high",
-            "90th percentile of the upper bounds (days)",
+            _("90th percentile of the upper bounds (days)"),
             DAYS,
             on_page=False,
             hxl=f"{days_of}+p90+high",
@@ -365,7 +367,8 @@ def _interval_table(grouping: str, rows: list[dict], known_days: int) -> Table:
         columns = [c for c in columns if c.key not in ("open", "answered_unknown")]
     return Table(
         key=f"interval-by-{grouping.replace('_', '-')}",
-        caption=f"Warning-to-action interval by {heading[0].lower() + heading[1:]}",
+        caption=_("Warning-to-action interval by %(grouping)s")
+        % {"grouping": heading[0].lower() + heading[1:]},
         columns=columns,
         rows=rows,
     )
@@ -398,9 +401,9 @@ def interval_tables(
 # --- Milestone targets (7-1-7) -------------------------------------------------------------------
 
 TARGET_GROUPINGS = {
-    "region": ("Region", Region, "#region+name"),
-    "crisis_type": ("Crisis type", CrisisType, "#crisis+type"),
-    "year": ("Year of first warning", None, "#date+year+first_warning"),
+    "region": (_("Region"), Region, "#region+name"),
+    "crisis_type": (_("Crisis type"), CrisisType, "#crisis+type"),
+    "year": (_("Year of first warning"), None, "#date+year+first_warning"),
 }
 _TARGET_WORDS = {"detect": "Detect", "notify": "Notify", "respond": "Respond"}
 _OUTCOME_WORDS = {
@@ -418,7 +421,9 @@ def _target_columns() -> list[Column]:
     """Per target: met, missed and cannot tell, each as "count (share)" on the page; counts and
     shares as numbers in the CSV."""
     columns = [
-        Column("situations", "Situations with a warning", NUMBER, hxl="#indicator+num+situations")
+        Column(
+            "situations", _("Situations with a warning"), NUMBER, hxl="#indicator+num+situations"
+        )
     ]
     for target in milestones.TARGETS:
         for outcome in milestones.OUTCOMES:
@@ -476,16 +481,16 @@ def target_tables(
     )
     targets = shares["targets"]
     columns = _target_columns()
-    note = (
-        f"Met: within {targets['detect']}, {targets['notify']} and {targets['respond']} days at "
+    note = _(
+        "Met: within %(detect)s, %(notify)s and %(respond)s days at "
         "the latest dates allow; missed: beyond them at the earliest, or the milestone is still "
         "missing past its target; cannot tell: the dates' precision (or a date not known) "
         "leaves both possible. Never a guess."
-    )
+    ) % {"detect": targets["detect"], "notify": targets["notify"], "respond": targets["respond"]}
     overall = Table(
         key="targets-overall",
-        caption="Milestone targets, all situations",
-        columns=[Column("group_label", "Situations", hxl="#meta+subset"), *columns],
+        caption=_("Milestone targets, all situations"),
+        columns=[Column("group_label", _("Situations"), hxl="#meta+subset"), *columns],
         rows=[{"group_label": "All", **_with_target_shares(shares["overall"])}],
         note=note,
         extra={"targets": targets},
@@ -498,7 +503,8 @@ def target_tables(
             row["group_label"] = label(enum, row["group"]) if enum else str(row["group"])
         by[grouping] = Table(
             key=f"targets-by-{grouping.replace('_', '-')}",
-            caption=f"Milestone targets by {heading[0].lower() + heading[1:]}",
+            caption=_("Milestone targets by %(grouping)s")
+            % {"grouping": heading[0].lower() + heading[1:]},
             columns=[Column("group_label", heading, hxl=hxl), *columns],
             rows=rows,
         )
@@ -559,39 +565,44 @@ def unanswered_warnings(
             row["wait"] += f" (clock stopped {row['stopped']})"
     return Table(
         key="unanswered",
-        caption="Situations with an unanswered warning, longest wait first",
+        caption=_("Situations with an unanswered warning, longest wait first"),
         columns=[
-            Column("title", "Situation", link="url", hxl="#crisis+name"),
-            Column("region_label", "Region", hxl="#region+name"),
-            Column("risk_label", "Risk", hxl="#severity+risk"),
-            Column("warnings", "Unanswered warnings", NUMBER, hxl="#indicator+num+unanswered"),
-            Column("severity_label", "Highest severity", hxl="#severity+warning+highest"),
-            Column("since", "Oldest warning", DATE, hxl="#meta+warning+oldest+text"),
-            iso_column("since", "Oldest warning", "#date+warning+oldest"),
-            Column("wait", "Waiting (days)", in_csv=False),
+            Column("title", _("Situation"), link="url", hxl="#crisis+name"),
+            Column("region_label", _("Region"), hxl="#region+name"),
+            Column("risk_label", _("Risk"), hxl="#severity+risk"),
+            Column("warnings", _("Unanswered warnings"), NUMBER, hxl="#indicator+num+unanswered"),
+            Column("severity_label", _("Highest severity"), hxl="#severity+warning+highest"),
+            Column("since", _("Oldest warning"), DATE, hxl="#meta+warning+oldest+text"),
+            iso_column("since", _("Oldest warning"), "#date+warning+oldest"),
+            Column("wait", _("Waiting (days)"), in_csv=False),
             Column(
                 "days_low",
-                "Waiting at least (days)",
+                _("Waiting at least (days)"),
                 DAYS,
                 on_page=False,
                 hxl="#indicator+num+days+waiting+low",
             ),
             Column(
                 "days_high",
-                "Waiting at most (days)",
+                _("Waiting at most (days)"),
                 DAYS,
                 on_page=False,
                 hxl="#indicator+num+days+waiting+high",
             ),
-            Column("stopped", "Clock stopped", DATE, on_page=False, hxl="#meta+clock_stopped+text"),
-            iso_column("stopped", "Clock stopped", "#date+clock_stopped"),
+            Column(
+                "stopped", _("Clock stopped"), DATE, on_page=False, hxl="#meta+clock_stopped+text"
+            ),
+            iso_column("stopped", _("Clock stopped"), "#date+clock_stopped"),
         ],
         rows=rows,
         more=more,
-        note=f"Warning signs of {Severity(threshold).label.lower()} severity or above with no "
-        f"engagement started since; waits counted to {today:%-d %B %Y}, or to the day the "
-        "situation's clock stopped (closed, de-escalated, or measured as of the report it is "
-        "drawn from).",
+        note=_(
+            "Warning signs of %(severity)s severity or above with no "
+            "engagement started since; waits counted to %(today)s, or to the day the "
+            "situation's clock stopped (closed, de-escalated, or measured as of the report it is "
+            "drawn from)."
+        )
+        % {"severity": Severity(threshold).label.lower(), "today": date_format(today, "j F Y")},
         extra={"threshold": threshold, "situations": rows[0]["situations"] if rows else 0},
     )
 

@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import SituationInterval
 from alerts.services import milestones
@@ -93,18 +94,19 @@ def reviews_due(
         )
     return Table(
         key="reviews-due",
-        caption="Situations owing an early action review",
+        caption=_("Situations owing an early action review"),
         columns=[
-            Column("situation", "Situation", link="url", hxl="#crisis+name"),
-            Column("region_label", "Region", hxl="#region+name"),
-            Column("first_response", "First response", hxl="#activity+name+first_response"),
-            Column("first_response_on", "Started", DATE, hxl="#meta+first_response+text"),
-            iso_column("first_response_on", "Started", "#date+start+first_response"),
+            Column("situation", _("Situation"), link="url", hxl="#crisis+name"),
+            Column("region_label", _("Region"), hxl="#region+name"),
+            Column("first_response", _("First response"), hxl="#activity+name+first_response"),
+            Column("first_response_on", _("Started"), DATE, hxl="#meta+first_response+text"),
+            iso_column("first_response_on", _("Started"), "#date+start+first_response"),
         ],
         rows=rows,
         more=more,
-        note="A review is due after a situation's first response until one is recorded in the "
-        "admin.",
+        note=_(
+            "A review is due after a situation's first response until one is recorded in the admin."
+        ),
     )
 
 
@@ -206,17 +208,17 @@ def follow_ups_table(reviews: list[EarlyActionReview]) -> Table:
     ]
     return Table(
         key="follow-ups",
-        caption="Follow-up actions of the early action reviews",
+        caption=_("Follow-up actions of the early action reviews"),
         columns=[
-            Column("review", "Review held", hxl="#date+review"),
-            Column("action", "Action", hxl="#activity+name+follow_up"),
-            Column("owner", "Owner", hxl="#org+name+owner"),
-            Column("due", "Due", hxl="#date+due"),
-            Column("status", "Status", hxl="#status+name"),
-            Column("done", "Done or dropped", hxl="#date+end"),
+            Column("review", _("Review held"), hxl="#date+review"),
+            Column("action", _("Action"), hxl="#activity+name+follow_up"),
+            Column("owner", _("Owner"), hxl="#org+name+owner"),
+            Column("due", _("Due"), hxl="#date+due"),
+            Column("status", _("Status"), hxl="#status+name"),
+            Column("done", _("Done or dropped"), hxl="#date+end"),
         ],
         rows=rows,
-        note="Overdue: still open after its due date; the alert rule adds its days of grace.",
+        note=_("Overdue: still open after its due date; the alert rule adds its days of grace."),
     )
 
 

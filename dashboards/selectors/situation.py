@@ -9,6 +9,7 @@ from django.db.models import CharField, F, Prefetch, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Alert, AlertEvent
 from alerts.models.measures import format_interval
@@ -178,18 +179,20 @@ def milestones_table(picture: SituationPicture, *, today: dt.date | None = None)
             row["outcome"] = milestones.OUTCOME_LABELS.get(outcomes[target], "–")
     return Table(
         key="milestones",
-        caption="Milestones and targets",
+        caption=_("Milestones and targets"),
         columns=[
-            Column("milestone", "Milestone", hxl="#indicator+name+milestone"),
-            Column("when", "When", DATE, hxl="#meta+milestone+text"),
-            iso_column("when", "When", "#date+occurred"),
-            Column("target", "Target since the milestone before", hxl="#indicator+text+target"),
-            Column("outcome", "Outcome", hxl="#status+name+target"),
+            Column("milestone", _("Milestone"), hxl="#indicator+name+milestone"),
+            Column("when", _("When"), DATE, hxl="#meta+milestone+text"),
+            iso_column("when", _("When"), "#date+occurred"),
+            Column("target", _("Target since the milestone before"), hxl="#indicator+text+target"),
+            Column("outcome", _("Outcome"), hxl="#status+name+target"),
         ],
         rows=rows,
-        note="Met: within the target at the latest the dates allow; missed: beyond it at the "
-        "earliest, or still missing past it; cannot tell: the dates' precision leaves both "
-        "possible.",
+        note=_(
+            "Met: within the target at the latest the dates allow; missed: beyond it at the "
+            "earliest, or still missing past it; cannot tell: the dates' precision leaves both "
+            "possible."
+        ),
         extra={"outcomes": outcomes},
     )
 
@@ -265,16 +268,16 @@ def actors_and_roles(situation: Situation) -> Table:
     ]
     return Table(
         key="actors",
-        caption="Actors and their roles",
+        caption=_("Actors and their roles"),
         columns=[
             # HXL has no #actor: an actor is an organisation, a State or a person in the
             # response (#org); its role is an attribute of that, described in the row.
-            Column("actor", "Actor", hxl="#org+name"),
-            Column("kind", "Kind", hxl="#org+type"),
-            Column("role", "Role", hxl="#org+role"),
-            Column("in", "In", hxl="#description+subject"),
-            Column("date", "From", DATE, hxl="#meta+start+text"),
-            iso_column("date", "From", "#date+start"),
+            Column("actor", _("Actor"), hxl="#org+name"),
+            Column("kind", _("Kind"), hxl="#org+type"),
+            Column("role", _("Role"), hxl="#org+role"),
+            Column("in", _("In"), hxl="#description+subject"),
+            Column("date", _("From"), DATE, hxl="#meta+start+text"),
+            iso_column("date", _("From"), "#date+start"),
         ],
         rows=rows,
     )
@@ -396,22 +399,24 @@ def events_table(picture: SituationPicture) -> Table:
     rows.sort(key=lambda r: r["sort"])
     return Table(
         key="events",
-        caption="Warning signs and engagements, in date order",
+        caption=_("Warning signs and engagements, in date order"),
         columns=[
-            Column("date", "When", hxl="#meta+period+text"),
+            Column("date", _("When"), hxl="#meta+period+text"),
             # A warning sign's day, month or year; an engagement's start and end.
             iso_column("start", "Start", "#date+start"),
             iso_column("end", "End", "#date+end"),
-            Column("kind", "Kind", hxl="#event+type"),
-            Column("what", "What", hxl="#event+name"),
-            Column("detail", "Detail", citations="sources", hxl="#description"),
-            Column("outcome", "Action / outcome", hxl="#description+outcome"),
-            Column("sources_text", "Sources", on_page=False, hxl="#meta+source"),
+            Column("kind", _("Kind"), hxl="#event+type"),
+            Column("what", _("What"), hxl="#event+name"),
+            Column("detail", _("Detail"), citations="sources", hxl="#description"),
+            Column("outcome", _("Action / outcome"), hxl="#description+outcome"),
+            Column("sources_text", _("Sources"), on_page=False, hxl="#meta+source"),
         ],
         rows=rows,
-        note="A date known only to a month or a year is the whole period, drawn as a span. An "
-        'engagement whose start the source does not give is listed last as "date not given" '
-        "and not drawn.",
+        note=_(
+            "A date known only to a month or a year is the whole period, drawn as a span. An "
+            'engagement whose start the source does not give is listed last as "date not given" '
+            "and not drawn."
+        ),
     )
 
 
@@ -440,15 +445,15 @@ def alerts_table(picture: SituationPicture) -> Table:
             )
     return Table(
         key="alerts",
-        caption="Alerts and their history",
+        caption=_("Alerts and their history"),
         columns=[
-            Column("alert", "Alert", hxl="#description+alert"),
-            Column("level", "Level", hxl="#severity+name+alert"),
-            Column("status", "Status now", hxl="#status+name+alert"),
-            Column("event", "Event", hxl="#event+type+alert"),
-            Column("at", "When", "datetime", hxl="#date+occurred"),
-            Column("by", "By", hxl="#contact+name"),
-            Column("comment", "Comment", hxl="#description+comment"),
+            Column("alert", _("Alert"), hxl="#description+alert"),
+            Column("level", _("Level"), hxl="#severity+name+alert"),
+            Column("status", _("Status now"), hxl="#status+name+alert"),
+            Column("event", _("Event"), hxl="#event+type+alert"),
+            Column("at", _("When"), "datetime", hxl="#date+occurred"),
+            Column("by", _("By"), hxl="#contact+name"),
+            Column("comment", _("Comment"), hxl="#description+comment"),
         ],
         rows=rows,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from cases.choices import CrisisType, Region, RiskLevel, SharingLevel, SituationStatus
 from cases.dates import Period
@@ -92,38 +93,38 @@ def situation_list(
         )
     return Table(
         key="situations",
-        caption="Situations",
+        caption=_("Situations"),
         columns=[
-            Column("title", "Situation", link="url", hxl="#crisis+name"),
+            Column("title", _("Situation"), link="url", hxl="#crisis+name"),
             # Several codes are separated by spaces (+list).
             Column("countries", "Countries", on_page=False, hxl="#country+code+list"),
-            Column("region", "Region", hxl="#region+name"),
-            Column("crisis_type", "Crisis type", hxl="#crisis+type"),
-            Column("risk", "Risk", hxl="#severity+risk"),
-            Column("status", "Status", hxl="#status+name"),
-            Column("sharing", "Sharing", hxl="#meta+sharing+tlp"),
+            Column("region", _("Region"), hxl="#region+name"),
+            Column("crisis_type", _("Crisis type"), hxl="#crisis+type"),
+            Column("risk", _("Risk"), hxl="#severity+risk"),
+            Column("status", _("Status"), hxl="#status+name"),
+            Column("sharing", _("Sharing"), hxl="#meta+sharing+tlp"),
             # HXL: #date in the ISO twins (a #date cell is always a date); the words, which may
             # be a span ("March – May 2010"), as text.
-            Column("first_warning", "First warning", DATE, hxl="#meta+first_warning+text"),
-            Column("first_action", "First action", DATE, hxl="#meta+first_action+text"),
-            iso_column("first_warning", "First warning", "#date+first_warning"),
-            iso_column("first_action", "First action", "#date+first_action"),
-            # The page shows the bounds as one range ("Warning to action"); the CSV as numbers.
+            Column("first_warning", _("First warning"), DATE, hxl="#meta+first_warning+text"),
+            Column("first_action", _("First action"), DATE, hxl="#meta+first_action+text"),
+            iso_column("first_warning", _("First warning"), "#date+first_warning"),
+            iso_column("first_action", _("First action"), "#date+first_action"),
+            # The page shows the bounds as one range (_("Warning to action")); the CSV as numbers.
             Column(
                 "days_min",
-                "Interval at least (days)",
+                _("Interval at least (days)"),
                 DAYS,
                 on_page=False,
                 hxl="#indicator+num+days+interval+low",
             ),
             Column(
                 "days_max",
-                "Interval at most (days)",
+                _("Interval at most (days)"),
                 DAYS,
                 on_page=False,
                 hxl="#indicator+num+days+interval+high",
             ),
-            Column("interval", "Warning to action", hxl="#indicator+text+interval"),
+            Column("interval", _("Warning to action"), hxl="#indicator+text+interval"),
         ],
         rows=rows,
         more=more,
