@@ -7,7 +7,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from cases.models import Actor, Situation, WarningIndicator
+from cases.models import Actor, Assessment, Briefing, Engagement, Situation, WarningIndicator
 from federation.apply import apply_entries, settle
 from federation.models import ConflictStatus, SyncConflict, SyncSource
 from feed.models import Change, FeedRecord
@@ -240,3 +240,243 @@ def test_a_delete_of_their_record_deletes_it_whatever_its_label(source):
     outcome = apply_entries(source, [delete("situation", sit["id"], version=2)])
 
     assert outcome.deleted == 1
+
+
+# --- Engagements (partner roles, answered signs), briefings, assessments ----------------------
+
+# What the API shows of a record that sync does not carry over, or that each tracker counts.
+NOT_SYNCED = {"version", "created_at", "updated_at", "citations"}
+
+
+def shown_here(resource: str, id_) -> dict:
+    """A record as the local API shows it to a desk officer, without what sync does not carry."""
+    desk = factories.DeskOfficerFactory()
+    client = APIClient()
+    client.force_authenticate(desk)
+    answer = client.get(f"/api/v1/{resource}/{id_}/")
+    assert answer.status_code == 200, answer.content
+    return _comparable(answer.json())
+
+
+def _comparable(body: dict) -> dict:
+    body = {k: v for k, v in body.items() if k not in NOT_SYNCED}
+    if "partners" in body:
+        body["partners"] = sorted(body["partners"], key=lambda p: (p["role"], p["actor"]))
+    if "responds_to" in body:
+        body["responds_to"] = sorted(body["responds_to"])
+    return body
+
+
+@pytest.fixture
+def case():
+    """A remote situation with its actors, two signs, an engagement answering the first, a
+    briefing and an assessment, as the source's feed shows them."""
+    envoy = bodies.actor(name="Regional envoy", acronym="RE", kind="envoy")
+    union = bodies.actor(name="Regional union", acronym="RU")
+    un = bodies.actor(name="United Nations office", acronym="UNO")
+    sit = bodies.situation(title="Border tension")
+    first, second = bodies.indicator(sit["id"]), bodies.indicator(sit["id"], severity=4)
+    eng = bodies.engagement(
+        sit["id"],
+        lead_actor=envoy["id"],
+        partners=[(union["id"], "lead"), (un["id"], "supporting")],
+        responds_to=[first["id"]],
+    )
+    brief = bodies.briefing(sit["id"], recipient=un["id"], kind="regional-partner")
+    rated = bodies.assessment(eng["id"], element="partnerships", rating=3)
+    return {
+        "actors": [envoy, union, un],
+        "situation": sit,
+        "signs": [first, second],
+        "engagement": eng,
+        "briefing": brief,
+        "assessment": rated,
+    }
+
+
+def _entries(case, version: int = 1) -> list:
+    """Children before their parents, as a feed may list them."""
+    return [
+        upsert("assessment", case["assessment"], version),
+        upsert("briefing", case["briefing"], version),
+        upsert("engagement", case["engagement"], version),
+        *(upsert("indicator", s, version) for s in case["signs"]),
+        upsert("situation", case["situation"], version),
+        *(upsert("actor", a, version) for a in case["actors"]),
+    ]
+
+
+def test_an_engagement_a_briefing_and_an_assessment_are_pulled_field_for_field(source, case):
+    outcome = apply_entries(source, _entries(case))
+
+    # Children listed before their parents are written after them: nothing refused.
+    assert (outcome.created, outcome.skipped) == (9, 0), outcome.reasons
+    for resource, key in (
+        ("engagements", "engagement"),
+        ("briefings", "briefing"),
+        ("assessments", "assessment"),
+    ):
+        assert shown_here(resource, case[key]["id"]) == _comparable(case[key])
+    engagement = Engagement.objects.get(pk=case["engagement"]["id"])
+    assert {(str(p.actor_id), p.role) for p in engagement.partner_roles.all()} == {
+        (case["actors"][1]["id"], "lead"),
+        (case["actors"][2]["id"], "supporting"),
+    }
+    assert [str(s.pk) for s in engagement.responds_to.all()] == [case["signs"][0]["id"]]
+    # The sign shows the engagement that answers it, as the source's does.
+    assert shown_here("indicators", case["signs"][0]["id"])["answered_by"] == [
+        case["engagement"]["id"]
+    ]
+    for model, key in (
+        (Engagement, "engagement"),
+        (Briefing, "briefing"),
+        (Assessment, "assessment"),
+    ):
+        record = model.objects.get(pk=case[key]["id"])
+        assert record.history.first().history_change_reason == "sync from http://remote.example/"
+        feed_record = FeedRecord.objects.get(type=key, object_id=record.pk)
+        assert feed_record.created_by_id == source.partner_id
+
+
+def test_a_later_entry_updates_roles_answers_and_fields(source, case):
+    apply_entries(source, _entries(case))
+    union, un = case["actors"][1]["id"], case["actors"][2]["id"]
+    envoy = case["actors"][0]["id"]
+    changed = {
+        "engagement": {
+            **case["engagement"],
+            "title": "Mediation by the regional envoy",
+            "instrument": "mediation",
+            "ended_on": "2010-09-01",
+            "outcome": "averted",
+            # A role changed, one partner dropped, one added.
+            "partners": [{"actor": union, "role": "joint"}, {"actor": envoy, "role": "supporting"}],
+            "responds_to": [case["signs"][1]["id"]],
+        },
+        "briefing": {**case["briefing"], "summary": "The Council was briefed", "recipient": None},
+        "assessment": {**case["assessment"], "rating": 1, "evidence": "Late, in the end"},
+    }
+
+    outcome = apply_entries(source, [upsert(key, body, version=2) for key, body in changed.items()])
+
+    assert (outcome.updated, outcome.conflicts, outcome.skipped) == (3, 0, 0), outcome.reasons
+    for resource, key in (
+        ("engagements", "engagement"),
+        ("briefings", "briefing"),
+        ("assessments", "assessment"),
+    ):
+        assert shown_here(resource, changed[key]["id"]) == _comparable(changed[key])
+    engagement = Engagement.objects.get(pk=case["engagement"]["id"])
+    assert not engagement.partner_roles.filter(actor_id=un).exists()
+    assert shown_here("indicators", case["signs"][0]["id"])["answered_by"] == []
+    assert engagement.history.first().history_change_reason == "sync from http://remote.example/"
+
+    # Told again, nothing changes.
+    again = apply_entries(source, [upsert(key, body, version=2) for key, body in changed.items()])
+    assert (again.unchanged, again.updated) == (3, 0)
+
+
+def test_tombstones_delete_children_before_their_parents(source, case):
+    apply_entries(source, _entries(case))
+    changes = Change.objects.filter(op="delete")
+
+    # Parents listed first: the assessment and the briefing are deleted as records of their
+    # own (counted, told to our partners), not only swept away with their parents.
+    outcome = apply_entries(
+        source,
+        [
+            delete("engagement", case["engagement"]["id"], version=2),
+            delete("briefing", case["briefing"]["id"], version=2),
+            delete("assessment", case["assessment"]["id"], version=2),
+        ],
+    )
+
+    assert outcome.deleted == 3
+    assert not Engagement.objects.filter(pk=case["engagement"]["id"]).exists()
+    assert not Briefing.objects.filter(pk=case["briefing"]["id"]).exists()
+    assert not Assessment.objects.filter(pk=case["assessment"]["id"]).exists()
+    for key in ("engagement", "briefing", "assessment"):
+        assert changes.filter(object_id=case[key]["id"]).exists()
+    # The signs the engagement answered stay, answered by nothing now.
+    assert shown_here("indicators", case["signs"][0]["id"])["answered_by"] == []
+
+
+def test_an_engagement_briefing_and_assessment_changed_on_both_sides_are_conflicts(source, case):
+    apply_entries(source, _entries(case))
+    engagement = Engagement.objects.get(pk=case["engagement"]["id"])
+    engagement.title = "Our desk's title"
+    engagement.save()
+    briefing = Briefing.objects.get(pk=case["briefing"]["id"])
+    briefing.summary = "Our desk's summary"
+    briefing.save()
+    assessment = Assessment.objects.get(pk=case["assessment"]["id"])
+    assessment.rating = 0
+    assessment.save()
+    union = case["actors"][1]["id"]
+    theirs = {
+        "engagement": {
+            **case["engagement"],
+            "title": "Their title",
+            "partners": [{"actor": union, "role": "sequential"}],
+            "responds_to": [case["signs"][1]["id"]],
+        },
+        "briefing": {**case["briefing"], "summary": "Their summary"},
+        "assessment": {**case["assessment"], "rating": 1, "element": "evaluation"},
+    }
+
+    outcome = apply_entries(source, [upsert(key, body, version=2) for key, body in theirs.items()])
+
+    assert outcome.conflicts == 3
+    # Ours stays as our desk left it until a desk officer settles.
+    assert shown_here("engagements", engagement.pk)["title"] == "Our desk's title"
+    assert shown_here("briefings", briefing.pk)["summary"] == "Our desk's summary"
+    assert shown_here("assessments", assessment.pk)["rating"] == 0
+    conflicts = {c.type: c for c in SyncConflict.objects.all()}
+    assert conflicts["engagement"].local_body["title"] == "Our desk's title"
+    assert conflicts["engagement"].remote_body["partners"] == [[union, "sequential"]]
+
+    desk = factories.DeskOfficerFactory()
+    for conflict in conflicts.values():
+        settle(conflict, take_remote=True, by=desk)
+
+    for resource, key in (
+        ("engagements", "engagement"),
+        ("briefings", "briefing"),
+        ("assessments", "assessment"),
+    ):
+        assert shown_here(resource, theirs[key]["id"]) == _comparable(theirs[key])
+
+
+def test_a_pulled_engagement_never_widens_its_situations_label(source):
+    listed = factories.PartnerFactory(name="Listed")
+    other = factories.PartnerFactory(name="Not listed")
+    sit = bodies.situation(sharing="amber+strict", shared_with=[str(listed.actor_id)])
+    # The engagement names the unlisted organisation as its lead and as a partner.
+    eng = bodies.engagement(
+        sit["id"],
+        lead_actor=other.actor_id,
+        partners=[(other.actor_id, "lead"), (listed.actor_id, "supporting")],
+    )
+    brief = bodies.briefing(sit["id"], recipient=str(other.actor_id))
+
+    outcome = apply_entries(
+        source,
+        [upsert("situation", sit), upsert("engagement", eng), upsert("briefing", brief)],
+    )
+
+    assert outcome.created == 3, outcome.reasons
+    situation = Situation.objects.get(pk=sit["id"])
+    assert situation.sharing == "amber+strict"
+    assert [a.pk for a in situation.shared_with.all()] == [listed.actor_id]
+
+    def seen_by(partner, resource) -> set[str]:
+        _, key = factories.partner_token(partner, scopes=("read",))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        answer = client.get(f"/api/v1/{resource}/")
+        assert answer.status_code == 200
+        return {row["id"] for row in answer.json()["results"]}
+
+    assert seen_by(listed, "engagements") == {eng["id"]}
+    assert seen_by(other, "engagements") == set()
+    assert seen_by(other, "briefings") == set()
