@@ -280,7 +280,12 @@ def _remote(type_: str, data: dict[str, Any], mapper: _Mapper):
             values[name] = spec.model._meta.get_field(name).get_default()
     links: dict[str, list] = {}
     for key, kind in spec.links:
-        mapped = (mapper.value(kind, i) for i in data.get(key) or [])
+        mapped = [mapper.value(kind, i) for i in data.get(key) or []]
+        if kind == "indicator":
+            # A sign not here (refused in this run, or deleted by our desk) cannot be linked:
+            # its link is dropped, as an unmapped actor is, rather than break the run's commit.
+            here = set(WarningIndicator.objects.filter(pk__in=mapped).values_list("pk", flat=True))
+            mapped = [i for i in mapped if i in here]
         links[key] = [i for i in mapped if i is not None]  # unmapped: dropped, narrower
     roles = None
     if spec.roles:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
+from cases import services
 from cases.models import Actor, Assessment, Briefing, Engagement, Situation, WarningIndicator
 from federation.apply import apply_entries, settle
 from federation.models import ConflictStatus, SyncConflict, SyncSource
@@ -480,3 +482,33 @@ def test_a_pulled_engagement_never_widens_its_situations_label(source):
     assert seen_by(listed, "engagements") == {eng["id"]}
     assert seen_by(other, "engagements") == set()
     assert seen_by(other, "briefings") == set()
+
+
+def test_an_engagement_answering_a_sign_not_here_is_pulled_without_that_link(source, case):
+    # The first sign is one this tracker refuses (a severity it does not know): the engagement
+    # that answers it still comes, answering what is here, and the run can commit.
+    case["signs"][0]["severity"] = 9
+
+    outcome = apply_entries(source, _entries(case))
+
+    assert outcome.skipped == 1 and "indicator" in outcome.reasons[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the run's commit checks
+    assert shown_here("engagements", case["engagement"]["id"])["responds_to"] == []
+
+
+def test_a_new_engagement_answering_a_sign_deleted_here_can_be_committed(source, case):
+    apply_entries(source, _entries(case))
+    services.delete_record(WarningIndicator.objects.get(pk=case["signs"][1]["id"]))
+    later = bodies.engagement(
+        case["situation"]["id"],
+        lead_actor=case["actors"][0]["id"],
+        responds_to=[case["signs"][0]["id"], case["signs"][1]["id"]],
+    )
+
+    outcome = apply_entries(source, [upsert("engagement", later)])
+
+    assert outcome.created == 1, outcome.reasons
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert shown_here("engagements", later["id"])["responds_to"] == [case["signs"][0]["id"]]
