@@ -282,10 +282,7 @@ def _remote(type_: str, data: dict[str, Any], mapper: _Mapper):
     for key, kind in spec.links:
         mapped = [mapper.value(kind, i) for i in data.get(key) or []]
         if kind == "indicator":
-            # A sign not here (refused in this run, or deleted by our desk) cannot be linked:
-            # its link is dropped, as an unmapped actor is, rather than break the run's commit.
-            here = set(WarningIndicator.objects.filter(pk__in=mapped).values_list("pk", flat=True))
-            mapped = [i for i in mapped if i in here]
+            mapped = _signs_here(mapped)
         links[key] = [i for i in mapped if i is not None]  # unmapped: dropped, narrower
     roles = None
     if spec.roles:
@@ -295,6 +292,14 @@ def _remote(type_: str, data: dict[str, Any], mapper: _Mapper):
             if (actor := mapper.actor(p["actor"])) is not None
         ]
     return values, links, roles
+
+
+def _signs_here(ids: list) -> list:
+    """``ids`` without the warning signs not here (refused in this run, or deleted by our
+    desk): a link to one is dropped, as an unmapped actor is, rather than break the commit
+    (the link's foreign key is checked then)."""
+    here = set(WarningIndicator.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return [i for i in ids if i in here]
 
 
 def _local(type_: str, record: Model):
@@ -509,6 +514,9 @@ def settle(conflict: SyncConflict, *, take_remote: bool, by: Any | None = None) 
     theirs = conflict.remote_body
     if take_remote:
         values, links, roles = from_canonical(conflict.type, theirs)
+        if "responds_to" in links:  # a sign deleted here since the conflict was kept
+            links["responds_to"] = _signs_here(links["responds_to"])
+            theirs = {**theirs, "responds_to": sorted(str(i) for i in links["responds_to"])}
         _write(
             conflict.type,
             record.pk,

@@ -512,3 +512,21 @@ def test_a_new_engagement_answering_a_sign_deleted_here_can_be_committed(source,
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert shown_here("engagements", later["id"])["responds_to"] == [case["signs"][0]["id"]]
+
+
+def test_taking_theirs_after_the_sign_it_answers_was_deleted_here_can_be_committed(source, case):
+    apply_entries(source, _entries(case))
+    engagement = Engagement.objects.get(pk=case["engagement"]["id"])
+    engagement.title = "Our desk's title"
+    engagement.save()
+    theirs = {**case["engagement"], "title": "Their title", "responds_to": [case["signs"][1]["id"]]}
+    apply_entries(source, [upsert("engagement", theirs, version=2)])
+    # The sign their version answers is deleted here before a desk officer settles.
+    services.delete_record(WarningIndicator.objects.get(pk=case["signs"][1]["id"]))
+
+    settle(SyncConflict.objects.get(), take_remote=True)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    shown = shown_here("engagements", engagement.pk)
+    assert (shown["title"], shown["responds_to"]) == ("Their title", [])
