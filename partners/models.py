@@ -71,6 +71,7 @@ class PartnerMember(models.Model):
     class Meta:
         ordering = ["partner", "user"]
         verbose_name = _("partner member")
+        verbose_name_plural = _("partner members")
 
     def __str__(self) -> str:
         return f"{self.user} — {self.partner}"

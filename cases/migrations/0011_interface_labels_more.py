@@ -312,4 +312,12 @@ class Migration(migrations.Migration):
             name='text',
             field=models.TextField(help_text='What held the response back, or what helped it', verbose_name='text'),
         ),
+        migrations.AlterModelOptions(
+            name='earlyactionreview',
+            options={'ordering': ['situation', '-held_on', 'created_at'], 'verbose_name': 'early action review', 'verbose_name_plural': 'early action reviews'},
+        ),
+        migrations.AlterModelOptions(
+            name='followupaction',
+            options={'ordering': ['review', 'due_on', 'created_at'], 'verbose_name': 'follow-up action', 'verbose_name_plural': 'follow-up actions'},
+        ),
     ]

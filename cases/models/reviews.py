@@ -57,6 +57,7 @@ class EarlyActionReview(TrackedModel):
     class Meta:
         ordering = ["situation", "-held_on", "created_at"]
         verbose_name = _("early action review")
+        verbose_name_plural = _("early action reviews")
         indexes = [models.Index(fields=["situation", "held_on"])]
 
     def __str__(self) -> str:
@@ -203,6 +204,7 @@ class FollowUpAction(ReviewChild, TrackedModel):
     class Meta:
         ordering = ["review", "due_on", "created_at"]
         verbose_name = _("follow-up action")
+        verbose_name_plural = _("follow-up actions")
         indexes = [models.Index(fields=["status", "due_on"])]
 
     def __str__(self) -> str:

@@ -122,4 +122,8 @@ class Migration(migrations.Migration):
             name='scopes',
             field=models.JSONField(default=list, help_text='Any of "read", "write"', verbose_name='scopes'),
         ),
+        migrations.AlterModelOptions(
+            name='partnermember',
+            options={'ordering': ['partner', 'user'], 'verbose_name': 'partner member', 'verbose_name_plural': 'partner members'},
+        ),
     ]
