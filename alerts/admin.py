@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.admin import partial_date_filter
@@ -106,18 +108,18 @@ class SituationIntervalAdmin(ReadOnlyAdmin):
     list_select_related = ["situation", "first_warning", "first_action"]
     ordering = ["-is_open", "-days_max"]
 
-    @admin.display(description="warning to action", ordering="days_max")
+    @admin.display(description=_("warning to action"), ordering="days_max")
     def interval(self, obj: SituationInterval) -> str:
         return obj.interval_display
 
-    @admin.display(description="first warning")
+    @admin.display(description=_("first warning"))
     def first_warning_display(self, obj: SituationInterval) -> str:
         warning = obj.first_warning
         if warning is None:
             return "—"
         return f"{warning.observed_display}: {warning.get_category_display()}"
 
-    @admin.display(description="first action")
+    @admin.display(description=_("first action"))
     def first_action_display(self, obj: SituationInterval) -> str:
         action = obj.first_action
         return f"{action.started_display}: {action.title}" if action else "—"
@@ -129,18 +131,18 @@ class UnansweredWarningAdmin(ReadOnlyAdmin):
     list_filter = [
         "severity",
         "situation__region",
-        partial_date_filter("warning_from", until_field="warning_until", title="observed"),
+        partial_date_filter("warning_from", until_field="warning_until", title=_("observed")),
     ]
     search_fields = ["situation__title", "indicator__description"]
     # The situation's interval: a wait is measured to its stopped clock.
     list_select_related = ["indicator", "situation", "situation__interval"]
     show_full_result_count = False  # a hundred thousand rows: no COUNT(*) on every page
 
-    @admin.display(description="waiting")
+    @admin.display(description=_("waiting"))
     def waiting(self, obj: UnansweredWarning) -> str:
         return obj.interval_display
 
-    @admin.display(description="observed", ordering="warning_from")
+    @admin.display(description=_("observed"), ordering="warning_from")
     def observed(self, obj: UnansweredWarning) -> str:
         # The bounds of the warning's period: a month or a year prints as that month or year.
         return format_period(obj.warning_from, obj.warning_until)
@@ -154,13 +156,13 @@ class AlertRuleForm(forms.ModelForm):
         choices=Region.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only situations in these regions (none ticked: all)",
+        help_text=_("Only situations in these regions (none ticked: all)"),
     )
     crisis_types = forms.MultipleChoiceField(
         choices=CrisisType.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only situations of these crisis types (none ticked: all)",
+        help_text=_("Only situations of these crisis types (none ticked: all)"),
     )
 
     class Meta:
@@ -190,9 +192,9 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "description"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "is_active", "level", "description"]}),
-        ("Condition", {"fields": ["min_severity", "days", "min_count"]}),
-        ("Scope", {"fields": ["regions", "crisis_types"]}),
-        ("Notifications", {"fields": ["notify_desk_officers", "notify_partners"]}),
+        (_("Condition"), {"fields": ["min_severity", "days", "min_count"]}),
+        (_("Scope"), {"fields": ["regions", "crisis_types"]}),
+        (_("Notifications"), {"fields": ["notify_desk_officers", "notify_partners"]}),
     ]
 
     # Saved and deleted through the services, which queue the rules' evaluation after commit
@@ -207,7 +209,7 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
         for rule in queryset:
             services.delete_alert_rule(rule, by=request.user)
 
-    @admin.display(description="scope")
+    @admin.display(description=_("scope"))
     def scope(self, obj: AlertRule) -> str:
         parts = [Region(r).label for r in obj.regions] + [
             CrisisType(c).label for c in obj.crisis_types
@@ -222,7 +224,7 @@ class CommentForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
         required=False,
-        help_text="What is being done, by whom (kept in the alert's history)",
+        help_text=_("What is being done, by whom (kept in the alert's history)"),
     )
 
 
@@ -313,18 +315,18 @@ class AlertAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="situation", ordering="situation__title")
+    @admin.display(description=_("situation"), ordering="situation__title")
     def situation_link(self, obj: Alert) -> str:
         return format_html('<a href="{}">{}</a>', obj.situation_url, obj.situation.title)
 
-    @admin.display(description="warning sign")
+    @admin.display(description=_("warning sign"))
     def sign(self, obj: Alert) -> str:
         """The sign at its date's precision and severity, linked to its change page."""
         if not obj.indicator_id:
             return "—"
         return format_html('<a href="{}">{}</a>', obj.sign_admin_url, obj.sign_display)
 
-    def _with_comment(self, request, queryset, title: str, service, verb: str):
+    def _with_comment(self, request, queryset, title: str, service, verb):
         """Ask for a comment on an intermediate page, then apply ``service`` to the alerts."""
         if "apply" in request.POST:
             form = CommentForm(request.POST)
@@ -336,8 +338,15 @@ class AlertAdmin(admin.ModelAdmin):
                 skipped = selected - changed
                 self.message_user(
                     request,
-                    f"{changed} alert(s) {verb}"
-                    + (f"; {skipped} left as they were." if skipped else "."),
+                    verb % {"count": changed}
+                    + (
+                        ngettext(
+                            "; %(count)d left as it was.", "; %(count)d left as they were.", skipped
+                        )
+                        % {"count": skipped}
+                        if skipped
+                        else "."
+                    ),
                     messages.SUCCESS if changed else messages.WARNING,
                 )
                 return None
@@ -357,15 +366,25 @@ class AlertAdmin(admin.ModelAdmin):
             },
         )
 
-    @admin.action(description="Acknowledge selected alerts", permissions=["change"])
+    @admin.action(description=_("Acknowledge selected alerts"), permissions=["change"])
     def acknowledge_alerts(self, request, queryset):
         return self._with_comment(
-            request, queryset, "Acknowledge alerts", services.acknowledge, "acknowledged"
+            request,
+            queryset,
+            _("Acknowledge alerts"),
+            services.acknowledge,
+            ngettext_lazy("%(count)d alert acknowledged", "%(count)d alerts acknowledged", "count"),
         )
 
-    @admin.action(description="Resolve selected alerts", permissions=["change"])
+    @admin.action(description=_("Resolve selected alerts"), permissions=["change"])
     def resolve_alerts(self, request, queryset):
-        return self._with_comment(request, queryset, "Resolve alerts", services.resolve, "resolved")
+        return self._with_comment(
+            request,
+            queryset,
+            _("Resolve alerts"),
+            services.resolve,
+            ngettext_lazy("%(count)d alert resolved", "%(count)d alerts resolved", "count"),
+        )
 
 
 # --- Notifications -----------------------------------------------------------------------
@@ -395,10 +414,10 @@ class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
         configuration.save_webhook_subscription(obj, by=request.user, reason="admin")
 
     def response_add(self, request, obj, post_url_continue=None):
-        return self._show_secrets(request, [obj], "Webhook subscription created")
+        return self._show_secrets(request, [obj], _("Webhook subscription created"))
 
     @admin.action(
-        description="Rotate the signing secret of the selected subscriptions (shown once)",
+        description=_("Rotate the signing secret of the selected subscriptions (shown once)"),
         permissions=["change"],
     )
     def rotate_secret(self, request, queryset):
@@ -406,7 +425,7 @@ class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
             configuration.rotate_webhook_secret(subscription, by=request.user, reason="admin")
             for subscription in queryset.order_by("name", "pk")
         ]
-        return self._show_secrets(request, rotated, "New signing secrets")
+        return self._show_secrets(request, rotated, _("New signing secrets"))
 
     def _show_secrets(self, request, subscriptions, title: str) -> TemplateResponse:
         response = TemplateResponse(
@@ -451,11 +470,19 @@ class NotificationAdmin(ReadOnlyAdmin):
     inlines = [DeliveryAttemptInline]
     actions = ["retry"]
 
-    @admin.action(description="Retry failed deliveries", permissions=["retry"])
+    @admin.action(description=_("Retry failed deliveries"), permissions=["retry"])
     def retry(self, request, queryset):
         failed = list(queryset.filter(status=DeliveryStatus.FAILED).values_list("pk", flat=True))
         count = services.retry_failed(failed)
-        self.message_user(request, f"{count} notification(s) queued again.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d notification queued again.",
+                "%(count)d notifications queued again.",
+                count,
+            )
+            % {"count": count},
+        )
 
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("alerts.change_notification")

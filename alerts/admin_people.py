@@ -16,6 +16,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from cases.choices import Region
 from partners.models import Partner, PartnerMember
@@ -27,12 +28,14 @@ User = get_user_model()
 
 ROLE_FIELDS = ("role", "regions", "partner")
 ROLE_FIELDSET = (
-    "Role",
+    _("Role"),
     {
         "fields": ROLE_FIELDS,
-        "description": "Desk officers edit the cases in the admin and receive the alert e-mails "
-        "of their regions; reviewers read the admin and the dashboards; partner staff read the "
-        "dashboards, cleared as their organisation.",
+        "description": _(
+            "Desk officers edit the cases in the admin and receive the alert e-mails "
+            "of their regions; reviewers read the admin and the dashboards; partner staff read "
+            "the dashboards, cleared as their organisation."
+        ),
     },
 )
 
@@ -40,17 +43,17 @@ ROLE_FIELDSET = (
 class RoleFormMixin(forms.Form):
     """The role fields of both user forms, checked as the service checks them."""
 
-    role = forms.ChoiceField(choices=[("", "No role"), *Role.choices], required=False)
+    role = forms.ChoiceField(choices=[("", _("No role")), *Role.choices], required=False)
     regions = forms.MultipleChoiceField(
         choices=Region.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="A desk officer receives the alert e-mails of these regions",
+        help_text=_("A desk officer receives the alert e-mails of these regions"),
     )
     partner = forms.ModelChoiceField(
         Partner.objects.filter(is_active=True),
         required=False,
-        help_text="Partner staff see what this organisation is cleared for",
+        help_text=_("Partner staff see what this organisation is cleared for"),
     )
 
     def clean(self):
@@ -103,7 +106,7 @@ class PersonAdmin(UserAdmin):
     # What a user manager who is not a superuser changes.
     manager_fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email", "is_active")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "is_active")}),
         ROLE_FIELDSET,
     )
 

@@ -43,6 +43,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 from django_countries.fields import CountryField
 from simple_history.admin import SimpleHistoryAdmin
@@ -112,7 +113,7 @@ def _save_formset_through_services(formset: BaseModelFormSet, user: Any) -> None
     form_of = {id(form.instance): form for form in formset.forms}
     for record in formset.deleted_objects:
         services.delete_record(record, by=user)
-    for record in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
+    for record in [*formset.new_objects, *(obj for obj, _fields in formset.changed_objects)]:
         _save_through_service(record, user, form_of.get(id(record)))
 
 
@@ -222,7 +223,7 @@ class CountryAutocompleteMixin:
             {
                 "data-theme": "admin-autocomplete",
                 "data-allow-clear": json.dumps(not self.is_required),
-                "data-placeholder": "Type a country's name",
+                "data-placeholder": _("Type a country's name"),
                 "data-width": "resolve",
             }
         )
@@ -403,7 +404,7 @@ class PartialDateFilter(admin.FieldListFilter):
         yield {
             "selected": self.year is None,
             "query_string": link(remove=[self.year_kwarg, self.month_kwarg]),
-            "display": "All dates",
+            "display": _("All dates"),
         }
         root = changelist.root_queryset
         for year in root.dates(self.field_path, "year"):
@@ -522,11 +523,11 @@ class SituationAdmin(TrackedAdmin):
             },
         ),
         (
-            "Sharing (Traffic Light Protocol 2.0)",
+            _("Sharing (Traffic Light Protocol 2.0)"),
             {"fields": ("sharing", "shared_with", "accepts_contributions")},
         ),
-        ("Sources", {"fields": ("citations",)}),
-        ("Record", {"fields": RECORD_FIELDS, "classes": ("collapse",)}),
+        (_("Sources"), {"fields": ("citations",)}),
+        (_("Record"), {"fields": RECORD_FIELDS, "classes": ("collapse",)}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -553,15 +554,15 @@ class SituationAdmin(TrackedAdmin):
                 results |= by_country
         return results, may_have_duplicates
 
-    @admin.display(description="Countries")
+    @admin.display(description=_("Countries"))
     def country_names(self, obj: Situation) -> str:
         return ", ".join(country.name for country in obj.countries)
 
-    @admin.display(description="Indicators", ordering="indicator_count")
+    @admin.display(description=_("Indicators"), ordering="indicator_count")
     def indicator_count(self, obj: Situation) -> int:
         return obj.indicator_count
 
-    @admin.display(description="Engagements", ordering="engagement_count")
+    @admin.display(description=_("Engagements"), ordering="engagement_count")
     def engagement_count(self, obj: Situation) -> int:
         return obj.engagement_count
 
@@ -578,8 +579,10 @@ class WarningIndicatorForm(ModelForm):
         queryset=Engagement.objects.none(),
         required=False,
         widget=FilteredSelectMultiple("engagements", is_stacked=False),
-        help_text="Engagements of this situation that answer this sign (a link wins over dates; "
-        "the only way an undated engagement answers). Choose the situation and save first.",
+        help_text=_(
+            "Engagements of this situation that answer this sign (a link wins over dates; "
+            "the only way an undated engagement answers). Choose the situation and save first."
+        ),
     )
 
     class Meta:
@@ -654,7 +657,7 @@ class WarningIndicatorAdmin(TrackedAdmin):
             obj, by=request.user, answered_by=answered_by, **_links_from_form(form)
         )
 
-    observed = _partial_date_column("observed_on", "observed_precision", "Observed")
+    observed = _partial_date_column("observed_on", "observed_precision", _("Observed"))
 
 
 # --- Actors ---------------------------------------------------------------------------------
@@ -702,12 +705,12 @@ class UndatedFilter(admin.EmptyFieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
-        self.title = "start date"
+        self.title = _("start date")
 
     def choices(self, changelist):
         for choice in super().choices(changelist):
             display = str(choice["display"])  # "Empty (3)" with facets on
-            for old, new in (("Not empty", "Dated"), ("Empty", "Date not given")):
+            for old, new in (("Not empty", _("Dated")), ("Empty", _("Date not given"))):
                 if display.startswith(old):
                     display = new + display[len(old) :]
                     break
@@ -754,7 +757,7 @@ class EngagementAdmin(TrackedAdmin):
         RECORD_FIELDS,
     )
 
-    ended = _partial_date_column("ended_on", "ended_precision", "Ended")
+    ended = _partial_date_column("ended_on", "ended_precision", _("Ended"))
 
     def save_model(self, request: HttpRequest, obj: Engagement, form, change: bool) -> None:
         links = _links_from_form(form)
@@ -767,7 +770,7 @@ class EngagementAdmin(TrackedAdmin):
         services.save_engagement(obj, by=request.user, **links)
 
     # Sorting by start puts undated engagements last.
-    @admin.display(description="Started", ordering=F("started_on").asc(nulls_last=True))
+    @admin.display(description=_("Started"), ordering=F("started_on").asc(nulls_last=True))
     def started(self, obj: Engagement) -> str:
         return obj.started_display
 
@@ -778,7 +781,7 @@ class EngagementAdmin(TrackedAdmin):
             .annotate(partner_count=_count_of(EngagementPartner, "engagement"))
         )
 
-    @admin.display(description="Partners", ordering="partner_count")
+    @admin.display(description=_("Partners"), ordering="partner_count")
     def partner_count(self, obj: Engagement) -> int:
         return obj.partner_count
 
@@ -801,7 +804,7 @@ class AssessmentAdmin(TrackedAdmin):
     )
     readonly_fields = ("assessed_by", *RECORD_FIELDS)
 
-    @admin.display(description="Situation", ordering="engagement__situation__title")
+    @admin.display(description=_("Situation"), ordering="engagement__situation__title")
     def situation(self, obj: Assessment) -> str:
         return str(obj.engagement.situation)
 
@@ -827,7 +830,7 @@ class BriefingAdmin(TrackedAdmin):
         RECORD_FIELDS,
     )
 
-    briefed = _partial_date_column("briefed_on", "briefed_precision", "Briefed")
+    briefed = _partial_date_column("briefed_on", "briefed_precision", _("Briefed"))
 
 
 # --- Early action reviews ------------------------------------------------------------------
@@ -896,7 +899,7 @@ class EarlyActionReviewAdmin(TrackedAdmin):
     inlines = (ReviewFindingInline, FollowUpActionInline)
     fields = ("situation", ("held_on", "trigger"), "summary", "citations", RECORD_FIELDS)
 
-    @admin.display(description="Held", ordering="held_on")
+    @admin.display(description=_("Held"), ordering="held_on")
     def held(self, obj: EarlyActionReview) -> str:
         return obj.held_display
 
@@ -913,22 +916,22 @@ class EarlyActionReviewAdmin(TrackedAdmin):
         )
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        results, _ = super().get_search_results(request, queryset, search_term)
+        results, _distinct = super().get_search_results(request, queryset, search_term)
         return results.distinct(), False
 
-    @admin.display(description="Bottlenecks", ordering="bottleneck_count")
+    @admin.display(description=_("Bottlenecks"), ordering="bottleneck_count")
     def bottlenecks(self, obj: EarlyActionReview) -> int:
         return obj.bottleneck_count
 
-    @admin.display(description="Enablers", ordering="enabler_count")
+    @admin.display(description=_("Enablers"), ordering="enabler_count")
     def enablers(self, obj: EarlyActionReview) -> int:
         return obj.enabler_count
 
-    @admin.display(description="Open follow-ups", ordering="open_count")
+    @admin.display(description=_("Open follow-ups"), ordering="open_count")
     def open_follow_ups(self, obj: EarlyActionReview) -> int:
         return obj.open_count
 
-    @admin.display(description="Overdue", ordering="overdue_count")
+    @admin.display(description=_("Overdue"), ordering="overdue_count")
     def overdue_follow_ups(self, obj: EarlyActionReview) -> int:
         return obj.overdue_count
 
@@ -936,11 +939,11 @@ class EarlyActionReviewAdmin(TrackedAdmin):
 class OverdueFilter(admin.SimpleListFilter):
     """Open follow-ups past their due date (the alert rule adds its days of grace)."""
 
-    title = "overdue"
+    title = _("overdue")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Overdue"), ("no", "Not overdue")]
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request, queryset):
         overdue = Q(status=FollowUpStatus.OPEN, due_on__lt=timezone.localdate())
@@ -972,15 +975,15 @@ class FollowUpActionAdmin(TrackedAdmin):
         RECORD_FIELDS,
     )
 
-    @admin.display(description="Owner", ordering="owner_name")
+    @admin.display(description=_("Owner"), ordering="owner_name")
     def owner_display(self, obj: FollowUpAction) -> str:
         return obj.owner_display
 
-    @admin.display(description="Due", ordering="due_on")
+    @admin.display(description=_("Due"), ordering="due_on")
     def due(self, obj: FollowUpAction) -> str:
         return obj.due_display
 
-    @admin.display(description="Done or dropped", ordering="done_on")
+    @admin.display(description=_("Done or dropped"), ordering="done_on")
     def done(self, obj: FollowUpAction) -> str:
         return obj.done_display
 
@@ -1059,7 +1062,7 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(paragraph_count=Count("paragraphs"))
 
-    @admin.display(description="Paragraphs and footnotes", ordering="paragraph_count")
+    @admin.display(description=_("Paragraphs and footnotes"), ordering="paragraph_count")
     def paragraph_count(self, obj: Document) -> int:
         return obj.paragraph_count
 
@@ -1080,6 +1083,6 @@ class ParagraphAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("document")
 
-    @admin.display(description="Text")
+    @admin.display(description=_("Text"))
     def excerpt(self, obj: Paragraph) -> str:
         return obj.text if len(obj.text) <= 160 else f"{obj.text[:157]}…"

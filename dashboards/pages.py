@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alerts.services import milestones
 from cases.choices import RiskLevel, Severity
@@ -115,13 +116,13 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
                 alerts_table.rows,
                 label_key="level_label",
                 segments=[
-                    charts.Segment("open", "Open", charts.INK),
-                    charts.Segment("acknowledged", "Acknowledged", charts.MUTED + "80"),
+                    charts.Segment("open", _("Open"), charts.INK),
+                    charts.Segment("acknowledged", _("Acknowledged"), charts.MUTED + "80"),
                 ],
                 row_colors=level_colors,
                 legend_items=[
-                    ("Open (full colour)", charts.SEVERITY[3]),
-                    ("Acknowledged (pale)", charts.SEVERITY[3] + "80"),
+                    (_("Open (full colour)"), charts.SEVERITY[3]),
+                    (_("Acknowledged (pale)"), charts.SEVERITY[3] + "80"),
                 ],
                 label=_("Bars: alerts needing action per level, open and acknowledged"),
             ),
@@ -139,7 +140,7 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
                 value_high_key="median_high",
                 whisker_key="p90_low",
                 whisker_high_key="p90_high",
-                unit=" days",
+                unit=" " + str(_("days")),
                 whisker_label=_("90th percentile"),
                 label=_(
                     "Columns: median warning-to-action interval per year of the first "
@@ -147,15 +148,18 @@ def overview_page(clearance: Clearance, filters: SituationFilters) -> dict:
                     "(pale); dashes mark the 90th percentile's bounds"
                 ),
             )
-            title = "Trend by year of the first warning"
+            title = _("Trend by year of the first warning")
         else:
             svg = charts.bar_chart(
                 _bars(table),
-                unit=" d",
-                whisker_label="p90",
-                label=f"Bars: median warning-to-action interval in days by "
-                f"{heading.lower()}, from the median of the lower bounds (full) to that of the "
-                "upper bounds (pale); whiskers mark the 90th percentile's bounds",
+                unit=" " + str(pgettext_lazy("unit: days, abbreviated", "d")),
+                whisker_label=pgettext_lazy("90th percentile, abbreviated", "p90"),
+                label=_(
+                    "Bars: median warning-to-action interval in days by %(grouping)s, from the "
+                    "median of the lower bounds (full) to that of the upper bounds (pale); "
+                    "whiskers mark the 90th percentile's bounds"
+                )
+                % {"grouping": heading.lower()},
             )
             title = _("By %(grouping)s") % {"grouping": heading[0].lower() + heading[1:]}
         interval_figures.append(Figure(table.key, title, svg, table))
@@ -223,9 +227,19 @@ def _timeline(picture: situation_selectors.SituationPicture) -> SafeString:
                 ongoing=ongoing,
                 color=charts.ACCENT,
                 anchor=f"fact-{engagement.pk}",
-                title=f"{engagement.get_instrument_display()}, {engagement.started_display}"
-                + (
-                    f" – {engagement.ended_display}" if engagement.ended_on else ", no end recorded"
+                title=(
+                    _("%(instrument)s, %(start)s – %(end)s")
+                    % {
+                        "instrument": engagement.get_instrument_display(),
+                        "start": engagement.started_display,
+                        "end": engagement.ended_display,
+                    }
+                    if engagement.ended_on
+                    else _("%(instrument)s, %(start)s, no end recorded")
+                    % {
+                        "instrument": engagement.get_instrument_display(),
+                        "start": engagement.started_display,
+                    }
                 ),
             )
         )
@@ -244,14 +258,27 @@ def _timeline(picture: situation_selectors.SituationPicture) -> SafeString:
         facts,
         interval=mark,
         today=timezone.localdate(),
-        empty="No dated warning signs or engagements yet: the engagements listed below have no "
-        "start date."
+        empty=_(
+            "No dated warning signs or engagements yet: the engagements listed below have no "
+            "start date."
+        )
         if undated
-        else "No warning signs or engagements yet.",
-        label=f"Timeline of {picture.situation.title}: {len(picture.indicators)} warning signs "
-        f"and {len(picture.engagements) - len(undated)} engagements; the bracket marks the "
-        "warning-to-action interval"
-        + (f"; {len(undated)} engagements without a start date are not drawn" if undated else ""),
+        else _("No warning signs or engagements yet."),
+        label=_(
+            "Timeline of %(situation)s: %(warnings)d warning signs and %(engagements)d "
+            "engagements; the bracket marks the warning-to-action interval"
+        )
+        % {
+            "situation": picture.situation.title,
+            "warnings": len(picture.indicators),
+            "engagements": len(picture.engagements) - len(undated),
+        }
+        + (
+            _("; %(undated)d engagements without a start date are not drawn")
+            % {"undated": len(undated)}
+            if undated
+            else ""
+        ),
     )
 
 
@@ -263,7 +290,8 @@ def situation_page(clearance: Clearance, slug: str) -> dict:
         assessments.rows,
         row_label=lambda r: r["title"],
         columns=[(e.code, e.label) for e in picture.elements],
-        label=f"Heat map: the engagements of {picture.situation.title} rated on the six elements",
+        label=_("Heat map: the engagements of %(situation)s rated on the six elements")
+        % {"situation": picture.situation.title},
     )
     return {
         "picture": picture,
@@ -359,7 +387,8 @@ def elements_page(clearance: Clearance, filters: ElementFilters, page: int) -> d
                     columns=columns,
                     decimals=1,
                     highlight=lambda r: r["weakest_codes"],
-                    label=f"Heat map: mean rating of each element by {grouping}",
+                    label=_("Heat map: mean rating of each element by %(grouping)s")
+                    % {"grouping": element_selectors.GROUPINGS[grouping][0].lower()},
                 ),
                 table,
             )

@@ -7,6 +7,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .apply import settle
 from .models import ConflictStatus, SyncConflict, SyncSource
@@ -20,8 +22,10 @@ class SyncSourceForm(forms.ModelForm):
     token = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="A read token the other tracker issued to us. Write-only: left empty, the "
-        "stored one is kept.",
+        help_text=_(
+            "A read token the other tracker issued to us. Write-only: left empty, the "
+            "stored one is kept."
+        ),
     )
 
     class Meta:
@@ -74,7 +78,7 @@ class SyncConflictAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.display(description="Differences (ours → theirs)")
+    @admin.display(description=_("Differences (ours → theirs)"))
     def differences(self, obj: SyncConflict):
         ours, theirs = obj.local_body, obj.remote_body
         rows = format_html_join(
@@ -87,7 +91,11 @@ class SyncConflictAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            "<table><tr><th>field</th><th>ours</th><th>theirs</th></tr>{}</table>", rows
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("field"),
+            _("ours"),
+            _("theirs"),
+            rows,
         )
 
     def _settle(self, request, queryset, *, take_remote: bool) -> None:
@@ -98,16 +106,21 @@ class SyncConflictAdmin(admin.ModelAdmin):
                 done += 1
             except ValueError as error:
                 self.message_user(request, f"{conflict}: {error}", messages.ERROR)
-        self.message_user(request, f"{done} conflict(s) settled.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d conflict settled.", "%(count)d conflicts settled.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
 
     @admin.action(
-        description="Take theirs: write the source's version here", permissions=["change"]
+        description=_("Take theirs: write the source's version here"), permissions=["change"]
     )
     def take_theirs(self, request, queryset):
         self._settle(request, queryset, take_remote=True)
 
     @admin.action(
-        description="Keep ours: the source's version is set aside", permissions=["change"]
+        description=_("Keep ours: the source's version is set aside"), permissions=["change"]
     )
     def keep_ours(self, request, queryset):
         self._settle(request, queryset, take_remote=False)

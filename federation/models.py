@@ -12,31 +12,52 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class SyncSource(models.Model):
-    url = models.URLField(unique=True, help_text="The remote tracker's address, e.g. https://…/")
+    url = models.URLField(
+        unique=True,
+        help_text=_("The remote tracker's address, e.g. https://…/"),
+        verbose_name=_("URL"),
+    )
     # Write-only in the admin: it reads the remote tracker as us (``federation.admin``).
-    token = models.CharField(max_length=200, help_text="A read token the remote tracker issued")
+    token = models.CharField(
+        max_length=200,
+        help_text=_("A read token the remote tracker issued"),
+        verbose_name=_("token"),
+    )
     partner = models.ForeignKey(
         "partners.Partner",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="sync_sources",
-        help_text="The organisation that runs the remote tracker: the source of the records "
-        "pulled from it",
+        help_text=_(
+            "The organisation that runs the remote tracker: the source of the records "
+            "pulled from it"
+        ),
+        verbose_name=_("partner"),
     )
-    cursor = models.CharField(max_length=40, blank=True, help_text="Where the feed was read to")
+    cursor = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("Where the feed was read to"),
+        verbose_name=_("cursor"),
+    )
     interval = models.DurationField(
-        default=timezone.timedelta(minutes=1), help_text="How often the periodic task pulls"
+        default=timezone.timedelta(minutes=1),
+        help_text=_("How often the periodic task pulls"),
+        verbose_name=_("interval"),
     )
-    is_active = models.BooleanField(default=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_summary = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    last_run_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last run at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    last_summary = models.CharField(max_length=300, blank=True, verbose_name=_("last summary"))
 
     class Meta:
+        verbose_name = _("sync source")
+        verbose_name_plural = _("sync sources")
         ordering = ["url"]
 
     def __str__(self) -> str:
@@ -80,26 +101,40 @@ class ConflictStatus(models.TextChoices):
 class SyncConflict(models.Model):
     """A record changed on both sides since the last sync: both bodies, for a desk officer."""
 
-    source = models.ForeignKey(SyncSource, on_delete=models.CASCADE, related_name="conflicts")
-    type = models.CharField(max_length=16)
-    record_id = models.UUIDField(help_text="The record's id here")
+    source = models.ForeignKey(
+        SyncSource, on_delete=models.CASCADE, related_name="conflicts", verbose_name=_("source")
+    )
+    type = models.CharField(max_length=16, verbose_name=_("type"))
+    record_id = models.UUIDField(help_text=_("The record's id here"), verbose_name=_("record id"))
     remote_id = models.UUIDField(
-        help_text="The record's id on the source (the same but for an actor matched by name)"
+        help_text=_("The record's id on the source (the same but for an actor matched by name)"),
+        verbose_name=_("remote id"),
     )
-    local_version = models.PositiveIntegerField()
-    remote_version = models.PositiveIntegerField()
-    local_body = models.JSONField()
-    remote_body = models.JSONField()
+    local_version = models.PositiveIntegerField(verbose_name=_("local version"))
+    remote_version = models.PositiveIntegerField(verbose_name=_("remote version"))
+    local_body = models.JSONField(verbose_name=_("local body"))
+    remote_body = models.JSONField(verbose_name=_("remote body"))
     status = models.CharField(
-        max_length=16, choices=ConflictStatus.choices, default=ConflictStatus.OPEN, db_index=True
+        max_length=16,
+        choices=ConflictStatus.choices,
+        default=ConflictStatus.OPEN,
+        db_index=True,
+        verbose_name=_("status"),
     )
-    detected_at = models.DateTimeField(auto_now_add=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(auto_now_add=True, verbose_name=_("detected at"))
+    settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("settled at"))
     settled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("settled by"),
     )
 
     class Meta:
+        verbose_name = _("sync conflict")
+        verbose_name_plural = _("sync conflicts")
         ordering = ["-detected_at"]
         constraints = [
             models.UniqueConstraint(

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import Scope
@@ -102,11 +104,18 @@ class PartnerTokenAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
         messages.warning(
             request,
-            f"New token for {token.partner}: {key} — copy it now, it is not stored and will not "
-            "be shown again.",
+            _(
+                "New token for %(partner)s: %(key)s — copy it now, it is not stored and will not "
+                "be shown again."
+            )
+            % {"partner": token.partner, "key": key},
         )
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {count} token(s).")
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", count)
+            % {"count": count},
+        )

@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .choices import Scope
@@ -27,18 +28,21 @@ def hash_key(key: str) -> str:
 class Partner(models.Model):
     """An organisation whose systems use the API, cleared as its Actor (e.g. ECOWAS)."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     actor = models.ForeignKey(
         "cases.Actor",
         on_delete=models.PROTECT,
         related_name="partner_accounts",
-        help_text="The organisation this partner is cleared as on situations' sharing lists",
+        help_text=_("The organisation this partner is cleared as on situations' sharing lists"),
+        verbose_name=_("actor"),
     )
-    is_active = models.BooleanField(default=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -54,16 +58,20 @@ class PartnerMember(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="partner_membership",
-        help_text="A person belongs to one partner organisation at most",
+        help_text=_("A person belongs to one partner organisation at most"),
+        verbose_name=_("user"),
     )
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="members")
-    added_at = models.DateTimeField(auto_now_add=True)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="members", verbose_name=_("partner")
+    )
+    added_at = models.DateTimeField(auto_now_add=True, verbose_name=_("added at"))
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["partner", "user"]
-        verbose_name = "partner member"
+        verbose_name = _("partner member")
+        verbose_name_plural = _("partner members")
 
     def __str__(self) -> str:
         return f"{self.user} — {self.partner}"
@@ -78,19 +86,27 @@ class PartnerTokenQuerySet(models.QuerySet):
 
 
 class PartnerToken(models.Model):
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="tokens")
-    label = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
-    key_hash = models.CharField(max_length=64, editable=False)
-    scopes = models.JSONField(default=list, help_text='Any of "read", "write"')
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("partner")
+    )
+    label = models.CharField(max_length=100, blank=True, verbose_name=_("label"))
+    prefix = models.CharField(max_length=16, unique=True, editable=False, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=_("key hash"))
+    scopes = models.JSONField(
+        default=list, help_text=_('Any of "read", "write"'), verbose_name=_("scopes")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last used at")
+    )
 
     objects = PartnerTokenQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("partner token")
+        verbose_name_plural = _("partner tokens")
         ordering = ["partner", "-created_at"]
 
     def __str__(self) -> str:

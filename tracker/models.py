@@ -7,6 +7,7 @@ from typing import Self
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 DEFAULT_SESSION_IDLE_HOURS = 8
@@ -18,7 +19,7 @@ class OneRowSettings(models.Model):
     even when written around the admin."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         abstract = True
@@ -35,15 +36,18 @@ class AccountSettings(OneRowSettings):
     session_idle_hours = models.PositiveSmallIntegerField(
         default=DEFAULT_SESSION_IDLE_HOURS,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
-        help_text="A logged-in session ends after this many hours without a request (1 to 336). "
-        "A change applies to every session at its next request.",
+        help_text=_(
+            "A logged-in session ends after this many hours without a request (1 to 336). "
+            "A change applies to every session at its next request."
+        ),
+        verbose_name=_("session idle hours"),
     )
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "account settings"
-        verbose_name_plural = "account settings"
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="account_settings_singleton")
         ]

@@ -13,6 +13,7 @@ import datetime as dt
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.choices import Severity
@@ -26,50 +27,68 @@ class MeasureSettings(OneRowSettings):
     threshold_severity = models.PositiveSmallIntegerField(
         choices=Severity.choices,
         default=Severity.HIGH,
-        help_text="A situation's interval starts at its first warning sign of at least this "
-        "severity. Changing it recomputes every interval.",
+        help_text=_(
+            "A situation's interval starts at its first warning sign of at least this "
+            "severity. Changing it recomputes every interval."
+        ),
+        verbose_name=_("threshold severity"),
     )
     known_within_days = models.PositiveSmallIntegerField(
         default=31,
         validators=[MinValueValidator(0), MaxValueValidator(3660)],
-        help_text="The overview's median of intervals known to within this many days: an "
-        "interval whose dates leave a wider range (a date known only to a year, or both to a "
-        "month) is left out of it, and the count left out is shown. 31, the longest month, keeps "
-        "an interval with one end known only to its month (at most 30 days wide) and leaves out "
-        "a year-only date (at least 364 days).",
+        help_text=_(
+            "The overview's median of intervals known to within this many days: an "
+            "interval whose dates leave a wider range (a date known only to a year, or both to a "
+            "month) is left out of it, and the count left out is shown. 31, the longest month, keeps "
+            "an interval with one end known only to its month (at most 30 days wide) and leaves out "
+            "a year-only date (at least 364 days)."
+        ),
+        verbose_name=_("known within days"),
     )
     # Public health's 7-1-7 target (detect an outbreak within 7 days of its emergence, notify
     # public health authorities within 1 day of detection, complete the early response within 7
     # days of notification) carried over to preventive diplomacy.
     detect_target_days = models.PositiveSmallIntegerField(
         default=7,
-        help_text="Detection target, in days from the first warning sign (emergence) to the "
-        "sign reaching the desk. Public health's 7-1-7 target detects within 7 days.",
+        help_text=_(
+            "Detection target, in days from the first warning sign (emergence) to the "
+            "sign reaching the desk. Public health's 7-1-7 target detects within 7 days."
+        ),
+        verbose_name=_("detect target days"),
     )
     notify_target_days = models.PositiveSmallIntegerField(
         default=1,
-        help_text="Notification target, in days from detection to a decision maker or the lead "
-        "actor alerted (a note to the Secretary-General, a briefing). 7-1-7 notifies within 1 "
-        "day.",
+        help_text=_(
+            "Notification target, in days from detection to a decision maker or the lead "
+            "actor alerted (a note to the Secretary-General, a briefing). 7-1-7 notifies within 1 "
+            "day."
+        ),
+        verbose_name=_("notify target days"),
     )
     respond_target_days = models.PositiveSmallIntegerField(
         default=7,
-        help_text="Response target, in days from notification to the first response (the first "
-        "engagement answering the sign). 7-1-7 responds within 7 days.",
+        help_text=_(
+            "Response target, in days from notification to the first response (the first "
+            "engagement answering the sign). 7-1-7 responds within 7 days."
+        ),
+        verbose_name=_("respond target days"),
     )
     intervals_computed_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="Start of the last recompute of every interval; the next one looks only at "
-        "situations changed since",
+        help_text=_(
+            "Start of the last recompute of every interval; the next one looks only at "
+            "situations changed since"
+        ),
+        verbose_name=_("intervals computed at"),
     )
 
     history = HistoricalRecords(excluded_fields=["intervals_computed_at"])
 
     class Meta:
-        verbose_name = "measure settings"
-        verbose_name_plural = "measure settings"
+        verbose_name = _("measure settings")
+        verbose_name_plural = _("measure settings")
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="measure_settings_singleton")
         ]

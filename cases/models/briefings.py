@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import BriefingKind, DatePrecision
@@ -23,15 +24,24 @@ class Briefing(TrackedModel):
     read_before_save = ("situation_id",)
 
     situation = models.ForeignKey(
-        "cases.Situation", on_delete=models.CASCADE, related_name="briefings"
+        "cases.Situation",
+        on_delete=models.CASCADE,
+        related_name="briefings",
+        verbose_name=_("situation"),
     )
-    kind = models.CharField(max_length=24, choices=BriefingKind.choices)
+    kind = models.CharField(max_length=24, choices=BriefingKind.choices, verbose_name=_("kind"))
     briefed_on = models.DateField(
-        help_text="When the decision maker was alerted (first day of the period when not "
-        "precise to a day)"
+        help_text=_(
+            "When the decision maker was alerted (first day of the period when not "
+            "precise to a day)"
+        ),
+        verbose_name=_("briefed on"),
     )
     briefed_precision = models.CharField(
-        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        verbose_name=_("briefed precision"),
     )
     recipient = models.ForeignKey(
         "cases.Actor",
@@ -39,14 +49,21 @@ class Briefing(TrackedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="briefings_received",
-        help_text="Who was alerted: the Secretary-General, the Security Council, the lead actor…",
+        help_text=_(
+            "Who was alerted: the Secretary-General, the Security Council, the lead actor…"
+        ),
+        verbose_name=_("recipient"),
     )
-    summary = models.TextField(blank=True)
-    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="briefings")
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
+    citations = models.ManyToManyField(
+        "cases.Paragraph", blank=True, related_name="briefings", verbose_name=_("citations")
+    )
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("briefing")
+        verbose_name_plural = _("briefings")
         ordering = ["situation", "briefed_on"]
         indexes = [models.Index(fields=["situation", "briefed_on"])]
 

@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -22,7 +22,7 @@ from ..dates import format_partial_date, normalise, period_end
 from .base import ReferenceModel, TrackedModel
 
 # Shown wherever an engagement's start would be, when the source gives none.
-UNDATED = "date not given"
+UNDATED = gettext_noop("date not given")
 
 
 class Engagement(TrackedModel):
@@ -119,7 +119,7 @@ class Engagement(TrackedModel):
     @property
     def started_display(self) -> str:
         if self.started_on is None:
-            return UNDATED
+            return gettext(UNDATED)
         return format_partial_date(self.started_on, self.started_precision)
 
     @property

@@ -13,6 +13,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import DatePrecision, FindingKind, FollowUpStatus, ReviewTrigger
@@ -31,23 +32,32 @@ class EarlyActionReview(TrackedModel):
     read_before_save = ("situation_id",)
 
     situation = models.ForeignKey(
-        "cases.Situation", on_delete=models.CASCADE, related_name="reviews"
+        "cases.Situation",
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        verbose_name=_("situation"),
     )
-    held_on = models.DateField(help_text="The day the review was held")
+    held_on = models.DateField(
+        help_text=_("The day the review was held"), verbose_name=_("held on")
+    )
     trigger = models.CharField(
         max_length=20,
         choices=ReviewTrigger.choices,
         default=ReviewTrigger.FIRST_RESPONSE,
-        help_text="After the first response, or because a warning-to-action target was missed",
+        help_text=_("After the first response, or because a warning-to-action target was missed"),
+        verbose_name=_("trigger"),
     )
-    summary = models.TextField(blank=True)
-    citations = models.ManyToManyField("cases.Paragraph", blank=True, related_name="reviews")
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
+    citations = models.ManyToManyField(
+        "cases.Paragraph", blank=True, related_name="reviews", verbose_name=_("citations")
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["situation", "-held_on", "created_at"]
-        verbose_name = "early action review"
+        verbose_name = _("early action review")
+        verbose_name_plural = _("early action reviews")
         indexes = [models.Index(fields=["situation", "held_on"])]
 
     def __str__(self) -> str:
@@ -109,19 +119,29 @@ def _check_same_situation(record: ReviewFinding | FollowUpAction) -> dict[str, s
 class ReviewFinding(ReviewChild, TrackedModel):
     """A bottleneck or an enabler the review found, filed under one success element."""
 
-    review = models.ForeignKey(EarlyActionReview, on_delete=models.CASCADE, related_name="findings")
-    kind = models.CharField(max_length=12, choices=FindingKind.choices)
+    review = models.ForeignKey(
+        EarlyActionReview,
+        on_delete=models.CASCADE,
+        related_name="findings",
+        verbose_name=_("review"),
+    )
+    kind = models.CharField(max_length=12, choices=FindingKind.choices, verbose_name=_("kind"))
     element = models.ForeignKey(
         "cases.SuccessElement",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The element for success (S/2011/552, section IV) it bears on",
+        help_text=_("The element for success (S/2011/552, section IV) it bears on"),
+        verbose_name=_("element"),
     )
-    text = models.TextField(help_text="What held the response back, or what helped it")
+    text = models.TextField(
+        help_text=_("What held the response back, or what helped it"), verbose_name=_("text")
+    )
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("review finding")
+        verbose_name_plural = _("review findings")
         ordering = ["review", "kind", "element__order", "created_at"]
         indexes = [models.Index(fields=["element", "kind"])]
 
@@ -138,37 +158,53 @@ class FollowUpAction(ReviewChild, TrackedModel):
     """An action the review agreed: who does it, by when, and whether it was done."""
 
     review = models.ForeignKey(
-        EarlyActionReview, on_delete=models.CASCADE, related_name="follow_ups"
+        EarlyActionReview,
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        verbose_name=_("review"),
     )
-    action = models.TextField()
+    action = models.TextField(verbose_name=_("action"))
     owner = models.ForeignKey(
         "cases.Actor",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="follow_ups",
-        help_text="The actor responsible, when it is on record",
+        help_text=_("The actor responsible, when it is on record"),
+        verbose_name=_("owner"),
     )
     owner_name = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Or the responsible office or person, in words (e.g. the desk of a regional "
-        "office)",
+        help_text=_(
+            "Or the responsible office or person, in words (e.g. the desk of a regional office)"
+        ),
+        verbose_name=_("owner name"),
     )
-    due_on = models.DateField(help_text="Past this day (and the rule's days of grace) it alerts")
+    due_on = models.DateField(
+        help_text=_("Past this day (and the rule's days of grace) it alerts"),
+        verbose_name=_("due on"),
+    )
     status = models.CharField(
         max_length=10,
         choices=FollowUpStatus.choices,
         default=FollowUpStatus.OPEN,
         db_index=True,
+        verbose_name=_("status"),
     )
-    done_on = models.DateField(null=True, blank=True, help_text="The day it was done (or dropped)")
+    done_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("The day it was done (or dropped)"),
+        verbose_name=_("done on"),
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["review", "due_on", "created_at"]
-        verbose_name = "follow-up action"
+        verbose_name = _("follow-up action")
+        verbose_name_plural = _("follow-up actions")
         indexes = [models.Index(fields=["status", "due_on"])]
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .base import (
     ACCENT,
@@ -82,7 +84,7 @@ def bar_chart(
     label: str,
     unit: str = "",
     whisker_label: str = "",
-    value_label: str = "median",
+    value_label: str = gettext_lazy("median"),
 ) -> SafeString:
     """One horizontal bar per group; an optional whisker marks a second value (e.g. p90).
 
@@ -95,14 +97,14 @@ def bar_chart(
     base = top + row * max(len(bars), 1) + 2
     body = _axis(ticks, top_value, top, base)
     if not bars:
-        body.append(_text(0, top + 22, "No data for these filters", fill=MUTED))
+        body.append(_text(0, top + 22, _("No data for these filters"), fill=MUTED))
 
     def x(value: float) -> float:
         return value / top_value * PLOT_RIGHT
 
     for i, bar in enumerate(bars):
         y = top + i * row
-        figures = _range(bar.value, bar.value_high, unit) if bar.value is not None else "no data"
+        figures = _range(bar.value, bar.value_high, unit) if bar.value is not None else _("no data")
         if bar.whisker is not None and whisker_label:
             figures += f" · {whisker_label} {_range(bar.whisker, bar.whisker_high)}"
         if bar.note:
@@ -140,7 +142,13 @@ def bar_chart(
     svg = _fluid_svg(base + 22, label, body, "bar-chart")
     items = [(value_label, ACCENT, "swatch-bar")]
     if any(b.top is not None and b.value is not None and b.top > b.value for b in bars):
-        items.append((f"{value_label}: range the dates leave", ACCENT + PALE, "swatch-bar"))
+        items.append(
+            (
+                _("%(value)s: range the dates leave") % {"value": value_label},
+                ACCENT + PALE,
+                "swatch-bar",
+            )
+        )
     if whisker_label:
         items.append((whisker_label, INK, "swatch-whisker"))
     return mark_safe(svg + legend(items))
@@ -163,7 +171,7 @@ def stacked_bar_chart(
     base = top + row * max(len(rows), 1) + 2
     body = _axis(ticks, top_value, top, base)
     if not rows:
-        body.append(_text(0, top + 22, "No data for these filters", fill=MUTED))
+        body.append(_text(0, top + 22, _("No data for these filters"), fill=MUTED))
     for i, (r, total) in enumerate(zip(rows, totals, strict=True)):
         y = top + i * row
         name = str(r.get(label_key, ""))
@@ -216,7 +224,7 @@ def column_chart(
     whisker_key: str | None,
     label: str,
     unit: str = "",
-    value_label: str = "median",
+    value_label: str = gettext_lazy("median"),
     whisker_label: str = "",
     value_high_key: str | None = None,
     whisker_high_key: str | None = None,
@@ -244,7 +252,7 @@ def column_chart(
         )
         body.append(_text(_pct(left - 1), y + 4, _fmt(tick), anchor="end", size=11, fill=MUTED))
     if not rows:
-        body.append(_text(_pct(left + 2), top + 24, "No data for these filters", fill=MUTED))
+        body.append(_text(_pct(left + 2), top + 24, _("No data for these filters"), fill=MUTED))
     slot = (100 - left) / max(len(rows), 1)
     bar_w = min(10.0, slot * 0.55)
     for i, r in enumerate(rows):
@@ -255,7 +263,7 @@ def column_chart(
             high(r, whisker_high_key, whisker_key),
         )
         name = str(r.get(label_key, ""))
-        text = _range(value, value_top, unit) if value is not None else "no answered warning"
+        text = _range(value, value_top, unit) if value is not None else _("no answered warning")
         body.append(
             f'<g class="column" data-label="{escape(name)}" data-value="{_fmt(value)}">'
             f"<title>{escape(name)}: {escape(text)}</title>"
@@ -301,7 +309,13 @@ def column_chart(
         r.get(value_key) is not None and high(r, value_high_key, value_key) > r[value_key]
         for r in rows
     ):
-        items.append((f"{value_label}: range the dates leave", ACCENT + PALE, "swatch-bar"))
+        items.append(
+            (
+                _("%(value)s: range the dates leave") % {"value": value_label},
+                ACCENT + PALE,
+                "swatch-bar",
+            )
+        )
     if whisker_key and whisker_label:
         items.append((whisker_label, INK, "swatch-dash"))
     return mark_safe(svg + legend(items))

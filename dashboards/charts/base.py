@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
 INK = "#1b2430"
 MUTED = "#5d6978"
@@ -23,7 +24,12 @@ ACCENT = "#1f5fa8"
 SEVERITY = {1: "#6fa8c7", 2: "#e6b030", 3: "#dc6b2f", 4: "#a3192b"}
 # Orange (absent) to blue (strong): readable with the common colour-vision deficiencies.
 RATING = {0: "#a63603", 1: "#f3a35c", 2: "#8fc1d9", 3: "#1f6391"}
-RATING_NAMES = ("0 absent", "1 weak", "2 adequate", "3 strong")
+RATING_NAMES = (
+    gettext_lazy("0 absent"),
+    gettext_lazy("1 weak"),
+    gettext_lazy("2 adequate"),
+    gettext_lazy("3 strong"),
+)
 
 
 def _n(value: float | str) -> str:

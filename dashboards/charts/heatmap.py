@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .base import (
     GRID,
@@ -57,7 +59,7 @@ def heatmap(
     columns: Sequence[tuple[str, str]],
     label: str,
     decimals: int = 0,
-    empty: str = "No assessed engagements for these filters",
+    empty: str = gettext_lazy("No assessed engagements for these filters"),
     highlight: Callable[[dict], Iterable[str]] | None = None,
 ) -> SafeString:
     """Rows × columns of ratings (0–3); an empty cell is hatched and marked "–".
@@ -74,7 +76,7 @@ def heatmap(
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#f3f5f8"/>'
         f'<line x1="0" y1="0" x2="0" y2="6" stroke="{GRID}" stroke-width="3"/></pattern></defs>'
     ]
-    for j, (_, name) in enumerate(columns):
+    for j, (_code, name) in enumerate(columns):
         cx = _pct(share * (j + 0.5))
         body.append(
             _text(cx, head - 12, name, anchor="middle", size=12, weight="700", css="wide-only")
@@ -123,7 +125,7 @@ def heatmap(
             )
         body.append("</g>")
     items = [(name, RATING[r]) for r, name in enumerate(RATING_NAMES)]
-    items.append(("not assessed", "", "swatch-missing"))
+    items.append((_("not assessed"), "", "swatch-missing"))
     if highlight:
-        items.append(("framed: the weakest element of the row", "", "swatch-frame"))
+        items.append((_("framed: the weakest element of the row"), "", "swatch-frame"))
     return mark_safe(_fluid_svg(height, label, body, "heatmap") + legend(items))

@@ -6,8 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import dateformat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .base import ACCENT, GRID, INK, MUTED, SEVERITY, _fluid_svg, _label, _n, _pct, _text
 
@@ -56,7 +59,7 @@ def _ticks(lo: dt.date, hi: dt.date, *, most: int) -> list[tuple[dt.date, str]]:
         ticks, day = [], first
         while day <= hi:
             if day >= lo:
-                ticks.append((day, day.strftime("%Y" if step >= 12 else "%b %Y")))
+                ticks.append((day, dateformat.format(day, "Y" if step >= 12 else "M Y")))
             day = _month_add(day, step)
         if len(ticks) <= most:
             return ticks
@@ -69,7 +72,7 @@ def timeline(
     interval: IntervalMark | None,
     label: str,
     today: dt.date | None = None,
-    empty: str = "No warning signs or engagements yet.",
+    empty: str = gettext_lazy("No warning signs or engagements yet."),
 ) -> SafeString:
     """Warning signs and engagements on one time axis.
 
@@ -114,7 +117,7 @@ def timeline(
     if interval is not None:
         rows_svg.append(_interval_row(interval, x, y, right))
         y += 50
-    for lane, lane_label in (("warning", "Warning signs"), ("engagement", "Engagements")):
+    for lane, lane_label in (("warning", _("Warning signs")), ("engagement", _("Engagements"))):
         lane_facts = [f for f in facts if f.lane == lane]
         if not lane_facts:
             continue
@@ -233,9 +236,16 @@ def _interval_row(mark: IntervalMark, x, y: float, right: float) -> str:
         f'data-warning-from="{mark.warning_from.isoformat()}"'
         + (f' data-action-from="{mark.action_from.isoformat()}"' if mark.action_from else "")
         + ">",
-        f"<title>Warning to first action: {escape(mark.text)}</title>",
+        "<title>"
+        + escape(_("Warning to first action: %(interval)s") % {"interval": mark.text})
+        + "</title>",
         _text(
-            0, y + 12, f"Warning to first action: {mark.text}", size=12, weight="700", fill=color
+            0,
+            y + 12,
+            _("Warning to first action: %(interval)s") % {"interval": mark.text},
+            size=12,
+            weight="700",
+            fill=color,
         ),
     ]
     # Certain part: from the last possible warning day to the first possible action day.

@@ -457,7 +457,9 @@ def _with_target_shares(row: dict) -> dict:
 
 def targets_caption(targets: dict[str, int]) -> str:
     """The section heading: "Targets: detect 7 · notify 1 · respond 7" (days)."""
-    return "Targets: " + " · ".join(f"{name} {targets[name]}" for name in milestones.TARGETS)
+    return _("Targets: %(targets)s") % {
+        "targets": " · ".join(f"{name} {targets[name]}" for name in milestones.TARGETS)
+    }
 
 
 def target_tables(

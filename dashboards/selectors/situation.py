@@ -9,6 +9,7 @@ from django.db.models import CharField, F, Prefetch, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Alert, AlertEvent
@@ -151,7 +152,7 @@ def milestones_table(picture: SituationPicture, *, today: dt.date | None = None)
         if interval.is_open:
             response = "none yet"
         elif interval.action_from is None:
-            response = UNDATED
+            response = gettext(UNDATED)
         else:
             response = when(interval.action_from, interval.action_until, "")
         rows = [
@@ -262,7 +263,9 @@ def actors_and_roles(situation: Situation) -> Table:
             "kind": label(ActorKind, r["actor_kind"]),
             "role": roles.get(r["role_code"], r["role_code"]),
             "in": Truncator(r["subject"]).chars(120),
-            "date": PartialDate(r["day"], r["precision"]) if r["day"] is not None else UNDATED,
+            "date": PartialDate(r["day"], r["precision"])
+            if r["day"] is not None
+            else gettext(UNDATED),
         }
         for r in union
     ]
@@ -365,13 +368,17 @@ def events_table(picture: SituationPicture) -> Table:
         lead = engagement.lead_actor
         if engagement.started_on is None:
             # Listed after every dated fact, never placed among them as if its date were known.
-            dates = UNDATED + (
-                f" (ended {engagement.ended_display})" if engagement.ended_on else ""
+            dates = gettext(UNDATED) + (
+                gettext(" (ended %(end)s)") % {"end": engagement.ended_display}
+                if engagement.ended_on
+                else ""
             )
             sort, precision = (1, dt.date.max, 1), ""
         else:
             dates = engagement.started_display + (
-                f" – {engagement.ended_display}" if engagement.ended_on else " – no end recorded"
+                f" – {engagement.ended_display}"
+                if engagement.ended_on
+                else gettext(" – no end recorded")
             )
             sort = (0, engagement.started_on, 1)
             precision = engagement.get_started_precision_display()

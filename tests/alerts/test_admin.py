@@ -266,7 +266,7 @@ def test_acknowledging_from_the_open_alerts_list_counts_what_was_selected(client
         follow=True,
     )
     text = " ".join(str(m) for m in response.context["messages"])
-    assert text == "1 alert(s) acknowledged."
+    assert text == "1 alert acknowledged."
     Alert.objects.filter(pk=other.pk).update(status=AlertStatus.ACKNOWLEDGED)
     response = client.post(
         changelist.split("?")[0],
@@ -279,4 +279,4 @@ def test_acknowledging_from_the_open_alerts_list_counts_what_was_selected(client
         follow=True,
     )
     text = " ".join(str(m) for m in response.context["messages"])
-    assert text == "0 alert(s) acknowledged; 2 left as they were."
+    assert text == "0 alerts acknowledged; 2 left as they were."

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from cases.choices import SharingLevel, SuccessElementCode
+from tests.factories import AlertFactory, BriefingFactory, FollowUpFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +210,43 @@ def test_dates_follow_the_language(desk, world):
         r"octobre|novembre|décembre) \d{4}",
         page,
     )
+
+
+def test_the_overview_charts_legends_are_in_french(desk, world):
+    """The charts' own words (legends, axis units) follow the page's language."""
+    page = text_of(desk.get(reverse("dashboards:overview"), HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "Ouverte (couleur pleine)" in page and "Prise en compte (pâle)" in page
+    assert "Open (full colour)" not in page and "Acknowledged (pale)" not in page
+    english = text_of(desk.get(reverse("dashboards:overview")))
+    assert "Open (full colour)" in english and "Ouverte (couleur pleine)" not in english
+
+
+def test_the_admin_actions_are_described_in_french(desk, world):
+    AlertFactory(situation=world.alpha)
+    url = reverse("admin:alerts_alert_changelist")
+    html = desk.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Prendre en compte les alertes sélectionnées" in html
+    assert "Résoudre les alertes sélectionnées" in html
+    assert "Acknowledge selected alerts" not in html
+    assert "Acknowledge selected alerts" in desk.get(url).content.decode()
+
+
+def test_a_briefing_and_a_review_show_french_labels_in_the_admin(desk, world):
+    briefing = BriefingFactory(situation=world.alpha)
+    html = desk.get(
+        reverse("admin:cases_briefing_change", args=[briefing.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    for label in ["Alerté le", "Précision de la date d&#x27;alerte", "Destinataire", "Résumé"]:
+        assert f">{label}" in html, label
+    assert "Quand le décideur a été alerté" in html  # a help text
+    assert "Briefed on" not in html and "When the decision maker was alerted" not in html
+    review = FollowUpFactory(review__situation=world.alpha).review
+    html = desk.get(
+        reverse("admin:cases_earlyactionreview_change", args=[review.pk]),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    assert ">Tenu le" in html and ">Déclencheur" in html
+    assert "Le jour où l'examen a eu lieu" in html  # help texts are not escaped
+    # The follow-up inline: its name and its columns.
+    assert "Actions de suivi" in html and "Échéance" in html
+    assert "Held on" not in html and "Due on" not in html
