@@ -211,8 +211,9 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("scope"))
     def scope(self, obj: AlertRule) -> str:
-        parts = [Region(r).label for r in obj.regions] + [
-            CrisisType(c).label for c in obj.crisis_types
+        # Labels are lazy (translated at use): str() each, as join takes only strings.
+        parts = [str(Region(r).label) for r in obj.regions] + [
+            str(CrisisType(c).label) for c in obj.crisis_types
         ]
         return ", ".join(parts) or "all situations"
 

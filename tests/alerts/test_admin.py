@@ -13,6 +13,7 @@ from alerts.services import evaluate_rules, recompute_intervals
 from cases.choices import Region, Severity
 from tests.admin_forms import admin_form_data
 from tests.factories import (
+    AlertRuleFactory,
     DeskOfficerFactory,
     ReviewerFactory,
     SituationFactory,
@@ -280,3 +281,19 @@ def test_acknowledging_from_the_open_alerts_list_counts_what_was_selected(client
     )
     text = " ".join(str(m) for m in response.context["messages"])
     assert text == "0 alerts acknowledged; 2 left as they were."
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_alert_rules_list_names_each_rules_regions_and_crisis_types(desk, client, language):
+    """The labels are translated at use (lazy): joined into the scope column, each must be made a
+    string first (the list answered 500 with a regional rule once the labels became lazy)."""
+    AlertRuleFactory(name="Regional", regions=["africa"], crisis_types=["political-crisis"])
+    response = client.get(
+        reverse("admin:alerts_alertrule_changelist"), HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    if language == "en":
+        assert "Africa, Political crisis" in page
+    else:
+        assert "Afrique, Crise politique" in page

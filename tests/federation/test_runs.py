@@ -70,7 +70,7 @@ def test_sources_are_due_when_their_interval_has_passed(source):
     assert due_sources() == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runs_at_once_apply_each_entry_once():
     source = SyncSource.objects.create(url="http://remote.example/", token="t")
     sit = bodies.situation()

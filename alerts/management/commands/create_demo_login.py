@@ -118,7 +118,7 @@ class Command(BaseCommand):
             f"  Password: {password}",
         ]
         if role == Role.DESK:
-            names = ", ".join(Region(r).label for r in regions)
+            names = ", ".join(str(Region(r).label) for r in regions)
             lines.append(
                 f"  Alert e-mails for: {names}"
                 if names
