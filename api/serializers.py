@@ -414,13 +414,14 @@ class TrueField(serializers.BooleanField):
 
 class HistoryChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The field as the record's resource names it")
+    # Any JSON value, null included. Not ``allow_null``: drf-spectacular then writes
+    # ``oneOf: [{}, {type: null}]``, which a null matches twice (invalid; found by schemathesis).
     old = serializers.JSONField(
         required=False,
-        allow_null=True,
-        help_text="Its value before; absent on a creation, or when the state before is not "
-        "yours to see",
+        help_text="Its value before (any JSON value, null included); absent on a creation, or "
+        "when the state before is not yours to see",
     )
-    new = serializers.JSONField(allow_null=True, help_text="Its value after")
+    new = serializers.JSONField(help_text="Its value after (any JSON value, null included)")
 
 
 class HistoryAuthorSerializer(serializers.Serializer):
