@@ -555,13 +555,19 @@ def upsert_record(
         record._change_reason = reason
     _SAVERS[model](record, by=by, **relations)
     if roles is not None:
-        _set_partner_roles(record, roles, by=by)
+        _set_partner_roles(record, roles, by=by, reason=reason)
     return Upsert(record, status)
 
 
-def _set_partner_roles(engagement: Engagement, roles: set, *, by: Any | None) -> None:
+def _set_partner_roles(
+    engagement: Engagement, roles: set, *, by: Any | None, reason: str = ""
+) -> None:
+    """Add, change and drop ``engagement``'s partner roles to match ``roles``; each role's
+    history row carries the engagement's ``reason``."""
     wanted = dict(roles)
     for partner in engagement.partner_roles.all():
+        if reason:
+            partner._change_reason = reason
         if partner.actor_id not in wanted:
             delete_record(partner, by=by)
         elif partner.role != wanted[partner.actor_id]:
@@ -570,9 +576,10 @@ def _set_partner_roles(engagement: Engagement, roles: set, *, by: Any | None) ->
         else:
             wanted.pop(partner.actor_id)
     for actor_id, role in wanted.items():
-        save_engagement_partner(
-            EngagementPartner(engagement=engagement, actor_id=actor_id, role=role), by=by
-        )
+        partner = EngagementPartner(engagement=engagement, actor_id=actor_id, role=role)
+        if reason:
+            partner._change_reason = reason
+        save_engagement_partner(partner, by=by)
 
 
 # --- API batches: the same writes for many records, set-based ---------------------------------

@@ -9,7 +9,15 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from cases import services
-from cases.models import Actor, Assessment, Briefing, Engagement, Situation, WarningIndicator
+from cases.models import (
+    Actor,
+    Assessment,
+    Briefing,
+    Engagement,
+    EngagementPartner,
+    Situation,
+    WarningIndicator,
+)
 from federation.apply import apply_entries, settle
 from federation.models import ConflictStatus, SyncConflict, SyncSource
 from feed.models import Change, FeedRecord
@@ -372,6 +380,13 @@ def test_a_later_entry_updates_roles_answers_and_fields(source, case):
     assert not engagement.partner_roles.filter(actor_id=un).exists()
     assert shown_here("indicators", case["signs"][0]["id"])["answered_by"] == []
     assert engagement.history.first().history_change_reason == "sync from http://remote.example/"
+    # Each role added, changed or dropped is in the history with the same reason.
+    role_changes = EngagementPartner.history.filter(engagement_id=engagement.pk)
+    assert {(h.history_type, h.history_change_reason) for h in role_changes} == {
+        ("+", "sync from http://remote.example/"),
+        ("~", "sync from http://remote.example/"),
+        ("-", "sync from http://remote.example/"),
+    }
 
     # Told again, nothing changes.
     again = apply_entries(source, [upsert(key, body, version=2) for key, body in changed.items()])
