@@ -276,98 +276,159 @@ def _overdue_follow_up(rule: AlertRule, today: dt.date, situation_ids) -> tuple[
     }
 
 
+class _AlertUpsert:
+    """The ``INSERT … SELECT … ON CONFLICT DO UPDATE`` both kinds of alert are raised with.
+
+    The subjects come from ``queryset`` with ``subject`` as columns, plus what a fresh alert
+    holds. The rule alerts (one per rule and subject) and the sign alerts (one per sign) differ
+    only in their key, in what counts as a change, and in escalation; the rest, reopening
+    included, is written once here.
+    """
+
+    def __init__(
+        self, queryset: QuerySet, subject: dict, now, run: uuid.UUID, stamp: dt.datetime
+    ) -> None:
+        self.columns = {
+            **subject,
+            "status": Value(AlertStatus.OPEN.value),
+            "episode": Value(1),
+            "condition_active": Value(True),
+            "opened_at": Value(now, output_field=DateTimeField()),
+            "measured_at": Value(now, output_field=DateTimeField()),
+            "acknowledgement": Value(""),
+            "resolution": Value(""),
+            "transition_run": Value(run, output_field=UUIDField()),
+            # The write's own time (``now`` may be a test's clock): marks what this run wrote.
+            "updated_at": Value(stamp, output_field=DateTimeField()),
+            "version": Value(1),
+        }
+        self.inner_sql, self.params, self.aliases = compile_inner(queryset, self.columns)
+        self.table = quote(Alert._meta.db_table)
+        # Reopen only an alert that was resolved *and* whose condition had cleared since: one a
+        # person resolved while the condition still held stays resolved until the condition
+        # clears and returns. (Our own enumeration value, never input: written into the SQL.)
+        self.reopen = (
+            f"({self.cur('status')} = '{AlertStatus.RESOLVED.value}' "
+            f"AND NOT {self.cur('condition_active')})"
+        )
+
+    @staticmethod
+    def col(name: str) -> str:
+        return quote(Alert._meta.get_field(name).column)
+
+    def out(self, name: str) -> str:
+        """The subject's value of ``name``."""
+        return f"sub.{quote(self.aliases[list(self.columns).index(name)])}"
+
+    def cur(self, name: str) -> str:
+        """The stored alert's value of ``name``, in the DO UPDATE."""
+        return f"{self.table}.{self.col(name)}"
+
+    def new(self, name: str) -> str:
+        """The value this run would have inserted, in the DO UPDATE."""
+        return f"excluded.{self.col(name)}"
+
+    def on_reopen(self, name: str, value_sql: str) -> str:
+        return (
+            f"{self.col(name)} = CASE WHEN {self.reopen} THEN {value_sql} ELSE {self.cur(name)} END"
+        )
+
+    def reopened(self) -> list[str]:
+        """The assignments that start a new episode of a reopened alert."""
+        return [
+            self.on_reopen("status", self.new("status")),
+            self.on_reopen("episode", f"{self.cur('episode')} + 1"),
+            self.on_reopen("opened_at", self.new("opened_at")),
+            self.on_reopen("acknowledged_at", "NULL"),
+            self.on_reopen("acknowledged_by", "NULL"),
+            self.on_reopen("acknowledgement", "''"),
+            self.on_reopen("resolved_at", "NULL"),
+            self.on_reopen("resolved_by", "NULL"),
+            self.on_reopen("resolution", "''"),
+            self.on_reopen("transition_run", self.new("transition_run")),
+        ]
+
+    def execute(
+        self,
+        *,
+        key: dict[str, str],
+        conflict: str,
+        moved: list[str],
+        stored_moved: list[str],
+        assignments: list[str],
+    ) -> int:
+        """Write the alerts. ``key``: the stored alert's columns naming a subject's, each to the
+        subject's value; ``conflict``: the ON CONFLICT target; ``stored_moved``: conditions on the
+        stored alert ``cur`` (beside a measure moved or a condition that had cleared) under which
+        a subject is written at all; ``moved``: the same in the DO UPDATE's terms;
+        ``assignments``: what the update sets before the version, time and condition."""
+        col, out = self.col, self.out
+        # Subjects whose alert is there, active, with the same measure (and level) are dropped
+        # before the insert: ``ON CONFLICT … DO UPDATE … WHERE`` alone would lock (so write)
+        # every one of them, each run, though the WHERE leaves them unchanged. Each subject's
+        # alert is looked up by the unique key (a lateral join: a planner misled by a table that
+        # just grew in this very transaction cannot turn it into rescans of the subjects'
+        # query).
+        match = " AND ".join(f"cur.{col(name)} = {value}" for name, value in key.items())
+        stored = f"LATERAL (SELECT * FROM {self.table} cur WHERE {match} LIMIT 1) cur ON TRUE"
+        written_subjects = " OR ".join(
+            [
+                f"cur.{col('id')} IS NULL",
+                f"NOT cur.{col('condition_active')}",
+                f"cur.{col('measure')} IS DISTINCT FROM {out('measure')}",
+                *stored_moved,
+            ]
+        )
+        subjects = ", ".join(f"sub.{quote(alias)}" for alias in self.aliases)
+        select_sql = (
+            f"SELECT {subjects} FROM ({self.inner_sql}) sub LEFT JOIN {stored} "
+            f"WHERE {written_subjects}"
+        )
+        changed = " OR ".join(
+            [
+                f"{self.cur('measure')} IS DISTINCT FROM {self.new('measure')}",
+                f"NOT {self.cur('condition_active')}",
+                *moved,
+            ]
+        )
+        everything = [
+            *assignments,
+            f"{col('version')} = {self.cur('version')} + 1",
+            f"{col('updated_at')} = {self.new('updated_at')}",
+            # Last: every expression above reads the row as it was before this update.
+            f"{col('condition_active')} = {self.new('condition_active')}",
+        ]
+        target = ", ".join(col(name) for name in self.columns)
+        sql = (
+            f"INSERT INTO {self.table} ({target}) {select_sql} "
+            f"ON CONFLICT {conflict} DO UPDATE SET " + ", ".join(everything) + f" WHERE {changed}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            return cursor.rowcount
+
+
 def _raise(
     rule: AlertRule, queryset: QuerySet, subject: dict, now, run: uuid.UUID, stamp: dt.datetime
 ) -> int:
     """Insert an alert per subject; update an existing one only if its measure or level moved or
     its condition had cleared (then reopen it if it was resolved). Unchanged alerts are not
     rewritten."""
-    constants = {
-        "rule": Value(rule.pk),
-        "level": Value(rule.level),
-        "status": Value(AlertStatus.OPEN.value),
-        "episode": Value(1),
-        "condition_active": Value(True),
-        "opened_at": Value(now, output_field=DateTimeField()),
-        "measured_at": Value(now, output_field=DateTimeField()),
-        "acknowledgement": Value(""),
-        "resolution": Value(""),
-        "transition_run": Value(run, output_field=UUIDField()),
-        # The write's own time (``now`` may be a test's clock): marks what this run wrote.
-        "updated_at": Value(stamp, output_field=DateTimeField()),
-        "version": Value(1),
-    }
-    columns = {**subject, **constants}
-    inner_sql, params, aliases = compile_inner(queryset, columns)
-    meta = Alert._meta
-    table = quote(meta.db_table)
-
-    def col(name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    def out(name: str) -> str:
-        return f"sub.{quote(aliases[list(columns).index(name)])}"
-
-    # Subjects whose alert is there, active, with the same measure and level are dropped before
-    # the insert: ``ON CONFLICT … DO UPDATE … WHERE`` alone would lock (so write) every one of
-    # them, each run, though the WHERE leaves them unchanged. Each subject's alert is looked up
-    # by the unique key (a lateral join: a planner misled by a table that just grew in this very
-    # transaction cannot turn it into rescans of the subjects' query).
-    key = f"cur.{col('rule')} = {out('rule')} AND cur.{col('subject_key')} = {out('subject_key')}"
-    stored = f"LATERAL (SELECT * FROM {table} cur WHERE {key} LIMIT 1) cur ON TRUE"
-    select_sql = (
-        f"SELECT {', '.join(f'sub.{quote(alias)}' for alias in aliases)} FROM ({inner_sql}) sub "
-        f"LEFT JOIN {stored} "
-        f"WHERE cur.{col('id')} IS NULL OR NOT cur.{col('condition_active')} "
-        f"OR cur.{col('measure')} IS DISTINCT FROM {out('measure')} "
-        f"OR cur.{col('level')} IS DISTINCT FROM {out('level')}"
+    subject = {**subject, "rule": Value(rule.pk), "level": Value(rule.level)}
+    upsert = _AlertUpsert(queryset, subject, now, run, stamp)
+    col, cur, new, out = upsert.col, upsert.cur, upsert.new, upsert.out
+    return upsert.execute(
+        key={"rule": out("rule"), "subject_key": out("subject_key")},
+        conflict=f"({col('rule')}, {col('subject_key')})",
+        stored_moved=[f"cur.{col('level')} IS DISTINCT FROM {out('level')}"],
+        moved=[f"{cur('level')} IS DISTINCT FROM {new('level')}"],
+        assignments=[
+            f"{col('measure')} = {new('measure')}",
+            f"{col('level')} = {new('level')}",
+            f"{col('measured_at')} = {new('measured_at')}",
+            *upsert.reopened(),
+        ],
     )
-    target = ", ".join(col(name) for name in columns)
-    # Reopen only an alert that was resolved *and* whose condition had cleared since: one a person
-    # resolved while the condition still held stays resolved until the condition clears and
-    # returns.
-    reopen = f"({table}.{col('status')} = %s AND NOT {table}.{col('condition_active')})"
-    reopen_params = [AlertStatus.RESOLVED.value]
-
-    def on_reopen(name: str, value_sql: str) -> str:
-        return f"{col(name)} = CASE WHEN {reopen} THEN {value_sql} ELSE {table}.{col(name)} END"
-
-    assignments = [
-        f"{col('measure')} = excluded.{col('measure')}",
-        f"{col('level')} = excluded.{col('level')}",
-        f"{col('measured_at')} = excluded.{col('measured_at')}",
-        on_reopen("status", f"excluded.{col('status')}"),
-        on_reopen("episode", f"{table}.{col('episode')} + 1"),
-        on_reopen("opened_at", f"excluded.{col('opened_at')}"),
-        on_reopen("acknowledged_at", "NULL"),
-        on_reopen("acknowledged_by", "NULL"),
-        on_reopen("acknowledgement", "''"),
-        on_reopen("resolved_at", "NULL"),
-        on_reopen("resolved_by", "NULL"),
-        on_reopen("resolution", "''"),
-        on_reopen("transition_run", f"excluded.{col('transition_run')}"),
-        f"{col('version')} = {table}.{col('version')} + 1",
-        f"{col('updated_at')} = excluded.{col('updated_at')}",
-        # Last: every expression above reads the row as it was before this update.
-        f"{col('condition_active')} = excluded.{col('condition_active')}",
-    ]
-    reopen_count = sum(1 for a in assignments if "CASE WHEN" in a)
-    changed = " OR ".join(
-        [
-            f"{table}.{col('measure')} IS DISTINCT FROM excluded.{col('measure')}",
-            f"{table}.{col('level')} IS DISTINCT FROM excluded.{col('level')}",
-            f"NOT {table}.{col('condition_active')}",
-        ]
-    )
-    sql = (
-        f"INSERT INTO {table} ({target}) {select_sql} "
-        f"ON CONFLICT ({col('rule')}, {col('subject_key')}) DO UPDATE SET "
-        + ", ".join(assignments)
-        + f" WHERE {changed}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *(reopen_params * reopen_count)])
-        return cursor.rowcount
 
 
 def _raise_signs(queryset: QuerySet, subject: dict, now, run: uuid.UUID, stamp: dt.datetime) -> int:
@@ -381,103 +442,41 @@ def _raise_signs(queryset: QuerySet, subject: dict, now, run: uuid.UUID, stamp: 
     (a rule switched off or made stricter later does not lower it silently); a new episode starts
     from the level of its day. A person's resolution is kept as the other rules keep it.
     """
-    constants = {
-        "status": Value(AlertStatus.OPEN.value),
-        "episode": Value(1),
-        "condition_active": Value(True),
-        "opened_at": Value(now, output_field=DateTimeField()),
-        "measured_at": Value(now, output_field=DateTimeField()),
-        "acknowledgement": Value(""),
-        "resolution": Value(""),
-        "transition_run": Value(run, output_field=UUIDField()),
-        "updated_at": Value(stamp, output_field=DateTimeField()),
-        "version": Value(1),
-    }
-    columns = {**subject, **constants}
-    inner_sql, params, aliases = compile_inner(queryset, columns)
-    meta = Alert._meta
-    table = quote(meta.db_table)
-
-    def col(name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    def out(name: str) -> str:
-        return f"sub.{quote(aliases[list(columns).index(name)])}"
-
-    def cur(name: str) -> str:
-        return f"{table}.{col(name)}"
-
-    def new(name: str) -> str:
-        return f"excluded.{col(name)}"
-
+    upsert = _AlertUpsert(queryset, subject, now, run, stamp)
+    col, cur, new, out = upsert.col, upsert.cur, upsert.new, upsert.out
     # Our own enumeration values, never input: written into the statement.
     active = ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)
-    resolved = f"'{AlertStatus.RESOLVED.value}'"
-    key = f"cur.{col('indicator')} = {out('indicator')}"
-    stored = f"LATERAL (SELECT * FROM {table} cur WHERE {key} LIMIT 1) cur ON TRUE"
-    select_sql = (
-        f"SELECT {', '.join(f'sub.{quote(alias)}' for alias in aliases)} FROM ({inner_sql}) sub "
-        f"LEFT JOIN {stored} "
-        f"WHERE cur.{col('id')} IS NULL OR NOT cur.{col('condition_active')} "
-        f"OR cur.{col('measure')} IS DISTINCT FROM {out('measure')} "
-        f"OR cur.{col('situation')} IS DISTINCT FROM {out('situation')} "
-        f"OR (cur.{col('status')} IN ({active}) AND {out('level')} > cur.{col('level')})"
-    )
-    reopen = f"({cur('status')} = {resolved} AND NOT {cur('condition_active')})"
-    escalate = (
-        f"(NOT {reopen} AND {cur('status')} IN ({active}) AND {new('level')} > {cur('level')})"
-    )
-
-    def on_reopen(name: str, value_sql: str) -> str:
-        return f"{col(name)} = CASE WHEN {reopen} THEN {value_sql} ELSE {cur(name)} END"
+    escalate = f"(NOT {upsert.reopen} AND {cur('status')} IN ({active}) AND {new('level')} > {cur('level')})"
 
     def on_rise(name: str, value_sql: str, reopened_sql: str) -> str:
         return (
-            f"{col(name)} = CASE WHEN {reopen} THEN {reopened_sql} "
+            f"{col(name)} = CASE WHEN {upsert.reopen} THEN {reopened_sql} "
             f"WHEN {escalate} THEN {value_sql} ELSE {cur(name)} END"
         )
 
-    assignments = [
-        f"{col('measure')} = {new('measure')}",
-        f"{col('situation')} = {new('situation')}",
-        f"{col('measured_at')} = {new('measured_at')}",
-        # Before ``level``: every expression reads the row as it was before this update.
-        on_rise("rule", new("rule"), new("rule")),
-        on_rise("level", new("level"), new("level")),
-        on_rise("escalated_from", cur("level"), "NULL"),
-        on_rise("escalation_run", new("transition_run"), cur("escalation_run")),
-        on_reopen("status", new("status")),
-        on_reopen("episode", f"{cur('episode')} + 1"),
-        on_reopen("opened_at", new("opened_at")),
-        on_reopen("acknowledged_at", "NULL"),
-        on_reopen("acknowledged_by", "NULL"),
-        on_reopen("acknowledgement", "''"),
-        on_reopen("resolved_at", "NULL"),
-        on_reopen("resolved_by", "NULL"),
-        on_reopen("resolution", "''"),
-        on_reopen("transition_run", new("transition_run")),
-        f"{col('version')} = {cur('version')} + 1",
-        f"{col('updated_at')} = {new('updated_at')}",
-        f"{col('condition_active')} = {new('condition_active')}",
-    ]
-    changed = " OR ".join(
-        [
-            f"{cur('measure')} IS DISTINCT FROM {new('measure')}",
+    return upsert.execute(
+        key={"indicator": out("indicator")},
+        conflict=f"({col('indicator')}) WHERE {col('indicator')} IS NOT NULL",
+        stored_moved=[
+            f"cur.{col('situation')} IS DISTINCT FROM {out('situation')}",
+            f"(cur.{col('status')} IN ({active}) AND {out('level')} > cur.{col('level')})",
+        ],
+        moved=[
             f"{cur('situation')} IS DISTINCT FROM {new('situation')}",
-            f"NOT {cur('condition_active')}",
             f"({cur('status')} IN ({active}) AND {new('level')} > {cur('level')})",
-        ]
+        ],
+        assignments=[
+            f"{col('measure')} = {new('measure')}",
+            f"{col('situation')} = {new('situation')}",
+            f"{col('measured_at')} = {new('measured_at')}",
+            # Before ``level``: every expression reads the row as it was before this update.
+            on_rise("rule", new("rule"), new("rule")),
+            on_rise("level", new("level"), new("level")),
+            on_rise("escalated_from", cur("level"), "NULL"),
+            on_rise("escalation_run", new("transition_run"), cur("escalation_run")),
+            *upsert.reopened(),
+        ],
     )
-    target = ", ".join(col(name) for name in columns)
-    sql = (
-        f"INSERT INTO {table} ({target}) {select_sql} "
-        f"ON CONFLICT ({col('indicator')}) WHERE {col('indicator')} IS NOT NULL DO UPDATE SET "
-        + ", ".join(assignments)
-        + f" WHERE {changed}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 def _clear_signs(
