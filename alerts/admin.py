@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
@@ -410,6 +411,8 @@ class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
     fields = ["name", "actor", "url", "is_active", "created_at"]
     readonly_fields = ["created_at"]
     actions = ["rotate_secret"]
+    # Signed alerts go over TLS unless someone writes http:// on purpose.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change) -> None:
         configuration.save_webhook_subscription(obj, by=request.user, reason="admin")

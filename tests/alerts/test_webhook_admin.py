@@ -82,6 +82,19 @@ def test_a_new_subscription_shows_its_secret_once(client):
         assert created.secret not in page
 
 
+def test_an_address_typed_without_a_scheme_is_taken_as_https(client):
+    """Signed alerts go out over TLS unless someone writes ``http://`` on purpose."""
+    client.force_login(DeskOfficerFactory())
+    add = reverse("admin:alerts_webhooksubscription_add")
+    data = admin_form_data(client.get(add))
+    data.update({"name": "AU CEWS", "actor": str(ActorFactory().pk), "url": "ews.example.org/hook"})
+
+    response = client.post(add, data)
+
+    assert response.status_code == 200, response.context["adminform"].form.errors
+    assert WebhookSubscription.objects.get(name="AU CEWS").url == PUBLIC
+
+
 def test_editing_a_subscription_keeps_its_secret(client, subscription):
     client.force_login(DeskOfficerFactory())
     url = reverse("admin:alerts_webhooksubscription_change", args=[subscription.pk])
