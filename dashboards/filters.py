@@ -21,12 +21,14 @@ def _choices(enum, everything: str) -> list[tuple[str, str]]:
 class SituationFilters(forms.Form):
     """Which situations a page looks at. Every field is optional; empty means all."""
 
-    region = forms.ChoiceField(choices=_choices(Region, "All regions"), required=False)
+    region = forms.ChoiceField(
+        choices=_choices(Region, _("All regions")), required=False, label=_("Region")
+    )
     crisis_type = forms.ChoiceField(
-        choices=_choices(CrisisType, "All crisis types"), required=False, label=_("Crisis type")
+        choices=_choices(CrisisType, _("All crisis types")), required=False, label=_("Crisis type")
     )
     risk = forms.TypedChoiceField(
-        choices=_choices(RiskLevel, "Any risk"),
+        choices=_choices(RiskLevel, _("Any risk")),
         coerce=int,
         empty_value=None,
         required=False,
@@ -96,10 +98,12 @@ ASSESSED = "assessed"
 
 
 class ElementFilters(SituationFilters):
-    instrument = forms.ChoiceField(choices=_choices(Instrument, "All instruments"), required=False)
+    instrument = forms.ChoiceField(
+        choices=_choices(Instrument, _("All instruments")), required=False, label=_("Instrument")
+    )
     # The heat map's rows: most engagements are not assessed yet (9 ratings for 48 in the seed).
     engagements = forms.ChoiceField(
-        choices=[(ALL, "All engagements"), (ASSESSED, "Assessed only")],
+        choices=[(ALL, _("All engagements")), (ASSESSED, _("Assessed only"))],
         required=False,
         label=_("Engagements"),
     )
@@ -107,7 +111,7 @@ class ElementFilters(SituationFilters):
 
 class AlertFilters(SituationFilters):
     level = forms.TypedChoiceField(
-        choices=_choices(Severity, "Any level"),
+        choices=_choices(Severity, _("Any level")),
         coerce=int,
         empty_value=None,
         required=False,
@@ -115,17 +119,18 @@ class AlertFilters(SituationFilters):
     )
     status = forms.ChoiceField(
         choices=[
-            (ALL, "Open and acknowledged"),
-            ("open", "Open"),
-            ("acknowledged", "Acknowledged"),
+            (ALL, _("Open and acknowledged")),
+            ("open", _("Open")),
+            ("acknowledged", _("Acknowledged")),
         ],
         required=False,
+        label=_("Status"),
     )
-    kind = forms.ChoiceField(choices=[(ALL, "All rules")], required=False, label=_("Rule"))
+    kind = forms.ChoiceField(choices=[(ALL, _("All rules"))], required=False, label=_("Rule"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = _choices(RuleKind, "All rules")
+        self.fields["kind"].choices = _choices(RuleKind, _("All rules"))
 
 
 def bind(form_class: type[SituationFilters], query: QueryDict) -> SituationFilters:

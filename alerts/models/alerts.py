@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -105,28 +106,49 @@ class AlertRule(models.Model):
 
     @property
     def condition(self) -> str:
-        """The rule in one sentence, for lists, e-mails and webhooks."""
-        severity = Severity(self.min_severity).label.lower() if self.min_severity else ""
+        """The rule in one sentence, for lists, e-mails and webhooks (in the active language)."""
+        values = {
+            "days": self.days,
+            "count": self.min_count,
+            "severity": Severity(self.min_severity).label.lower() if self.min_severity else "",
+        }
         if self.kind == RuleKind.NO_ACTION:
-            return (
-                f"No action {self.days} days after a warning sign of {severity} severity or above"
+            text = gettext(
+                "No action %(days)s days after a warning sign of %(severity)s severity or above"
             )
-        if self.kind == RuleKind.THRESHOLD_MOMENT:
-            return f"No action {self.days} days after a threshold moment, whatever its severity"
-        if self.kind == RuleKind.ESCALATION:
-            return (
-                f"{self.min_count} or more warning signs of {severity} severity or above "
-                f"within {self.days} days"
+        elif self.kind == RuleKind.THRESHOLD_MOMENT:
+            text = gettext(
+                "No action %(days)s days after a threshold moment, whatever its severity"
             )
-        if self.kind == RuleKind.STALE:
-            return f"Not updated for {self.days} days while not closed"
-        if self.kind == RuleKind.OVERDUE_FOLLOW_UP:
-            return "A follow-up action of an early action review still open past its due date" + (
-                f" ({self.days} days of grace)" if self.days else ""
+        elif self.kind == RuleKind.ESCALATION:
+            text = gettext(
+                "%(count)s or more warning signs of %(severity)s severity or above within %(days)s days"
             )
-        return "Engagement ended without an assessment on all six elements for success" + (
-            f" ({self.days} days of grace)" if self.days else ""
-        )
+        elif self.kind == RuleKind.STALE:
+            text = gettext("Not updated for %(days)s days while not closed")
+        elif self.kind == RuleKind.OVERDUE_FOLLOW_UP:
+            text = (
+                gettext(
+                    "A follow-up action of an early action review still open past its due date "
+                    "(%(days)s days of grace)"
+                )
+                if self.days
+                else gettext(
+                    "A follow-up action of an early action review still open past its due date"
+                )
+            )
+        else:
+            text = (
+                gettext(
+                    "Engagement ended without an assessment on all six elements for success "
+                    "(%(days)s days of grace)"
+                )
+                if self.days
+                else gettext(
+                    "Engagement ended without an assessment on all six elements for success"
+                )
+            )
+        return text % values
 
 
 class RandomUUID(models.Func):
@@ -313,10 +335,11 @@ class Alert(VersionedModel):
         sign = self.indicator
         if sign is None:
             return ""
-        return (
-            f"“{self.sign_title}” of {sign.observed_display} "
-            f"({sign.get_severity_display().lower()} severity)"
-        )
+        return gettext("“%(title)s” of %(date)s (%(severity)s severity)") % {
+            "title": self.sign_title,
+            "date": sign.observed_display,
+            "severity": sign.get_severity_display().lower(),
+        }
 
     @property
     def situation_url(self) -> str:
@@ -337,41 +360,79 @@ class Alert(VersionedModel):
 
     @property
     def message(self) -> str:
-        """What happened, in one sentence: in the present while it lasts, in the past once the
-        alert is resolved or its condition cleared."""
+        """What happened, in one sentence (in the active language): in the present while it
+        lasts, in the past once the alert is resolved or its condition cleared."""
         past = self.is_past
-        had = "had" if past else "has had"
         rule = self.rule
+        values = {"days": self.measure, "threshold": rule.days}
         if self.indicator_id and rule.kind in SIGN_RULE_KINDS:
-            what = "Threshold moment" if self.indicator.threshold_moment else "Warning sign"
-            return (
-                f"{what} {self.sign_display} {had} no action for {self.measure} days "
-                f"(threshold {rule.days})."
+            values["sign"] = self.sign_display
+            if self.indicator.threshold_moment:
+                text = (
+                    gettext(
+                        "Threshold moment %(sign)s had no action for %(days)s days (threshold %(threshold)s)."
+                    )
+                    if past
+                    else gettext(
+                        "Threshold moment %(sign)s has had no action for %(days)s days (threshold %(threshold)s)."
+                    )
+                )
+            else:
+                text = (
+                    gettext(
+                        "Warning sign %(sign)s had no action for %(days)s days (threshold %(threshold)s)."
+                    )
+                    if past
+                    else gettext(
+                        "Warning sign %(sign)s has had no action for %(days)s days (threshold %(threshold)s)."
+                    )
+                )
+        elif rule.kind == RuleKind.NO_ACTION:
+            values["severity"] = Severity(rule.min_severity).label.lower()
+            text = (
+                gettext(
+                    "A warning sign of %(severity)s severity or above had no action for %(days)s "
+                    "days (threshold %(threshold)s)."
+                )
+                if past
+                else gettext(
+                    "A warning sign of %(severity)s severity or above has had no action for "
+                    "%(days)s days (threshold %(threshold)s)."
+                )
             )
-        if rule.kind == RuleKind.NO_ACTION:
-            return (
-                f"A warning sign of {Severity(rule.min_severity).label.lower()} severity or above "
-                f"{had} no action for {self.measure} days (threshold {rule.days})."
+        elif rule.kind == RuleKind.ESCALATION:
+            text = gettext("%(days)s warning signs observed within %(threshold)s days.")
+        elif rule.kind == RuleKind.STALE:
+            text = (
+                gettext("Was not updated for %(days)s days (threshold %(threshold)s).")
+                if past
+                else gettext("Not updated for %(days)s days (threshold %(threshold)s).")
             )
-        if rule.kind == RuleKind.ESCALATION:
-            return f"{self.measure} warning signs observed within {rule.days} days."
-        if rule.kind == RuleKind.STALE:
-            was = "Was not" if past else "Not"
-            return f"{was} updated for {self.measure} days (threshold {rule.days})."
-        if rule.kind == RuleKind.OVERDUE_FOLLOW_UP:
-            is_ = "was" if past else "is"
+        elif rule.kind == RuleKind.OVERDUE_FOLLOW_UP:
             follow_up = self.follow_up
             if follow_up is None:
-                return f"A follow-up action {is_} {self.measure} days overdue."
-            due = format_partial_date(follow_up.due_on, DatePrecision.DAY)
-            return (
-                f"Follow-up “{follow_up.action}”, owned by {follow_up.owner_display}, was due on "
-                f"{due}: {self.measure} days overdue."
+                text = (
+                    gettext("A follow-up action was %(days)s days overdue.")
+                    if past
+                    else gettext("A follow-up action is %(days)s days overdue.")
+                )
+            else:
+                values |= {
+                    "action": follow_up.action,
+                    "owner": follow_up.owner_display,
+                    "due": format_partial_date(follow_up.due_on, DatePrecision.DAY),
+                }
+                text = gettext(
+                    "Follow-up “%(action)s”, owned by %(owner)s, was due on %(due)s: %(days)s "
+                    "days overdue."
+                )
+        else:
+            values["title"] = self.engagement.title if self.engagement else "?"
+            text = gettext(
+                "Engagement “%(title)s” ended with %(days)s of the six elements for success "
+                "assessed."
             )
-        return (
-            f"Engagement “{self.engagement.title if self.engagement else '?'}” ended with "
-            f"{self.measure} of the six elements for success assessed."
-        )
+        return text % values
 
 
 class AlertEvent(models.Model):

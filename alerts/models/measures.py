@@ -13,6 +13,7 @@ import datetime as dt
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -94,9 +95,9 @@ class MeasureSettings(OneRowSettings):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"Interval from the first warning at or above {self.get_threshold_severity_display()}"
-        )
+        return gettext("Interval from the first warning at or above %(severity)s") % {
+            "severity": self.get_threshold_severity_display()
+        }
 
     @property
     def targets(self) -> dict[str, int]:
@@ -111,12 +112,20 @@ class MeasureSettings(OneRowSettings):
 def format_interval(days_min: int | None, days_max: int | None, is_open: bool) -> str:
     """``12 days``, ``0–29 days`` when a date is known only to the month, ``open: …`` if unanswered."""
     if days_min is None or days_max is None:
-        return "no warning"
+        return gettext("no warning")
     if days_min == days_max:
-        span = "1 day" if days_min == 1 else f"{days_min} days"
+        span = ngettext("%(days)d day", "%(days)d days", days_min) % {"days": days_min}
     else:
-        span = f"{days_min}–{days_max} days"
-    return f"open: {span} so far" if is_open else span
+        span = gettext("%(low)d–%(high)d days") % {"low": days_min, "high": days_max}
+    return gettext("open: %(span)s so far") % {"span": span} if is_open else span
+
+
+def format_stopped(span: str, stopped: str) -> str:
+    """An unanswered wait measured to the day its situation's clock stopped."""
+    return gettext("open: %(span)s (clock stopped %(stopped)s)") % {
+        "span": span,
+        "stopped": stopped,
+    }
 
 
 class IntervalFields(models.Model):
@@ -253,10 +262,10 @@ class SituationInterval(IntervalFields):
         the stop and naming it: ``open: 30–60 days (clock stopped July 2010)``."""
         if self.warning_from is not None and self.days_min is None and not self.is_open:
             # Answered only through links to engagements the source does not date.
-            return "answered, days not known"
+            return gettext("answered, days not known")
         if self.is_open and self.stopped_display:
             span = format_interval(self.days_min, self.days_max, False)
-            return f"open: {span} (clock stopped {self.stopped_display})"
+            return format_stopped(span, self.stopped_display)
         return format_interval(self.days_min, self.days_max, self.is_open)
 
     @property
@@ -350,5 +359,5 @@ class UnansweredWarning(models.Model):
         low, high = self.days_open(interval=interval)
         if interval is not None and interval.stopped_display:
             span = format_interval(low, high, False)
-            return f"open: {span} (clock stopped {interval.stopped_display})"
+            return format_stopped(span, interval.stopped_display)
         return format_interval(low, high, True)

@@ -32,6 +32,7 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..models import MeasureSettings, SituationInterval, TargetFigure
 from .sql import quote
@@ -49,18 +50,18 @@ class Outcome:
 
 OUTCOMES = (Outcome.MET, Outcome.MISSED, Outcome.CANNOT_TELL)
 OUTCOME_LABELS = {
-    Outcome.MET: "Met",
-    Outcome.MISSED: "Missed",
-    Outcome.CANNOT_TELL: "Cannot tell at this precision",
+    Outcome.MET: _("Met"),
+    Outcome.MISSED: _("Missed"),
+    Outcome.CANNOT_TELL: _("Cannot tell at this precision"),
 }
 
 # Each target: the milestone it runs from, the one it runs to, and the SQL (over the columns of
 # ``SituationInterval``, named through ``column``) saying the latter is still missing.
 TARGETS = ("detect", "notify", "respond")
 TARGET_LABELS = {
-    "detect": "Detect: first warning to the desk",
-    "notify": "Notify: the desk to a decision maker",
-    "respond": "Respond: decision maker to first response",
+    "detect": _("Detect: first warning to the desk"),
+    "notify": _("Notify: the desk to a decision maker"),
+    "respond": _("Respond: decision maker to first response"),
 }
 _SPANS = {
     "detect": (("warning_from", "warning_until"), ("detected_from", "detected_until"), None),

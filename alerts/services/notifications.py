@@ -48,7 +48,7 @@ from django.db.models import (
 )
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.choices import Severity
 from cases.models import Situation
@@ -486,6 +486,8 @@ def _unlock_subscription(subscription_id: int) -> None:
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_SUBSCRIPTION_LOCK, subscription_id])
 
 
+# E-mails and webhooks speak the tracker's language, whatever page or job queued them.
+@translation.override(settings.LANGUAGE_CODE)
 def deliver(notification_id: int, *, queue_next: bool = True) -> DeliveryOutcome:
     """Try once to deliver a pending notification; log the attempt; say whether to retry.
 

@@ -32,6 +32,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alerts.choices import ACTIVE_STATUSES, AlertStatus
@@ -104,7 +105,7 @@ def open_situations_by_region(clearance: Clearance, filters: SituationFilters) -
     columns += [
         Column(
             f"risk_{level.value}",
-            f"{level.label} risk",
+            gettext("%(level)s risk") % {"level": level.label},
             NUMBER,
             hxl=f"#indicator+num+open+risk_{level.name.lower()}",
         )
@@ -227,7 +228,9 @@ def _with_texts(row: dict) -> dict:
         row[f"share_{days}_low"] = met / decided if decided else None
         row[f"share_{days}_high"] = (met + untold) / decided if decided else None
         row[f"share_{days}_text"] = share_range(row[f"share_{days}_low"], row[f"share_{days}_high"])
-        row[f"outcome_{days}_text"] = f"{met} met · {missed} missed · {untold} cannot tell"
+        row[f"outcome_{days}_text"] = gettext(
+            "%(met)s met · %(missed)s missed · %(untold)s cannot tell"
+        ) % {"met": met, "missed": missed, "untold": untold}
     return row
 
 
@@ -240,7 +243,7 @@ def interval_overall(clearance: Clearance, filters: SituationFilters) -> dict:
 def interval_columns(known_days: int) -> list[Column]:
     """The interval tables' columns. On the page a median or a percentile is one range ("0–364");
     the CSV has its two ends as numbers."""
-    known = f"known to within {known_days} days"
+    known = {"days": known_days}
     # HXL: every figure an #indicator+num; +days for the intervals in days, +pct for shares
     # (as fractions), +low/+high for the figure over the lower/upper bounds of the ranges.
     days_of = "#indicator+num+days"
@@ -284,30 +287,34 @@ def interval_columns(known_days: int) -> list[Column]:
             on_page=False,
             hxl=f"{days_of}+p90+high",
         ),
-        Column("known_median_text", f"Median, {known} (days)", in_csv=False),
+        Column(
+            "known_median_text",
+            gettext("Median, known to within %(days)s days (days)") % known,
+            in_csv=False,
+        ),
         Column(
             "known",
-            f"Answered, {known}",
+            gettext("Answered, known to within %(days)s days") % known,
             NUMBER,
             on_page=False,
             hxl=f"#indicator+num+answered+known_within_{known_days}",
         ),
         Column(
             "left_out",
-            f"Left out: not {known}",
+            gettext("Left out: not known to within %(days)s days") % known,
             NUMBER,
             hxl=f"#indicator+num+answered+left_out_{known_days}",
         ),
         Column(
             "known_median_low",
-            f"Median, {known}: lower bounds",
+            gettext("Median, known to within %(days)s days: lower bounds") % known,
             DAYS,
             on_page=False,
             hxl=f"{days_of}+median+known_within_{known_days}+low",
         ),
         Column(
             "known_median_high",
-            f"Median, {known}: upper bounds",
+            gettext("Median, known to within %(days)s days: upper bounds") % known,
             DAYS,
             on_page=False,
             hxl=f"{days_of}+median+known_within_{known_days}+high",
@@ -315,39 +322,42 @@ def interval_columns(known_days: int) -> list[Column]:
     ]
     for days in SHARE_DAYS:
         within = f"#indicator+num+within_{days}"
+        n = {"days": days}
         columns += [
-            Column(f"outcome_{days}_text", f"Action within {days} days", in_csv=False),
+            Column(
+                f"outcome_{days}_text", gettext("Action within %(days)s days") % n, in_csv=False
+            ),
             Column(
                 f"met_{days}",
-                f"Within {days} days: met",
+                gettext("Within %(days)s days: met") % n,
                 NUMBER,
                 on_page=False,
                 hxl=f"{within}+met",
             ),
             Column(
                 f"missed_{days}",
-                f"Within {days} days: missed",
+                gettext("Within %(days)s days: missed") % n,
                 NUMBER,
                 on_page=False,
                 hxl=f"{within}+missed",
             ),
             Column(
                 f"cannot_tell_{days}",
-                f"Within {days} days: cannot tell",
+                gettext("Within %(days)s days: cannot tell") % n,
                 NUMBER,
                 on_page=False,
                 hxl=f"{within}+cannot_tell",
             ),
             Column(
                 f"share_{days}_low",
-                f"Within {days} days: share, at least",
+                gettext("Within %(days)s days: share, at least") % n,
                 PERCENT,
                 on_page=False,
                 hxl=f"{within}+pct+met+low",
             ),
             Column(
                 f"share_{days}_high",
-                f"Within {days} days: share, at most",
+                gettext("Within %(days)s days: share, at most") % n,
                 PERCENT,
                 on_page=False,
                 hxl=f"{within}+pct+met+high",
@@ -405,11 +415,12 @@ TARGET_GROUPINGS = {
     "crisis_type": (_("Crisis type"), CrisisType, "#crisis+type"),
     "year": (_("Year of first warning"), None, "#date+year+first_warning"),
 }
-_TARGET_WORDS = {"detect": "Detect", "notify": "Notify", "respond": "Respond"}
+_TARGET_WORDS = {"detect": _("Detect"), "notify": _("Notify"), "respond": _("Respond")}
+_TARGET_NAMES = {"detect": _("detect"), "notify": _("notify"), "respond": _("respond")}
 _OUTCOME_WORDS = {
-    milestones.Outcome.MET: "met",
-    milestones.Outcome.MISSED: "missed",
-    milestones.Outcome.CANNOT_TELL: "cannot tell",
+    milestones.Outcome.MET: _("met"),
+    milestones.Outcome.MISSED: _("missed"),
+    milestones.Outcome.CANNOT_TELL: _("cannot tell"),
 }
 
 
@@ -428,13 +439,16 @@ def _target_columns() -> list[Column]:
     for target in milestones.TARGETS:
         for outcome in milestones.OUTCOMES:
             key = _outcome_key(target, outcome)
-            title = f"{_TARGET_WORDS[target]}: {_OUTCOME_WORDS[outcome]}"
+            title = gettext("%(target)s: %(outcome)s") % {
+                "target": _TARGET_WORDS[target],
+                "outcome": _OUTCOME_WORDS[outcome],
+            }
             columns += [
                 Column(f"{key}_text", title, in_csv=False),
                 Column(key, title, NUMBER, on_page=False, hxl=f"#indicator+num+{key}"),
                 Column(
                     f"{key}_share",
-                    f"{title} (share)",
+                    gettext("%(title)s (share)") % {"title": title},
                     PERCENT,
                     on_page=False,
                     hxl=f"#indicator+num+pct+{key}",
@@ -458,7 +472,9 @@ def _with_target_shares(row: dict) -> dict:
 def targets_caption(targets: dict[str, int]) -> str:
     """The section heading: "Targets: detect 7 · notify 1 · respond 7" (days)."""
     return _("Targets: %(targets)s") % {
-        "targets": " · ".join(f"{name} {targets[name]}" for name in milestones.TARGETS)
+        "targets": " · ".join(
+            f"{_TARGET_NAMES[name]} {targets[name]}" for name in milestones.TARGETS
+        )
     }
 
 
@@ -493,7 +509,7 @@ def target_tables(
         key="targets-overall",
         caption=_("Milestone targets, all situations"),
         columns=[Column("group_label", _("Situations"), hxl="#meta+subset"), *columns],
-        rows=[{"group_label": "All", **_with_target_shares(shares["overall"])}],
+        rows=[{"group_label": gettext("All"), **_with_target_shares(shares["overall"])}],
         note=note,
         extra={"targets": targets},
     )

@@ -9,7 +9,7 @@ from django.db.models import CharField, F, Prefetch, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Alert, AlertEvent
@@ -146,37 +146,39 @@ def milestones_table(picture: SituationPicture, *, today: dt.date | None = None)
         rows = []
     else:
         if interval.detected_until is None:
-            detected = "not known (no report date)"
+            detected = gettext("not known (no report date)")
         else:
             detected = when(interval.detected_from, interval.detected_until, "")
         if interval.is_open:
-            response = "none yet"
+            response = gettext("none yet")
         elif interval.action_from is None:
             response = gettext(UNDATED)
         else:
             response = when(interval.action_from, interval.action_until, "")
         rows = [
             {
-                "milestone": "Emergence: the first warning sign",
+                "milestone": gettext("Emergence: the first warning sign"),
                 "when": when(interval.warning_from, interval.warning_until, ""),
             },
             {
-                "milestone": "Detection: a sign reaches the desk",
+                "milestone": gettext("Detection: a sign reaches the desk"),
                 "when": detected,
                 "target": "detect",
             },
             {
-                "milestone": "Notification: a decision maker alerted",
-                "when": when(interval.notified_from, interval.notified_until, "none recorded"),
+                "milestone": gettext("Notification: a decision maker alerted"),
+                "when": when(
+                    interval.notified_from, interval.notified_until, gettext("none recorded")
+                ),
                 "target": "notify",
             },
-            {"milestone": "First response", "when": response, "target": "respond"},
+            {"milestone": gettext("First response"), "when": response, "target": "respond"},
         ]
     for row in rows:
         target = row.pop("target", None)
         if target is not None:
             days = targets[target]
-            row["target"] = f"{target} within {days} day{'' if days == 1 else 's'}"
+            row["target"] = _target_text(target, days)
             row["outcome"] = milestones.OUTCOME_LABELS.get(outcomes[target], "–")
     return Table(
         key="milestones",
@@ -290,10 +292,21 @@ def _sources(obj) -> list[Paragraph]:
     return list(obj.citations.all())
 
 
+def _target_text(target: str, days: int) -> str:
+    """A 7-1-7 target in words: "detect within 7 days"."""
+    if target == "detect":
+        text = ngettext("detect within %(days)d day", "detect within %(days)d days", days)
+    elif target == "notify":
+        text = ngettext("notify within %(days)d day", "notify within %(days)d days", days)
+    else:
+        text = ngettext("respond within %(days)d day", "respond within %(days)d days", days)
+    return text % {"days": days}
+
+
 ANSWER_STATES = {
-    AnswerState.ANSWERED: "Answered by a new step",
-    AnswerState.IN_HAND: "In hand",
-    AnswerState.UNANSWERED: "Unanswered",
+    AnswerState.ANSWERED: _("Answered by a new step"),
+    AnswerState.IN_HAND: _("In hand"),
+    AnswerState.UNANSWERED: _("Unanswered"),
 }
 
 
@@ -305,13 +318,25 @@ def answer_text(indicator: WarningIndicator, engagement: Engagement | None, inte
     wait = format_interval(indicator.wait_min, indicator.wait_max, False)
     if indicator.answer_state == AnswerState.UNANSWERED:
         # The stored wait, measured to the stop; read on the fly until the recompute stores it.
-        return _wait(indicator, interval) or f"{state}: {wait} so far"
-    by = f"{engagement.title}" if engagement is not None else "an engagement"
+        return _wait(indicator, interval) or gettext("%(state)s: %(wait)s so far") % {
+            "state": state,
+            "wait": wait,
+        }
+    values = {
+        "state": state,
+        "by": engagement.title if engagement is not None else gettext("an engagement"),
+        "wait": wait,
+    }
     if indicator.answer_state == AnswerState.IN_HAND:
-        return f"{state}: {by} was under way"
+        return gettext("%(state)s: %(by)s was under way") % values
     if indicator.wait_min is None:
-        return f"{state}: {by} (linked; its date is not given, so the interval is not known)"
-    return f"{state}: {by}, after {wait}"
+        return (
+            gettext(
+                "%(state)s: %(by)s (linked; its date is not given, so the interval is not known)"
+            )
+            % values
+        )
+    return gettext("%(state)s: %(by)s, after %(wait)s") % values
 
 
 def _wait(indicator: WarningIndicator, interval) -> str:
@@ -321,11 +346,21 @@ def _wait(indicator: WarningIndicator, interval) -> str:
         return ""
     unanswered = indicator.unanswered
     low, high = unanswered.days_open(interval=interval) if interval else unanswered.days_open()
-    span = f"{low:,}" if low == high else f"{low:,}–{high:,}"
-    unit = "day" if high == 1 else "days"
+    values = {"span": f"{low:,}" if low == high else f"{low:,}–{high:,}"}
     if interval is not None and interval.stopped_display:
-        return f"Unanswered: {span} {unit} (clock stopped {interval.stopped_display})"
-    return f"Unanswered: {span} {unit} so far"
+        values["stopped"] = interval.stopped_display
+        return (
+            ngettext(
+                "Unanswered: %(span)s day (clock stopped %(stopped)s)",
+                "Unanswered: %(span)s days (clock stopped %(stopped)s)",
+                high,
+            )
+            % values
+        )
+    return (
+        ngettext("Unanswered: %(span)s day so far", "Unanswered: %(span)s days so far", high)
+        % values
+    )
 
 
 def events_table(picture: SituationPicture) -> Table:
@@ -340,17 +375,24 @@ def events_table(picture: SituationPicture) -> Table:
             {
                 "anchor": f"fact-{indicator.pk}",
                 "sort": (0, indicator.observed_on, 0),
-                "kind": "Warning sign",
+                "kind": gettext("Warning sign"),
                 "lane": "warning",
                 "date": indicator.observed_display,
                 "start": PartialDate(indicator.observed_on, indicator.observed_precision),
                 "end": PartialDate(indicator.observed_on, indicator.observed_precision),
                 "precision": indicator.get_observed_precision_display(),
-                "what": f"{indicator.get_severity_display()} severity: "
-                f"{indicator.get_category_display()}",
+                "what": gettext("%(severity)s severity: %(category)s")
+                % {
+                    "severity": indicator.get_severity_display(),
+                    "category": indicator.get_category_display(),
+                },
                 "severity": indicator.severity,
                 "detail": indicator.description
-                + (f" (reported by {indicator.reported_by})" if indicator.reported_by else ""),
+                + (
+                    gettext(" (reported by %(reporter)s)") % {"reporter": indicator.reported_by}
+                    if indicator.reported_by
+                    else ""
+                ),
                 "outcome": answer_text(
                     indicator, engagements.get(indicator.answered_by_id), picture.interval
                 ),
@@ -386,7 +428,7 @@ def events_table(picture: SituationPicture) -> Table:
             {
                 "anchor": f"fact-{engagement.pk}",
                 "sort": sort,
-                "kind": "Engagement",
+                "kind": gettext("Engagement"),
                 "lane": "engagement",
                 "date": dates,
                 "start": PartialDate(engagement.started_on, engagement.started_precision)
@@ -396,8 +438,10 @@ def events_table(picture: SituationPicture) -> Table:
                 if engagement.ended_on
                 else None,
                 "precision": precision,
-                "what": f"{engagement.get_instrument_display()}: {engagement.title}",
-                "detail": f"Led by {lead}" + (f"; with {partners}" if partners else ""),
+                "what": gettext("%(instrument)s: %(title)s")
+                % {"instrument": engagement.get_instrument_display(), "title": engagement.title},
+                "detail": gettext("Led by %(lead)s") % {"lead": lead}
+                + (gettext("; with %(partners)s") % {"partners": partners} if partners else ""),
                 "outcome": engagement.get_outcome_display(),
                 "sources": _sources(engagement),
                 "sources_text": "; ".join(p.citation for p in _sources(engagement)),
@@ -410,8 +454,8 @@ def events_table(picture: SituationPicture) -> Table:
         columns=[
             Column("date", _("When"), hxl="#meta+period+text"),
             # A warning sign's day, month or year; an engagement's start and end.
-            iso_column("start", "Start", "#date+start"),
-            iso_column("end", "End", "#date+end"),
+            iso_column("start", _("Start"), "#date+start"),
+            iso_column("end", _("End"), "#date+end"),
             Column("kind", _("Kind"), hxl="#event+type"),
             Column("what", _("What"), hxl="#event+name"),
             Column("detail", _("Detail"), citations="sources", hxl="#description"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import CrisisType, Region, RiskLevel, SharingLevel, SituationStatus
@@ -87,7 +88,7 @@ def situation_list(
                 else None,
                 "days_min": interval.days_min if interval else None,
                 "days_max": interval.days_max if interval else None,
-                "interval": interval.interval_display if interval else "not computed yet",
+                "interval": interval.interval_display if interval else gettext("not computed yet"),
                 "is_open": bool(interval and interval.is_open),
             }
         )
@@ -97,7 +98,7 @@ def situation_list(
         columns=[
             Column("title", _("Situation"), link="url", hxl="#crisis+name"),
             # Several codes are separated by spaces (+list).
-            Column("countries", "Countries", on_page=False, hxl="#country+code+list"),
+            Column("countries", _("Countries"), on_page=False, hxl="#country+code+list"),
             Column("region", _("Region"), hxl="#region+name"),
             Column("crisis_type", _("Crisis type"), hxl="#crisis+type"),
             Column("risk", _("Risk"), hxl="#severity+risk"),

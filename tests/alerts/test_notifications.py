@@ -8,7 +8,7 @@ import json
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts import signing
 from alerts.choices import AlertStatus, Channel, DeliveryStatus
@@ -85,6 +85,23 @@ def test_desk_officers_of_the_region_get_an_email_with_what_they_need_to_act():
     # Delivered once: running the task again sends nothing more.
     assert deliver(email.pk).status == DeliveryStatus.DELIVERED
     assert len(mail.outbox) == 1
+
+
+def test_an_email_queued_while_a_french_page_was_open_is_still_in_english():
+    """The alert's sentences follow the reader's language on the dashboards; e-mails and webhooks
+    speak the tracker's language, whoever or whatever delivers them."""
+    DeskAssignmentFactory(region=Region.AFRICA, user__email="africa.desk@example.org")
+    alert, _ = raise_critical_alert(region=Region.AFRICA)
+    email = Notification.objects.get(alert=alert, channel=Channel.EMAIL)
+
+    with translation.override("fr"):
+        assert "est sans action depuis 9 jours" in alert.message  # as a French page shows it
+        assert deliver(email.pk).status == DeliveryStatus.DELIVERED
+
+    body = mail.outbox[0].body
+    assert "has had no action for 9 days (threshold 7)" in body
+    assert "open: 9 days so far" in body
+    assert "sans action" not in body and "jours" not in body
 
 
 def test_staff_without_clearance_for_the_situation_are_not_emailed():

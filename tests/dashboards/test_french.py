@@ -4,6 +4,7 @@ success and the choices by their French names; the compiled catalog kept in step
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from cases.choices import SharingLevel, SuccessElementCode
+from cases.choices import PartnerRole, SharingLevel, SuccessElementCode
+from cases.models import EngagementPartner
 from tests.factories import AlertFactory, BriefingFactory, FollowUpFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +252,75 @@ def test_a_briefing_and_a_review_show_french_labels_in_the_admin(desk, world):
     # The follow-up inline: its name and its columns.
     assert "Actions de suivi" in html and "Échéance" in html
     assert "Held on" not in html and "Due on" not in html
+
+
+def test_the_timelines_rows_and_its_csv_are_in_french(desk, world):
+    """Not only the headings: each row of the warning signs and engagements table says what it
+    is, how severe and who led, in the reader's language, in the page and in its CSV."""
+    sign = world.alpha.indicators.get()
+    sign.reported_by = world.partner
+    sign.save()
+    EngagementPartner.objects.create(
+        engagement=world.alpha_action, actor=world.partner, role=PartnerRole.SUPPORTING
+    )
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+    page = html.unescape(
+        text_of(desk.get(reverse("dashboards:situation", args=["alpha"]), **french))
+    )
+    csv = desk.get(reverse("dashboards:situation-export", args=["alpha", "events"]), **french)
+    csv = re.sub(r"[^\S\n]+", " ", csv.content.decode())  # French puts a no-break space before ":"
+
+    lead = world.alpha_action.lead_actor
+    for text in (page, csv):
+        assert "Signe d'alerte" in text
+        assert "(gravité : Élevé)" in text
+        assert "signalé par Partner organisation" in text
+        assert f"Dirigé par {lead}" in text and "avec PARTNER (appui)" in text
+        for english in ("Warning sign", "severity:", "reported by", "Led by", "; with"):
+            assert english not in text
+    header = csv.splitlines()[0]
+    assert "Début (ISO 8601)" in header and "Fin (ISO 8601)" in header
+
+
+def _french_text(client, url: str) -> str:
+    """A page's or a CSV's text in French, its no-break spaces as plain ones."""
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200, url
+    return re.sub(r"\s+", " ", html.unescape(text_of(response)))
+
+
+# What the pages used to print in English under French headings.
+ENGLISH_SENTENCES = (
+    "so far",
+    "cannot tell",
+    "known to within",
+    "has had no action",
+    "severity or above",
+    "within 7 days",
+    "Any level",
+    "All regions",
+    "none recorded",
+    "no warning",
+)
+
+
+def test_figures_sentences_and_filters_are_in_french_too(desk, world):
+    """Not only the labels: the interval in words, the milestones and their targets, the
+    overview's columns and counts, the alerts' sentences and the filters."""
+    overview = _french_text(desk, reverse("dashboards:overview"))
+    situation = _french_text(desk, reverse("dashboards:situation", args=["alpha"]))
+    alerts = _french_text(desk, reverse("dashboards:alerts"))
+    situations = _french_text(desk, reverse("dashboards:situations"))
+
+    assert "Action en 7 jours" in overview and "Exclus : pas connus à 31 jours près" in overview
+    assert "Toutes les régions" in overview
+    assert "3 jours" in situation  # alpha's interval: a first warning, an action 3 days later
+    assert "Émergence : le premier signe d'alerte" in situation
+    assert "détecter en 7 jours" in situation and "Impossible à dire à cette précision" in situation
+    assert "Tout niveau" in alerts and "Ouvertes et prises en compte" in alerts
+    assert "sans action depuis" in alerts
+    assert "aucun signe d'alerte" in situations  # a situation with no warning sign yet
+    for page in (overview, situation, alerts, situations):
+        for english in ENGLISH_SENTENCES:
+            assert english not in page
