@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -353,14 +353,14 @@ class _AlertUpsert:
         *,
         key: dict[str, str],
         conflict: str,
-        moved: list[str],
-        stored_moved: list[str],
+        moved: Callable[[Callable[[str], str], Callable[[str], str]], list[str]],
         assignments: list[str],
     ) -> int:
         """Write the alerts. ``key``: the stored alert's columns naming a subject's, each to the
-        subject's value; ``conflict``: the ON CONFLICT target; ``stored_moved``: conditions on the
-        stored alert ``cur`` (beside a measure moved or a condition that had cleared) under which
-        a subject is written at all; ``moved``: the same in the DO UPDATE's terms;
+        subject's value; ``conflict``: the ON CONFLICT target; ``moved(stored, incoming)``: the
+        conditions (beside a measure moved or a condition that had cleared) under which a
+        subject's alert is written, over the stored alert's and the subject's values of a
+        column — asked twice, for the look-up before the insert and for the DO UPDATE's WHERE;
         ``assignments``: what the update sets before the version, time and condition."""
         col, out = self.col, self.out
         # Subjects whose alert is there, active, with the same measure (and level) are dropped
@@ -370,27 +370,25 @@ class _AlertUpsert:
         # just grew in this very transaction cannot turn it into rescans of the subjects'
         # query).
         match = " AND ".join(f"cur.{col(name)} = {value}" for name, value in key.items())
-        stored = f"LATERAL (SELECT * FROM {self.table} cur WHERE {match} LIMIT 1) cur ON TRUE"
-        written_subjects = " OR ".join(
-            [
-                f"cur.{col('id')} IS NULL",
-                f"NOT cur.{col('condition_active')}",
-                f"cur.{col('measure')} IS DISTINCT FROM {out('measure')}",
-                *stored_moved,
+        lookup = f"LATERAL (SELECT * FROM {self.table} cur WHERE {match} LIMIT 1) cur ON TRUE"
+
+        def written(stored: Callable[[str], str], incoming: Callable[[str], str]) -> list[str]:
+            return [
+                f"NOT {stored('condition_active')}",
+                f"{stored('measure')} IS DISTINCT FROM {incoming('measure')}",
+                *moved(stored, incoming),
             ]
-        )
+
+        def looked_up(name: str) -> str:  # the stored alert, as the lateral join reads it
+            return f"cur.{col(name)}"
+
+        written_subjects = " OR ".join([f"{looked_up('id')} IS NULL", *written(looked_up, out)])
         subjects = ", ".join(f"sub.{quote(alias)}" for alias in self.aliases)
         select_sql = (
-            f"SELECT {subjects} FROM ({self.inner_sql}) sub LEFT JOIN {stored} "
+            f"SELECT {subjects} FROM ({self.inner_sql}) sub LEFT JOIN {lookup} "
             f"WHERE {written_subjects}"
         )
-        changed = " OR ".join(
-            [
-                f"{self.cur('measure')} IS DISTINCT FROM {self.new('measure')}",
-                f"NOT {self.cur('condition_active')}",
-                *moved,
-            ]
-        )
+        changed = " OR ".join(written(self.cur, self.new))
         everything = [
             *assignments,
             f"{col('version')} = {self.cur('version')} + 1",
@@ -416,12 +414,11 @@ def _raise(
     rewritten."""
     subject = {**subject, "rule": Value(rule.pk), "level": Value(rule.level)}
     upsert = _AlertUpsert(queryset, subject, now, run, stamp)
-    col, cur, new, out = upsert.col, upsert.cur, upsert.new, upsert.out
+    col, new, out = upsert.col, upsert.new, upsert.out
     return upsert.execute(
         key={"rule": out("rule"), "subject_key": out("subject_key")},
         conflict=f"({col('rule')}, {col('subject_key')})",
-        stored_moved=[f"cur.{col('level')} IS DISTINCT FROM {out('level')}"],
-        moved=[f"{cur('level')} IS DISTINCT FROM {new('level')}"],
+        moved=lambda stored, incoming: [f"{stored('level')} IS DISTINCT FROM {incoming('level')}"],
         assignments=[
             f"{col('measure')} = {new('measure')}",
             f"{col('level')} = {new('level')}",
@@ -457,13 +454,9 @@ def _raise_signs(queryset: QuerySet, subject: dict, now, run: uuid.UUID, stamp: 
     return upsert.execute(
         key={"indicator": out("indicator")},
         conflict=f"({col('indicator')}) WHERE {col('indicator')} IS NOT NULL",
-        stored_moved=[
-            f"cur.{col('situation')} IS DISTINCT FROM {out('situation')}",
-            f"(cur.{col('status')} IN ({active}) AND {out('level')} > cur.{col('level')})",
-        ],
-        moved=[
-            f"{cur('situation')} IS DISTINCT FROM {new('situation')}",
-            f"({cur('status')} IN ({active}) AND {new('level')} > {cur('level')})",
+        moved=lambda stored, incoming: [
+            f"{stored('situation')} IS DISTINCT FROM {incoming('situation')}",
+            f"({stored('status')} IN ({active}) AND {incoming('level')} > {stored('level')})",
         ],
         assignments=[
             f"{col('measure')} = {new('measure')}",
